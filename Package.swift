@@ -1,0 +1,57 @@
+// swift-tools-version: 6.1
+// plm — periodic leg movement measurement with leg-worn accelerometers.
+//
+// One module per stage of the data flow (see docs/architecture.md):
+//   EventImport (annotation tables, EDF+) -> LegMovementScoring (rules, stdlib only) -> ScoreExport (files)
+// Executables are thin shells over PLMCommands.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "plm",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "plm", targets: ["plm"]),
+        .library(name: "LegMovementScoring", targets: ["LegMovementScoring"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
+    ],
+    targets: [
+        // The scoring core: standard library only.
+        .target(name: "LegMovementScoring", swiftSettings: strict),
+        // EDF/EDF+ container format (headers, annotations).
+        .target(name: "EDFFormat", swiftSettings: strict),
+        // Reads event tables (BIDS TSV/CSV, EDF+ annotations) into scoring input.
+        .target(
+            name: "EventImport",
+            dependencies: [
+                "LegMovementScoring", "EDFFormat",
+                .product(name: "CSV", package: "CSV.swift"),
+            ],
+            swiftSettings: strict),
+        // Writes byte-stable outputs: lm_events.tsv, summary.json, summary.csv.
+        .target(name: "ScoreExport", dependencies: ["LegMovementScoring"], swiftSettings: strict),
+        // Command-line commands, as a library so they can be tested.
+        .target(
+            name: "PLMCommands",
+            dependencies: [
+                "LegMovementScoring", "EventImport", "ScoreExport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(name: "plm", dependencies: ["PLMCommands"], swiftSettings: strict),
+
+        .testTarget(name: "LegMovementScoringTests", dependencies: ["LegMovementScoring"], swiftSettings: strict),
+        .testTarget(
+            name: "EventImportTests", dependencies: ["EventImport", "EDFFormat"],
+            resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "ScoreExportTests", dependencies: ["ScoreExport"], swiftSettings: strict),
+        .testTarget(
+            name: "PLMCommandsTests", dependencies: ["PLMCommands", "ScoreExport"], swiftSettings: strict),
+    ]
+)

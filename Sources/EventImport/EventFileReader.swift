@@ -1,0 +1,228 @@
+import CSV
+import EDFFormat
+import Foundation
+import LegMovementScoring
+
+/// Bad input, naming the file, where in it (line or byte offset) and what was expected.
+public struct EventImportError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    /// "line 12", "byte 4096", or empty when the whole file is meant.
+    public var location: String
+    public var message: String
+
+    public init(file: String, location: String, message: String) {
+        self.file = file
+        self.location = location
+        self.message = message
+    }
+
+    public var description: String {
+        location.isEmpty ? "\(file): \(message)" : "\(file): \(location): \(message)"
+    }
+}
+
+/// The events read from one file, ready for scoring, with what was not understood.
+public struct ImportedEvents: Sendable {
+    public var input: ScoringInput
+    /// "events-table" or "edf+".
+    public var format: String
+    /// Labels that mean nothing to scoring, with how often each occurred.
+    public var unknownLabels: [String: Int]
+    /// Known labels that scoring does not use (e.g. another scorer's PLM marks), with counts.
+    public var ignoredLabels: [String: Int]
+    /// Notes about the input worth telling the user (e.g. several lights-off marks).
+    public var warnings: [String]
+
+    public var unknownLabelCount: Int { unknownLabels.values.reduce(0, +) }
+}
+
+/// Reads events tables (BIDS TSV/CSV with `onset duration trial_type`) and EDF+ annotations.
+public enum EventFileReader {
+    /// Columns accepted as the label column, in order of preference.
+    public static let labelColumns = ["trial_type", "description", "label", "annotation", "event"]
+
+    /// Reads a file, choosing the format by content: EDF/EDF+ when it starts like one, else a table.
+    /// - Parameter defaultEpoch: seconds given to a stage annotation without a duration.
+    public static func read(_ url: URL, defaultEpoch: Double = 30) throws -> ImportedEvents {
+        let name = url.path
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw EventImportError(file: name, location: "", message: "cannot read the file (\(error.localizedDescription))")
+        }
+        if data.count >= 8, data.prefix(8) == Data("0       ".utf8) {
+            return try readEDF([UInt8](data), path: name, defaultEpoch: defaultEpoch)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw EventImportError(file: name, location: "", message: "expected UTF-8 text or an EDF+ file")
+        }
+        let lower = url.pathExtension.lowercased()
+        let delimiter: UnicodeScalar
+        if lower == "tsv" {
+            delimiter = "\t"
+        } else if lower == "csv" {
+            delimiter = ","
+        } else {
+            let firstLine = text.prefix { $0 != "\n" && $0 != "\r\n" }
+            delimiter = firstLine.contains("\t") ? "\t" : ","
+        }
+        return try readTable(text, path: name, delimiter: delimiter, defaultEpoch: defaultEpoch)
+    }
+
+    /// Reads an events table from text.
+    public static func readTable(
+        _ text: String, path: String, delimiter: UnicodeScalar, defaultEpoch: Double = 30
+    ) throws -> ImportedEvents {
+        var body = text
+        if body.hasPrefix("\u{FEFF}") { body.removeFirst() }
+        let reader: CSVReader
+        do {
+            reader = try CSVReader(string: body, hasHeaderRow: true, trimFields: true, delimiter: delimiter)
+        } catch {
+            throw EventImportError(file: path, location: "line 1", message: "cannot read the header row (\(error))")
+        }
+        let header = (reader.headerRow ?? []).map { $0.lowercased() }
+        let found = header.joined(separator: ", ")
+        let layout = "expected a header with columns onset, duration and trial_type (or description/label)"
+        guard let onsetColumn = header.firstIndex(of: "onset"),
+            let durationColumn = header.firstIndex(of: "duration"),
+            let labelColumn = labelColumns.lazy.compactMap({ header.firstIndex(of: $0) }).first
+        else {
+            throw EventImportError(
+                file: path, location: "line 1",
+                message: "unknown column layout: \(layout); found \(found.isEmpty ? "no header" : found)")
+        }
+        var builder = InputBuilder(path: path, defaultEpoch: defaultEpoch)
+        var line = 1
+        while let row = reader.next() {
+            line += 1
+            if row.allSatisfy({ $0.isEmpty }) { continue }
+            let at = "line \(line)"
+            guard row.count == header.count else {
+                throw EventImportError(
+                    file: path, location: at,
+                    message: "expected \(header.count) fields (\(found)), found \(row.count)")
+            }
+            let onset = try builder.seconds(row[onsetColumn], column: "onset", at: at)
+            let durationText = row[durationColumn]
+            let duration: Double?
+            if durationText.isEmpty || durationText.lowercased() == "n/a" {
+                duration = nil
+            } else {
+                duration = try builder.seconds(durationText, column: "duration", at: at)
+            }
+            try builder.add(label: row[labelColumn], onset: onset, duration: duration, at: at)
+        }
+        if let error = reader.error {
+            throw EventImportError(file: path, location: "line \(line + 1)", message: "malformed row (\(error))")
+        }
+        return builder.finish(format: "events-table", recordingDuration: nil)
+    }
+
+    static func readEDF(_ bytes: [UInt8], path: String, defaultEpoch: Double) throws -> ImportedEvents {
+        let edf: EDFFile
+        let annotations: [EDFAnnotation]
+        do {
+            edf = try EDFFile(bytes: bytes, path: path)
+            guard edf.signals.contains(where: \.isAnnotations) else {
+                throw EventImportError(
+                    file: path, location: "",
+                    message: "expected an EDF+ file with an 'EDF Annotations' signal; this file has none")
+            }
+            annotations = try edf.annotations()
+        } catch let e as EDFError {
+            throw EventImportError(file: e.file, location: "byte \(e.offset)", message: e.message)
+        }
+        var builder = InputBuilder(path: path, defaultEpoch: defaultEpoch)
+        for a in annotations {
+            let at = "byte \(a.byteOffset)"
+            guard a.onset >= 0 else {
+                throw EventImportError(
+                    file: path, location: at, message: "expected an onset at or after the start, found \(a.onset)")
+            }
+            try builder.add(label: a.text, onset: a.onset, duration: a.duration, at: at)
+        }
+        return builder.finish(format: "edf+", recordingDuration: Seconds.microseconds(edf.duration))
+    }
+}
+
+/// Collects classified events into a `ScoringInput`.
+struct InputBuilder {
+    let path: String
+    let defaultEpoch: Double
+    var input = ScoringInput()
+    var unknown: [String: Int] = [:]
+    var ignored: [String: Int] = [:]
+    var warnings: [String] = []
+    var lightsOff: [Microseconds] = []
+    var lightsOn: [Microseconds] = []
+
+    init(path: String, defaultEpoch: Double) {
+        self.path = path
+        self.defaultEpoch = defaultEpoch
+    }
+
+    func seconds(_ text: String, column: String, at: String) throws -> Double {
+        guard let v = Double(text), v.isFinite, abs(v) <= Seconds.limit else {
+            throw EventImportError(
+                file: path, location: at, message: "expected a number of seconds in column '\(column)', found '\(text)'")
+        }
+        guard v >= 0 else {
+            throw EventImportError(
+                file: path, location: at,
+                message: "expected a non-negative number of seconds in column '\(column)', found '\(text)'")
+        }
+        return v
+    }
+
+    func us(_ seconds: Double, at: String) throws -> Microseconds {
+        guard let v = Seconds.microseconds(seconds) else {
+            throw EventImportError(file: path, location: at, message: "time \(seconds) s is out of range")
+        }
+        return v
+    }
+
+    mutating func add(label: String, onset: Double, duration: Double?, at: String) throws {
+        let kind = LabelCatalog.classify(label)
+        let t = try us(onset, at: at)
+        switch kind {
+        case .legMovement(let leg):
+            guard let duration else {
+                throw EventImportError(
+                    file: path, location: at, message: "a leg movement ('\(label)') needs a duration in seconds, found n/a")
+            }
+            input.legMovements.append(LegMovementEvent(onset: t, duration: try us(duration, at: at), leg: leg))
+        case .stage(let stage):
+            let d = (duration ?? 0) > 0 ? duration ?? defaultEpoch : defaultEpoch
+            input.stages.append(StageInterval(onset: t, duration: try us(d, at: at), stage: stage))
+        case .arousal:
+            input.arousals.append(IntervalEvent(onset: t, duration: try us(duration ?? 0, at: at)))
+        case .respiratory:
+            input.respiratoryEvents.append(IntervalEvent(onset: t, duration: try us(duration ?? 0, at: at)))
+        case .lightsOff:
+            lightsOff.append(t)
+        case .lightsOn:
+            lightsOn.append(t)
+        case .ignored:
+            ignored[label, default: 0] += 1
+        case .unknown:
+            unknown[label, default: 0] += 1
+        }
+    }
+
+    func finish(format: String, recordingDuration: Microseconds?) -> ImportedEvents {
+        var input = self.input
+        var warnings = self.warnings
+        input.recordingDuration = recordingDuration
+        input.lightsOff = lightsOff.min()
+        input.lightsOn = lightsOn.max()
+        if lightsOff.count > 1 { warnings.append("\(lightsOff.count) lights-off marks: the earliest is used") }
+        if lightsOn.count > 1 { warnings.append("\(lightsOn.count) lights-on marks: the latest is used") }
+        if let off = input.lightsOff, let on = input.lightsOn, on <= off {
+            warnings.append("lights on is not after lights off: nothing between them is scored")
+        }
+        return ImportedEvents(
+            input: input, format: format, unknownLabels: unknown, ignoredLabels: ignored, warnings: warnings)
+    }
+}

@@ -1,0 +1,148 @@
+/// The scoring engine's input: what was annotated or detected during one recording.
+///
+/// Times are whole microseconds from the recording start (`Microseconds`). Scoring arithmetic is integer so
+/// that every rule boundary (a gap of exactly 0.5 s, an IMI of exactly 90 s) is decided exactly, and shifting
+/// every event by the same constant cannot change any decision.
+public typealias Microseconds = Int64
+
+/// Conversions between seconds (how people, files and the standards speak) and `Microseconds`.
+/// This is the one place where seconds become integer time.
+public enum Seconds {
+    /// The largest magnitude accepted: about 31 years, far beyond any recording.
+    public static let limit: Double = 1e9
+
+    /// Seconds to microseconds, rounded to the nearest microsecond; nil when not finite or beyond `limit`.
+    public static func microseconds(_ seconds: Double) -> Microseconds? {
+        guard seconds.isFinite, abs(seconds) <= limit else { return nil }
+        return Microseconds((seconds * 1_000_000).rounded())
+    }
+
+    /// Microseconds to seconds.
+    public static func from(_ microseconds: Microseconds) -> Double {
+        Double(microseconds) / 1_000_000
+    }
+}
+
+/// Which leg an annotated or detected movement was on.
+public enum Leg: String, Sendable, Hashable, CaseIterable {
+    case left = "L"
+    case right = "R"
+    /// Already combined from both legs by whoever annotated it (for example a `LM/both` label).
+    case both = "B"
+    /// The annotation did not say which leg.
+    case unknown = "U"
+}
+
+/// A leg movement as annotated or detected, before the scoring rules are applied.
+public struct LegMovementEvent: Sendable, Hashable {
+    public var onset: Microseconds
+    public var duration: Microseconds
+    public var leg: Leg
+
+    public init(onset: Microseconds, duration: Microseconds, leg: Leg) {
+        self.onset = onset
+        self.duration = duration
+        self.leg = leg
+    }
+
+    public var end: Microseconds { onset + duration }
+}
+
+/// Sleep stage of an epoch (AASM names).
+public enum SleepStage: String, Sendable, Hashable, CaseIterable {
+    case wake = "W"
+    case n1 = "N1"
+    case n2 = "N2"
+    case n3 = "N3"
+    case rem = "R"
+    /// Scored as unscorable, movement time, or unknown.
+    case unscored = "?"
+
+    public var state: SleepState {
+        switch self {
+        case .wake: return .wake
+        case .n1, .n2, .n3, .rem: return .sleep
+        case .unscored: return .unknown
+        }
+    }
+}
+
+/// Sleep or wake, as counted for PLMS and PLMW.
+public enum SleepState: String, Sendable, Hashable {
+    case sleep
+    case wake
+    case unknown
+}
+
+/// A stretch of the hypnogram (usually one 30 s epoch).
+public struct StageInterval: Sendable, Hashable {
+    public var onset: Microseconds
+    public var duration: Microseconds
+    public var stage: SleepStage
+
+    public init(onset: Microseconds, duration: Microseconds, stage: SleepStage) {
+        self.onset = onset
+        self.duration = duration
+        self.stage = stage
+    }
+
+    public var end: Microseconds { onset + duration }
+}
+
+/// An interval event such as an arousal or an apnea.
+public struct IntervalEvent: Sendable, Hashable {
+    public var onset: Microseconds
+    public var duration: Microseconds
+
+    public init(onset: Microseconds, duration: Microseconds) {
+        self.onset = onset
+        self.duration = duration
+    }
+
+    public var end: Microseconds { onset + duration }
+}
+
+/// Everything the scoring engine needs for one recording. Every part but the leg movements is optional:
+/// an empty `stages` means no hypnogram, nil lights mean the whole recording is analysed.
+public struct ScoringInput: Sendable {
+    public var legMovements: [LegMovementEvent]
+    public var stages: [StageInterval]
+    public var arousals: [IntervalEvent]
+    public var respiratoryEvents: [IntervalEvent]
+    public var lightsOff: Microseconds?
+    public var lightsOn: Microseconds?
+    /// The recording's length when the container states it (EDF+ header, a sensor recording); otherwise the
+    /// end of the last event is used.
+    public var recordingDuration: Microseconds?
+
+    public init(
+        legMovements: [LegMovementEvent] = [],
+        stages: [StageInterval] = [],
+        arousals: [IntervalEvent] = [],
+        respiratoryEvents: [IntervalEvent] = [],
+        lightsOff: Microseconds? = nil,
+        lightsOn: Microseconds? = nil,
+        recordingDuration: Microseconds? = nil
+    ) {
+        self.legMovements = legMovements
+        self.stages = stages
+        self.arousals = arousals
+        self.respiratoryEvents = respiratoryEvents
+        self.lightsOff = lightsOff
+        self.lightsOn = lightsOn
+        self.recordingDuration = recordingDuration
+    }
+
+    /// The recording's length: stated, or the end of the last event of any kind.
+    public var effectiveRecordingDuration: Microseconds {
+        if let recordingDuration { return recordingDuration }
+        var end: Microseconds = 0
+        for lm in legMovements { end = max(end, lm.end) }
+        for s in stages { end = max(end, s.end) }
+        for a in arousals { end = max(end, a.end) }
+        for r in respiratoryEvents { end = max(end, r.end) }
+        if let lightsOff { end = max(end, lightsOff) }
+        if let lightsOn { end = max(end, lightsOn) }
+        return end
+    }
+}
