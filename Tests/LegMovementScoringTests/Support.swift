@@ -1,0 +1,52 @@
+import LegMovementScoring
+import Testing
+
+/// Builders that keep the tests in seconds, as the scoring papers write them.
+func us(_ seconds: Double) -> Microseconds {
+    Microseconds((seconds * 1_000_000).rounded())
+}
+
+func lm(_ onset: Double, _ duration: Double = 1.5, _ leg: Leg = .left) -> LegMovementEvent {
+    LegMovementEvent(onset: us(onset), duration: us(duration), leg: leg)
+}
+
+func epochs(_ stage: SleepStage, from start: Double, count: Int, length: Double = 30) -> [StageInterval] {
+    (0..<count).map { StageInterval(onset: us(start + Double($0) * length), duration: us(length), stage: stage) }
+}
+
+func interval(_ onset: Double, _ duration: Double) -> IntervalEvent {
+    IntervalEvent(onset: us(onset), duration: us(duration))
+}
+
+func score(_ input: ScoringInput, _ rules: ScoringRules = .wasm2016) throws -> ScoringResult {
+    try Scorer.score(input, rules: rules)
+}
+
+func rules(_ base: ScoringRules = .wasm2016, _ edit: (inout ScoringRules) -> Void) -> ScoringRules {
+    var r = base
+    edit(&r)
+    return r
+}
+
+extension ScoringResult {
+    var plmOnsets: [Double] { movements.filter(\.isPLM).map { Seconds.from($0.onset) } }
+    var onsets: [Double] { movements.map { Seconds.from($0.onset) } }
+    func movement(at seconds: Double) -> ScoredMovement? { movements.first { $0.onset == us(seconds) } }
+}
+
+/// SplitMix64: a small seeded generator so property tests are reproducible.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension ScoringRules: @retroactive CustomTestStringConvertible {
+    public var testDescription: String { profile }
+}
