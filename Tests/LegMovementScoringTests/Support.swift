@@ -47,6 +47,6 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 }
 
-extension ScoringRules: @retroactive CustomTestStringConvertible {
+extension ScoringRules: CustomTestStringConvertible {
     public var testDescription: String { profile }
 }
