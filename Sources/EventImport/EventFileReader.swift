@@ -76,6 +76,10 @@ public enum EventFileReader {
     ) throws -> ImportedEvents {
         var body = text
         if body.hasPrefix("\u{FEFF}") { body.removeFirst() }
+        let layout = "expected a header with columns onset, duration and trial_type (or description/label)"
+        if body.allSatisfy(\.isWhitespace) {
+            throw EventImportError(file: path, location: "line 1", message: "unknown column layout: \(layout); the file is empty")
+        }
         let reader: CSVReader
         do {
             reader = try CSVReader(string: body, hasHeaderRow: true, trimFields: true, delimiter: delimiter)
@@ -84,7 +88,6 @@ public enum EventFileReader {
         }
         let header = (reader.headerRow ?? []).map { $0.lowercased() }
         let found = header.joined(separator: ", ")
-        let layout = "expected a header with columns onset, duration and trial_type (or description/label)"
         guard let onsetColumn = header.firstIndex(of: "onset"),
             let durationColumn = header.firstIndex(of: "duration"),
             let labelColumn = labelColumns.lazy.compactMap({ header.firstIndex(of: $0) }).first

@@ -22,8 +22,10 @@ public enum RuleKey: String, Sendable, CaseIterable {
     case respiratoryWindowBefore = "resp_window_before_s"
     case respiratoryWindowAfter = "resp_window_after_s"
     case respiratoryRemoval = "resp_removal"
+    case respiratoryRemovalScope = "resp_removal_scope"
     case arousalGap = "arousal_gap_s"
     case arousalGapInclusive = "arousal_gap_inclusive"
+    case lightsInclusion = "lights_lm_inclusion"
     case plmIndexCutoff = "plm_index_cutoff_per_h"
     case plmIndexCutoffInclusive = "plm_index_cutoff_inclusive"
     case defaultEpochDuration = "stage_epoch_default_s"
@@ -59,6 +61,10 @@ public enum RuleKey: String, Sendable, CaseIterable {
         case .respiratoryWindowAfter: return "breathing window end after the event end (WASM 2016: 10.25 s; AASM: 0.5 s)"
         case .respiratoryRemoval:
             return "nr figures: remove_and_recompute IMIs (PLMScoRe, SOMAS) or flag_only (MATPLM)"
+        case .respiratoryRemovalScope:
+            return "nr figures remove breathing-related candidates only (PLMScoRe) or all breathing-related LMs"
+        case .lightsInclusion:
+            return "with lights: score LMs whose onset_within lights off..on, or any that overlap (PLMScoRe)"
         case .arousalGap: return "an LM and an arousal closer than this are associated (0.5 s)"
         case .arousalGapInclusive: return "an arousal gap of exactly the limit associates (no)"
         case .plmIndexCutoff: return "clinical PLM index cut-off per hour (ICSD-3: 15 adults, 5 children)"
@@ -102,6 +108,8 @@ extension ScoringRules {
         case .respiratoryWindowBefore: return .number(respiratoryWindowBefore)
         case .respiratoryWindowAfter: return .number(respiratoryWindowAfter)
         case .respiratoryRemoval: return .choice(respiratoryRemoval.rawValue)
+        case .respiratoryRemovalScope: return .choice(respiratoryRemovalScope.rawValue)
+        case .lightsInclusion: return .choice(lightsInclusion.rawValue)
         case .arousalGap: return .number(arousalGap)
         case .arousalGapInclusive: return .bool(arousalGapInclusive)
         case .plmIndexCutoff: return .number(plmIndexCutoff)
@@ -165,6 +173,8 @@ extension ScoringRules {
         case .respiratoryWindowBefore: respiratoryWindowBefore = try number()
         case .respiratoryWindowAfter: respiratoryWindowAfter = try number()
         case .respiratoryRemoval: respiratoryRemoval = try choice(RespiratoryRemoval.self)
+        case .respiratoryRemovalScope: respiratoryRemovalScope = try choice(RespiratoryRemovalScope.self)
+        case .lightsInclusion: lightsInclusion = try choice(LightsInclusion.self)
         case .arousalGap: arousalGap = try number()
         case .arousalGapInclusive: arousalGapInclusive = try bool()
         case .plmIndexCutoff: plmIndexCutoff = try number()

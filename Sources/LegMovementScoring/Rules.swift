@@ -48,6 +48,23 @@ public struct ScoringRules: Sendable, Equatable {
         case flagOnly = "flag_only"
     }
 
+    /// Which breathing-related LMs leave the sequence for the "nr" figures (with `remove_and_recompute`).
+    public enum RespiratoryRemovalScope: String, Sendable, CaseIterable {
+        /// [PEERS: PLMScoRe] Only breathing-related candidate LMs are removed; a breathing-related
+        /// non-candidate stays and still breaks a series.
+        case candidates = "candidates"
+        /// Every breathing-related LM is removed, non-candidates too.
+        case all = "all"
+    }
+
+    /// Which LMs count as between lights off and lights on.
+    public enum LightsInclusion: String, Sendable, CaseIterable {
+        /// An LM whose onset is at or after lights off and before lights on.
+        case onsetWithin = "onset_within"
+        /// [PEERS: PLMScoRe] An LM that ends at or after lights off and starts at or before lights on.
+        case overlap = "overlap"
+    }
+
     /// The profile these rules started from (`wasm2016`, `aasm`, or a user profile's name).
     public var profile: String
 
@@ -106,11 +123,15 @@ public struct ScoringRules: Sendable, Equatable {
     /// Breathing window end after the event end, s. [WASM2016] 10.25 s; [AASM] 0.5 s.
     public var respiratoryWindowAfter: Double
     public var respiratoryRemoval: RespiratoryRemoval
+    public var respiratoryRemovalScope: RespiratoryRemovalScope
     /// An LM and an arousal closer than this (either order; overlap counts) are associated, s.
     /// [WASM2016] [AASM] 0.5 s.
     public var arousalGap: Double
     /// Whether a gap of exactly `arousalGap` associates. [WASM2016] no.
     public var arousalGapInclusive: Bool
+
+    /// Which LMs are scored when lights off / on are given.
+    public var lightsInclusion: LightsInclusion
 
     // MARK: Reporting
 
@@ -145,8 +166,10 @@ public struct ScoringRules: Sendable, Equatable {
         respiratoryWindowBefore: 2.0,
         respiratoryWindowAfter: 10.25,
         respiratoryRemoval: .removeAndRecompute,
+        respiratoryRemovalScope: .candidates,
         arousalGap: 0.5,
         arousalGapInclusive: false,
+        lightsInclusion: .onsetWithin,
         plmIndexCutoff: 15,
         plmIndexCutoffInclusive: false,
         defaultEpochDuration: 30)

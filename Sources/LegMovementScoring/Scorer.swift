@@ -25,7 +25,9 @@ public struct ScoredMovement: Sendable, Hashable {
     public var state: SleepState
     public var respiratoryRelated: Bool
     public var arousal: Bool
-    /// IMI in the sequence without breathing-related LMs (nil for those, and for the first).
+    /// Left out of the sequence without breathing-related LMs (see `resp_removal_scope`).
+    public var excludedFromNonRespiratory: Bool
+    /// IMI in the sequence without breathing-related LMs (nil for those left out, and for the first).
     public var imiNonRespiratory: Microseconds?
     /// Member of a series in the sequence without breathing-related LMs.
     public var isPLMNonRespiratory: Bool
@@ -66,7 +68,7 @@ public enum Scorer {
         prep.input = input.legMovements.count
 
         let window = AnalysisWindow(input: input)
-        let inWindow = input.legMovements.filter { window.contains($0.onset) }
+        let inWindow = input.legMovements.filter { window.contains($0, rules: rules) }
         prep.outsideLights = input.legMovements.count - inWindow.count
 
         // 1. Same-leg merging, then the minimum duration [WASM2016: merge when the gap is < 0.5 s].
@@ -113,7 +115,11 @@ public enum Scorer {
         }
 
         // 5. The sequence without breathing-related LMs.
-        let nonResp = movements.indices.filter { !movements[$0].respiratoryRelated }
+        for i in movements.indices where movements[i].respiratoryRelated {
+            movements[i].excludedFromNonRespiratory =
+                rules.respiratoryRemovalScope == .all || movements[i].isCandidate
+        }
+        let nonResp = movements.indices.filter { !movements[$0].excludedFromNonRespiratory }
         switch rules.respiratoryRemoval {
         case .removeAndRecompute:
             let nr = detectSeries(
@@ -231,7 +237,7 @@ public enum Scorer {
         return ScoredMovement(
             onset: onset, end: end, side: side, components: components, nonCandidateReason: reason, imi: nil,
             seriesID: nil, stage: nil, state: .unknown, respiratoryRelated: false, arousal: false,
-            imiNonRespiratory: nil, isPLMNonRespiratory: false)
+            excludedFromNonRespiratory: false, imiNonRespiratory: nil, isPLMNonRespiratory: false)
     }
 
     /// The breathing-related window of one respiratory event.
@@ -310,9 +316,12 @@ public struct AnalysisWindow: Sendable, Equatable {
         upperBounded = input.lightsOn != nil
     }
 
-    /// Whether an LM starting at `t` is scored: lights off <= t < lights on.
-    func contains(_ t: Microseconds) -> Bool {
-        t >= start && (!upperBounded || t < end)
+    /// Whether an LM is scored: by default lights off <= onset < lights on (`lights_lm_inclusion`).
+    func contains(_ lm: LegMovementEvent, rules: ScoringRules) -> Bool {
+        switch rules.lightsInclusion {
+        case .onsetWithin: return lm.onset >= start && (!upperBounded || lm.onset < end)
+        case .overlap: return lm.end >= start && (!upperBounded || lm.onset <= end)
+        }
     }
 
     var duration: Microseconds { end - start }

@@ -68,8 +68,8 @@ public struct ScoreReport: Sendable {
                 m.nonCandidateReason?.rawValue ?? "n/a", s(m.imi), m.seriesID.map(String.init) ?? "n/a",
                 flag(m.isPLM), m.state.rawValue, m.stage.map { $0 == .unscored ? "n/a" : $0.rawValue } ?? "n/a",
                 flag(m.respiratoryRelated), flag(m.arousal),
-                m.respiratoryRelated ? "n/a" : s(m.imiNonRespiratory),
-                m.respiratoryRelated ? "n/a" : flag(m.isPLMNonRespiratory),
+                m.excludedFromNonRespiratory ? "n/a" : s(m.imiNonRespiratory),
+                m.excludedFromNonRespiratory ? "n/a" : flag(m.isPLMNonRespiratory),
             ]
             out += fields.joined(separator: "\t") + "\n"
         }

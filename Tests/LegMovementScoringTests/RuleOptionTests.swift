@@ -174,6 +174,32 @@ struct RuleOptionTests {
         #expect(flag.movement(at: 40)?.imiNonRespiratory == us(20))
     }
 
+    @Test("resp_removal_scope: a breathing-related non-candidate still breaks nr series unless scope is all")
+    func respiratoryRemovalScope() throws {
+        // 0 20 40 60(12 s, breathing-related: apnea 50-61, window 59..71.25) 80 100 120.
+        let lms = [lm(0), lm(20), lm(40), lm(60, 12), lm(80), lm(100), lm(120)]
+        let input = ScoringInput(legMovements: lms, respiratoryEvents: [interval(50, 11)])
+        let r = try score(input)
+        #expect(r.movements.filter(\.respiratoryRelated).map(\.onset) == [us(60)])
+        #expect(r.summary.plmCount == 0)
+        #expect(r.summary.plmNonRespiratoryCount == 0)
+        #expect(r.movement(at: 60)?.excludedFromNonRespiratory == false)
+        let all = try score(input, rules { $0.respiratoryRemovalScope = .all })
+        #expect(all.summary.plmNonRespiratoryCount == 6)
+        #expect(all.movement(at: 80)?.imiNonRespiratory == us(40))
+    }
+
+    @Test("lights_lm_inclusion: an LM straddling lights off or starting at lights on counts only with overlap")
+    func lightsInclusion() throws {
+        let input = ScoringInput(
+            legMovements: [lm(99, 2), lm(150), lm(200), lm(250)], lightsOff: us(100), lightsOn: us(200))
+        let within = try score(input)
+        #expect(within.onsets == [150])
+        #expect(within.preparation.outsideLights == 3)
+        let overlap = try score(input, rules { $0.lightsInclusion = .overlap })
+        #expect(overlap.onsets == [99, 150, 200])
+    }
+
     @Test("arousal_gap_s and _inclusive: an arousal 0.4 s after an LM associates, exactly 0.5 s does not")
     func arousalGap() throws {
         let input = ScoringInput(

@@ -195,6 +195,13 @@ def classify(kind, o, p, ctx):
         if len(ctx["comps"]) == 1:
             return "one annotated LM, scored by one tool only"
         return "merging/bilateral combination differs (see components)"
+    comp_lights = [c for c in ctx["comps"] if (lo is not None and c[0] < lo) or (ln is not None and c[0] >= ln - EPS)]
+    if kind in ("side/components", "plm", "plm_nr", "clm") and comp_lights:
+        return "lights: a component starts before lights off or at/after lights on"
+    if kind in ("plm", "plm_nr") and ctx["unmatched_near"]:
+        return "a neighbouring LM exists in one tool only (see 'only ...' entries, e.g. lights)"
+    if kind == "plm_nr" and ctx["nr_breaker"]:
+        return "breathing-related non-candidate LM: kept as series breaker in PLMScoRe's nr analysis, removed by ours"
     if kind == "side/components":
         gaps = ctx["gaps"]
         if any(near(g, 0.5) for g in gaps):
@@ -224,8 +231,12 @@ def classify(kind, o, p, ctx):
             return "IMI exactly 10 s or 90 s nearby"
         return "nr series rule differs (removal of breathing-related LMs / IMI recomputation)"
     if kind == "resp":
+        if any(near(a, -2.0) or near(a, 10.25) or near(b, -2.0) or near(b, 10.25) for a, b in ctx["resp_rel"]):
+            return "LM exactly at an edge of the -2.0/+10.25 s window"
         return "breathing-related window differs"
     if kind == "arousal":
+        if any(near(g, 0.5) for g in ctx["ar_gaps"]):
+            return "arousal exactly 0.5 s before/after the LM (PLMScoRe: inclusive)"
         return "arousal association differs"
     if kind == "stage":
         return "stage assignment differs"
@@ -309,7 +320,34 @@ def compare_night(name, nights_dir, peer_dir, ours_dir, tol, max_list, dis_rows)
                 oi = p2o.get(t)
                 if oi is None or ours[oi]["clm"] != peer[t]["clm"] or ours[oi]["n"] != peer[t]["n"]:
                     clm_diff_near = True if t != j or kind != "clm" else clm_diff_near
-        ctx = {"lights": lights, "gaps": gaps, "comps": comps, "imis": imis, "clm_diff_near": clm_diff_near}
+        unmatched_near = False
+        if j is not None:
+            unmatched_near = any(t not in p2o for t in range(max(0, j - 4), min(len(peer), j + 5)))
+        if i is not None:
+            unmatched_near = unmatched_near or any(t not in o2p for t in range(max(0, i - 4), min(len(ours), i + 5)))
+        nr_breaker = False
+        if j is not None and kind == "plm_nr":
+            for step in (-1, 1):
+                t, prev = j, peer[j]["onset"]
+                while 0 <= t + step < len(peer):
+                    t += step
+                    y = peer[t]
+                    if y["clm"] == 1 and y["resp"] == 1:
+                        continue
+                    gap = abs(y["onset"] - prev)
+                    prev = y["onset"]
+                    if y["clm"] == 0:
+                        nr_breaker = nr_breaker or y["resp"] == 1
+                        break
+                    if gap < 10 or gap > 90:
+                        break
+        ar_gaps = [max(r[0] - end, x["onset"] - r[0] - r[1]) for r in ar
+                   if r[0] < end + 1 and r[0] + r[1] > x["onset"] - 1]
+        resp_rel = [(x["onset"] - r[0] - r[1], end - r[0] - r[1]) for r in resp
+                    if r[0] + r[1] > x["onset"] - 11 and r[0] + r[1] < end + 3]
+        ctx = {"lights": lights, "gaps": gaps, "comps": comps, "unmatched_near": unmatched_near,
+               "ar_gaps": ar_gaps, "resp_rel": resp_rel,
+               "nr_breaker": nr_breaker, "imis": imis, "clm_diff_near": clm_diff_near}
         cls = classify(kind, o, p, ctx)
         classes[(kind, cls)] += 1
         dis_rows.append({"night": name, "onset": "%.2f" % on, "kind": kind, "class": cls,
@@ -347,6 +385,39 @@ def compare_night(name, nights_dir, peer_dir, ours_dir, tol, max_list, dis_rows)
                     "%.2f-%.2f (start-LMend %+.2f, LMstart-end %+.2f)" % (
                         r[0], r[0] + r[1], r[0] - end, x["onset"] - r[0] - r[1]) for r in aa))
     return st, classes, lines
+
+
+def night_summary(name, peer_dir, ours_dir):
+    """Night-level figures from PLMScoRe's statistics table and our summary.json."""
+    import json
+    out = {}
+    ps = os.path.join(peer_dir, name + "_plmscore_summary.csv")
+    if os.path.exists(ps):
+        rows = read_table(ps, ",")
+
+        def g(t, stat, col):
+            for r in rows:
+                if r["LMtype"] == t and r["Statistic"] == stat:
+                    return num(r[col])
+            return None
+        def gi(t, col):
+            v = g(t, "number", col)
+            return int(v) if v is not None else None
+        out["peer"] = {"tib_h": (g("Sleep/Wake", "duration; s", "TIB") or 0) / 3600,
+                       "tst_h": (g("Sleep/Wake", "duration; s", "TST") or 0) / 3600,
+                       "wake_h": (g("Sleep/Wake", "duration; s", "Wake") or 0) / 3600,
+                       "plm": gi("PLM", "TIB"), "plms": gi("PLM", "TST"),
+                       "plmw": gi("PLM", "Wake"), "plm_nr": gi("PLMnr", "TIB"),
+                       "plms_nr": gi("PLMnr", "TST"), "plms_idx": g("PLM", "no./hour", "TST")}
+    os_ = os.path.join(ours_dir, name, "summary.json")
+    if os.path.exists(os_):
+        with open(os_, encoding="utf-8") as f:
+            j = json.load(f)
+        out["ours"] = {"tib_h": j.get("in_bed_hours"), "tst_h": j.get("sleep_hours"),
+                       "wake_h": j.get("wake_hours"), "plm": j.get("plm_count"), "plms": j.get("plms_count"),
+                       "plmw": j.get("plmw_count"), "plm_nr": j.get("plm_nr_count"), "plms_nr": None,
+                       "plms_idx": j.get("plms_index")}
+    return out
 
 
 def pct(a, b):
@@ -406,6 +477,19 @@ def main():
     for n, st in rows:
         row(n, st)
     row("TOTAL", total)
+    print("\nNight-level figures (ours / PLMScoRe; hours from summary.json and PLMScoRe's table):")
+    keys = ("tib_h", "tst_h", "wake_h", "plm", "plms", "plmw", "plm_nr", "plms_idx")
+    print("  %-8s " % "night" + "  ".join("%17s" % k for k in keys))
+    for n in names:
+        sm = night_summary(n, a.plmscore_dir, a.ours_dir)
+        o, p = sm.get("ours", {}), sm.get("peer", {})
+        cells = []
+        for k in keys:
+            ov, pv = o.get(k), p.get(k)
+            mark = "" if (ov is None or pv is None or abs(ov - pv) < 0.01) else " !"
+            cells.append("%17s" % ("%s/%s%s" % (fmt(ov, 3 if k.endswith("_h") else 1) if isinstance(ov, float) else fmt(ov),
+                                              fmt(pv, 3 if k.endswith("_h") else 1) if isinstance(pv, float) else fmt(pv), mark)))
+        print("  %-8s " % n + "  ".join(cells))
     print("\nDisagreement classes (all nights):")
     for (kind, cls), c in sorted(all_classes.items(), key=lambda t: -t[1]):
         print("  %5d  %-16s %s" % (c, kind, cls))

@@ -248,6 +248,8 @@ class Night:
             if resp and rng.random() < 0.45:
                 variant = rng.random()
                 rd = rng.randint(1000, 3000)
+                if boundary:
+                    rd = snap(rd, g)        # event start on the grid too (onset + duration = end exactly)
                 if boundary and variant < 0.5:
                     sub = rng.choice(["on_hi", "on_hi_out", "off_lo", "off_lo_out"])
                     if sub == "on_hi":       # LM onset exactly at event end + 10.25
@@ -358,6 +360,8 @@ def make_night(name, seed, bgrid):
         nt.slot(lo - 50, rng.choice("LR"), "single", False)   # straddles lights off
     if rng.random() < 0.5:
         nt.slot(ln - 100, rng.choice("LR"), "single", False)  # straddles lights on
+    elif rng.random() < 0.5:
+        nt.slot(ln, rng.choice("LR"), "single", False)        # starts exactly at lights on
 
     # the night between the lights
     t = lo + rng.randint(3000, 30000)

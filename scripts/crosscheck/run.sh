@@ -10,6 +10,8 @@
 #   BOUNDARY_GRID_CS  grid of the exact-boundary episodes in centiseconds
 #                     (25 = binary-exact, default; 1 = 0.01 s, exposes float ties)
 #   SKIP_OURS=1       only generate nights and run PLMScoRe
+#   PLM_ARGS          extra arguments for `plm score`, e.g. the PLMScoRe-compatible settings
+#                     "--set arousal_gap_inclusive=true --set lights_lm_inclusion=overlap"
 #
 # The PLMScoRe checkout is supplied by the developer; this script never
 # downloads, copies or commits it (see README.md).
@@ -68,7 +70,8 @@ echo "--- plm score (${PLM[*]})"
 for f in "$WORK"/nights/*.tsv; do
   case "$f" in *.truth.tsv) continue;; esac
   name="$(basename "$f" .tsv)"
-  "${PLM[@]}" score "$f" --rules wasm2016 --out "$WORK/ours/$name" > "$WORK/ours/$name.log" 2>&1 \
+  # shellcheck disable=SC2086
+  "${PLM[@]}" score "$f" --rules wasm2016 ${PLM_ARGS:-} --out "$WORK/ours/$name" > "$WORK/ours/$name.log" 2>&1 \
     || { echo "plm score failed on $name:"; tail -20 "$WORK/ours/$name.log"; }
 done
 
