@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages plm needs to build and test. Idempotent; run as root (or with sudo).
+# The Swift 6 toolchain itself is expected on PATH (these machines have it in /opt/swift; elsewhere see
+# https://www.swift.org/install/linux/debian/).
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+packages=(git ca-certificates pkg-config)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ "${#missing[@]}" -gt 0 ] || [ "${PLM_APT_UPDATE:-1}" = 1 ]; then
+  $SUDO apt-get update -qq
+  [ "${#missing[@]}" -gt 0 ] && $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+command -v swift >/dev/null 2>&1 || {
+  echo "swift is not on PATH: install the Swift 6 toolchain (https://www.swift.org/install/linux/debian/)" >&2
+  exit 1
+}
