@@ -24,6 +24,16 @@ let package = Package(
     targets: [
         // The scoring core: standard library only.
         .target(name: "LegMovementScoring", swiftSettings: strict),
+        // The sensor wire protocol: the firmware's own C code (single source of truth) and a Swift face.
+        .target(
+            name: "CPLMProtocol", path: "Firmware/protocol", exclude: ["testdata"], sources: ["plm_protocol.c"],
+            publicHeadersPath: "include"),
+        .target(
+            name: "CPLMGolden", path: "Firmware/protocol/testdata", exclude: ["golden_frames.hex"],
+            sources: ["golden_frames.c"], publicHeadersPath: "include"),
+        .target(name: "SensorFrames", dependencies: ["CPLMProtocol"], swiftSettings: strict),
+        // The contract between recordings and the detector: fixed-rate two-leg frames in g.
+        .target(name: "AccelerationSignal", dependencies: ["LegMovementScoring"], swiftSettings: strict),
         // EDF/EDF+ container format (headers, annotations).
         .target(name: "EDFFormat", swiftSettings: strict),
         // Reads event tables (BIDS TSV/CSV, EDF+ annotations) into scoring input.
@@ -50,6 +60,7 @@ let package = Package(
         .testTarget(
             name: "EventImportTests", dependencies: ["EventImport", "EDFFormat"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "SensorFramesTests", dependencies: ["SensorFrames", "CPLMGolden"], swiftSettings: strict),
         .testTarget(name: "ScoreExportTests", dependencies: ["ScoreExport"], swiftSettings: strict),
         .testTarget(
             name: "PLMCommandsTests", dependencies: ["PLMCommands", "ScoreExport"], swiftSettings: strict),
