@@ -34,6 +34,20 @@ let package = Package(
         .target(name: "SensorFrames", dependencies: ["CPLMProtocol"], swiftSettings: strict),
         // The contract between recordings and the detector: fixed-rate two-leg frames in g.
         .target(name: "AccelerationSignal", dependencies: ["LegMovementScoring"], swiftSettings: strict),
+        // The leg-movement detector: acceleration -> leg movements, in-bed time, data quality. Standard library only.
+        .target(
+            name: "LegMovementDetection", dependencies: ["AccelerationSignal", "LegMovementScoring"],
+            swiftSettings: strict + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
+        // Physiological simulator of nights with known ground truth.
+        .target(name: "NightSimulation", dependencies: ["AccelerationSignal", "LegMovementScoring"], swiftSettings: strict),
+        // Recording files: .plmrec (frames as received), EDF/EDF+ and CSV accelerometer files, EDF+ writer.
+        .target(
+            name: "RecordingFormats",
+            dependencies: [
+                "AccelerationSignal", "SensorFrames", "EDFFormat", "LegMovementScoring",
+                .product(name: "CSV", package: "CSV.swift"),
+            ],
+            swiftSettings: strict),
         // EDF/EDF+ container format (headers, annotations).
         .target(name: "EDFFormat", swiftSettings: strict),
         // Reads event tables (BIDS TSV/CSV, EDF+ annotations) into scoring input.
@@ -61,6 +75,13 @@ let package = Package(
             name: "EventImportTests", dependencies: ["EventImport", "EDFFormat"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "SensorFramesTests", dependencies: ["SensorFrames", "CPLMGolden"], swiftSettings: strict),
+        .testTarget(
+            name: "LegMovementDetectionTests", dependencies: ["LegMovementDetection", "AccelerationSignal"],
+            swiftSettings: strict),
+        .testTarget(name: "NightSimulationTests", dependencies: ["NightSimulation"], swiftSettings: strict),
+        .testTarget(
+            name: "RecordingFormatsTests", dependencies: ["RecordingFormats", "SensorFrames", "EDFFormat"],
+            swiftSettings: strict),
         .testTarget(name: "ScoreExportTests", dependencies: ["ScoreExport"], swiftSettings: strict),
         .testTarget(
             name: "PLMCommandsTests", dependencies: ["PLMCommands", "ScoreExport"], swiftSettings: strict),

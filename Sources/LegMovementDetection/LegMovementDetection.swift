@@ -1,0 +1,1 @@
+/// The leg-movement detector (docs/detector.md).

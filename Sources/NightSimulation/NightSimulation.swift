@@ -1,0 +1,1 @@
+/// Simulated nights with known ground truth (docs/simulator.md).

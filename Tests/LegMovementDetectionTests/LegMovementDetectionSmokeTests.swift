@@ -1,0 +1,2 @@
+import LegMovementDetection
+import Testing

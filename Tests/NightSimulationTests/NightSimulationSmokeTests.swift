@@ -1,0 +1,2 @@
+import NightSimulation
+import Testing

@@ -1,0 +1,2 @@
+import RecordingFormats
+import Testing
