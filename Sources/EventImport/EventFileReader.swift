@@ -207,6 +207,12 @@ struct InputBuilder {
             lightsOff.append(t)
         case .lightsOn:
             lightsOn.append(t)
+        case .inBed:
+            guard let duration, duration > 0 else {
+                throw EventImportError(
+                    file: path, location: at, message: "an in_bed interval needs a positive duration in seconds")
+            }
+            input.inBedIntervals.append(IntervalEvent(onset: t, duration: try us(duration, at: at)))
         case .ignored:
             ignored[label, default: 0] += 1
         case .unknown:

@@ -8,6 +8,8 @@ public enum EventKind: Sendable, Equatable {
     case respiratory
     case lightsOff
     case lightsOn
+    /// An interval of time in bed (measured from leg posture, or annotated).
+    case inBed
     /// A known label that scoring does not use (another scorer's PLM marks, desaturations, snoring).
     case ignored
     case unknown
@@ -24,6 +26,7 @@ public enum LabelCatalog {
         let squashed = label.filter { $0.isLetter }
         if ["lightsoff", "lightsout"].contains(squashed) { return .lightsOff }
         if squashed == "lightson" { return .lightsOn }
+        if squashed == "inbed" { return .inBed }
 
         // Breathing events before arousals: "respiratory effort related arousal" is breathing.
         if label.contains("apnea") || label.contains("apnoea") || label.contains("hypopnea")

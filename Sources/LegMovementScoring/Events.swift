@@ -111,6 +111,9 @@ public struct ScoringInput: Sendable {
     public var respiratoryEvents: [IntervalEvent]
     public var lightsOff: Microseconds?
     public var lightsOn: Microseconds?
+    /// Time in bed, when measured (from leg posture) or annotated (`in_bed`); takes the place of the lights
+    /// window, clipped to the lights when both are given. A series does not run across time out of bed.
+    public var inBedIntervals: [IntervalEvent]
     /// The recording's length when the container states it (EDF+ header, a sensor recording); otherwise the
     /// end of the last event is used.
     public var recordingDuration: Microseconds?
@@ -122,8 +125,10 @@ public struct ScoringInput: Sendable {
         respiratoryEvents: [IntervalEvent] = [],
         lightsOff: Microseconds? = nil,
         lightsOn: Microseconds? = nil,
+        inBedIntervals: [IntervalEvent] = [],
         recordingDuration: Microseconds? = nil
     ) {
+        self.inBedIntervals = inBedIntervals
         self.legMovements = legMovements
         self.stages = stages
         self.arousals = arousals
@@ -143,6 +148,7 @@ public struct ScoringInput: Sendable {
         for r in respiratoryEvents { end = max(end, r.end) }
         if let lightsOff { end = max(end, lightsOff) }
         if let lightsOn { end = max(end, lightsOn) }
+        for b in inBedIntervals { end = max(end, b.end) }
         return end
     }
 }

@@ -68,7 +68,7 @@ public enum Scorer {
         prep.input = input.legMovements.count
 
         let window = AnalysisWindow(input: input)
-        let inWindow = input.legMovements.filter { window.contains($0, rules: rules) }
+        let inWindow = input.legMovements.filter { window.segment(of: $0, rules: rules) != nil }
         prep.outsideLights = input.legMovements.count - inWindow.count
 
         // 1. Same-leg merging, then the minimum duration [WASM2016: merge when the gap is < 0.5 s].
@@ -107,8 +107,13 @@ public enum Scorer {
         }
 
         // 4. IMIs and PLM series [WASM2016].
+        // A series does not run across time out of bed: each LM carries the in-bed interval it falls in.
+        let segments = movements.map { m in
+            window.segment(of: LegMovementEvent(onset: m.onset, duration: m.duration, leg: m.side), rules: rules) ?? -1
+        }
         let full = detectSeries(
-            onsets: movements.map(\.onset), candidate: movements.map(\.isCandidate), rules: r, firstSeriesID: 1)
+            onsets: movements.map(\.onset), candidate: movements.map(\.isCandidate), segments: segments, rules: r,
+            firstSeriesID: 1)
         for i in movements.indices {
             movements[i].imi = full.imi[i]
             movements[i].seriesID = full.seriesID[i]
@@ -124,7 +129,8 @@ public enum Scorer {
         case .removeAndRecompute:
             let nr = detectSeries(
                 onsets: nonResp.map { movements[$0].onset },
-                candidate: nonResp.map { movements[$0].isCandidate }, rules: r, firstSeriesID: 1)
+                candidate: nonResp.map { movements[$0].isCandidate }, segments: nonResp.map { segments[$0] },
+                rules: r, firstSeriesID: 1)
             for (k, i) in nonResp.enumerated() {
                 movements[i].imiNonRespiratory = nr.imi[k]
                 movements[i].isPLMNonRespiratory = nr.seriesID[k] != nil
@@ -255,9 +261,10 @@ public enum Scorer {
 
     /// IMIs (onset to onset) and PLM series over a sequence of LMs sorted by onset [WASM2016]:
     /// a series is a run of at least `series_min_length` candidate LMs whose IMIs are all within
-    /// imi_min..imi_max; a non-candidate, or an IMI out of range, ends a run.
+    /// imi_min..imi_max; a non-candidate, an IMI out of range, or time out of bed (a change of `segments`)
+    /// ends a run.
     static func detectSeries(
-        onsets: [Microseconds], candidate: [Bool], rules r: ResolvedRules, firstSeriesID: Int
+        onsets: [Microseconds], candidate: [Bool], segments: [Int], rules r: ResolvedRules, firstSeriesID: Int
     ) -> SeriesOutcome {
         let n = onsets.count
         var imi = [Microseconds?](repeating: nil, count: n)
@@ -289,7 +296,7 @@ public enum Scorer {
                 close()
                 continue
             }
-            if let last = run.last, inRange(onsets[i] - onsets[last]) {
+            if let last = run.last, segments[last] == segments[i], inRange(onsets[i] - onsets[last]) {
                 run.append(i)
                 continue
             }
@@ -301,30 +308,63 @@ public enum Scorer {
     }
 }
 
-/// The part of the recording that is scored: lights off to lights on when given, else all of it.
+/// The part of the recording that is scored: the in-bed intervals when given (measured from leg posture),
+/// else lights off to lights on, else all of it.
 public struct AnalysisWindow: Sendable, Equatable {
-    public var start: Microseconds
-    public var end: Microseconds
-    /// Whether lights off or lights on bounded the window.
-    public var fromLights: Bool
+    /// Sorted, non-overlapping intervals [start, end).
+    public var intervals: [(start: Microseconds, end: Microseconds)]
+    /// Whether in-bed intervals or lights bounded the window (the index basis is then `in_bed`).
+    public var bounded: Bool
     let upperBounded: Bool
 
+    public static func == (a: AnalysisWindow, b: AnalysisWindow) -> Bool {
+        a.bounded == b.bounded && a.upperBounded == b.upperBounded
+            && a.intervals.elementsEqual(b.intervals) { $0.start == $1.start && $0.end == $1.end }
+    }
+
     init(input: ScoringInput) {
-        start = input.lightsOff ?? 0
-        end = max(start, input.lightsOn ?? input.effectiveRecordingDuration)
-        fromLights = input.lightsOff != nil || input.lightsOn != nil
-        upperBounded = input.lightsOn != nil
-    }
-
-    /// Whether an LM is scored: by default lights off <= onset < lights on (`lights_lm_inclusion`).
-    func contains(_ lm: LegMovementEvent, rules: ScoringRules) -> Bool {
-        switch rules.lightsInclusion {
-        case .onsetWithin: return lm.onset >= start && (!upperBounded || lm.onset < end)
-        case .overlap: return lm.end >= start && (!upperBounded || lm.onset <= end)
+        let recordingEnd = input.effectiveRecordingDuration
+        let lightsStart = input.lightsOff ?? 0
+        let lightsEnd = max(lightsStart, input.lightsOn ?? max(recordingEnd, lightsStart))
+        upperBounded = input.lightsOn != nil || !input.inBedIntervals.isEmpty
+        bounded = input.lightsOff != nil || input.lightsOn != nil || !input.inBedIntervals.isEmpty
+        if input.inBedIntervals.isEmpty {
+            intervals = [(lightsStart, lightsEnd)]
+            return
         }
+        // In-bed intervals, clipped to the lights when those are given too, sorted and merged.
+        var merged: [(start: Microseconds, end: Microseconds)] = []
+        let lo = input.lightsOff ?? Microseconds.min
+        let hi = input.lightsOn ?? Microseconds.max
+        for e in input.inBedIntervals.sorted(by: { $0.onset < $1.onset }) {
+            let s = max(e.onset, lo)
+            let t = min(e.end, hi)
+            guard t > s else { continue }
+            if let last = merged.last, s <= last.end {
+                merged[merged.count - 1].end = max(last.end, t)
+            } else {
+                merged.append((s, t))
+            }
+        }
+        intervals = merged
     }
 
-    var duration: Microseconds { end - start }
+    /// The interval an LM belongs to, or nil when it is not scored: by default the interval containing its
+    /// onset ([start, end)); with `lights_lm_inclusion = overlap`, the first interval it touches.
+    func segment(of lm: LegMovementEvent, rules: ScoringRules) -> Int? {
+        for (k, w) in intervals.enumerated() {
+            let last = k == intervals.count - 1 && !upperBounded
+            switch rules.lightsInclusion {
+            case .onsetWithin:
+                if lm.onset >= w.start && (last || lm.onset < w.end) { return k }
+            case .overlap:
+                if lm.end >= w.start && (last || lm.onset <= w.end) { return k }
+            }
+        }
+        return nil
+    }
+
+    var duration: Microseconds { intervals.reduce(0) { $0 + ($1.end - $1.start) } }
 }
 
 /// Stage lookup over the hypnogram.

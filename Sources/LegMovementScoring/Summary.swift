@@ -100,11 +100,14 @@ public struct NightSummary: Sendable, Equatable {
     ) {
         let hour = 3_600_000_000.0
         recordingHours = Double(input.effectiveRecordingDuration) / hour
-        inBedHours = window.fromLights ? Double(window.duration) / hour : nil
+        inBedHours = window.bounded ? Double(window.duration) / hour : nil
         let hasHypnogram = hypnogram.intervals.contains { $0.stage.state != .unknown }
         if hasHypnogram {
-            sleepHours = Double(hypnogram.time(in: .sleep, from: window.start, to: window.end)) / hour
-            wakeHours = Double(hypnogram.time(in: .wake, from: window.start, to: window.end)) / hour
+            let inWindow = { (state: SleepState) in
+                window.intervals.reduce(Microseconds(0)) { $0 + hypnogram.time(in: state, from: $1.start, to: $1.end) }
+            }
+            sleepHours = Double(inWindow(.sleep)) / hour
+            wakeHours = Double(inWindow(.wake)) / hour
         }
         if let sleepHours {
             basis = .sleep

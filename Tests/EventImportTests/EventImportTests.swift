@@ -12,7 +12,7 @@ struct LabelCatalogTests {
         // Luna
         ("LM/left", .legMovement(.left)), ("LM/right", .legMovement(.right)), ("LM/both", .legMovement(.both)),
         ("lm_left", .legMovement(.left)), ("LM", .legMovement(.unknown)), ("PLM/left", .ignored),
-        ("arousal/lm", .arousal), ("lights_off", .lightsOff), ("lights_on", .lightsOn),
+        ("arousal/lm", .arousal), ("lights_off", .lightsOff), ("lights_on", .lightsOn), ("in_bed", .inBed),
         ("W", .stage(.wake)), ("N1", .stage(.n1)), ("N2", .stage(.n2)), ("N3", .stage(.n3)), ("R", .stage(.rem)),
         // NSRR
         ("Limb movement - left", .legMovement(.left)), ("Limb Movement (Left)", .legMovement(.left)),
@@ -114,6 +114,7 @@ struct EventTableTests {
             (header + "1\t1\tLM/left\textra\n", "line 2", "expected 3 fields"),
             (header + "1\tn/a\tLM/left\n", "line 2", "needs a duration"),
             (header + "1\tnan\tLM/left\n", "line 2", "column 'duration', found 'nan'"),
+            (header + "1\tn/a\tin_bed\n", "line 2", "in_bed interval needs a positive duration"),
             (header + "1\t1e99\tLM/left\n", "line 2", "column 'duration'"),
         ]
         for (text, location, message) in cases {

@@ -91,6 +91,31 @@ struct NightFigureTests {
         #expect(try score(input).summary.plmIndex == Double(whole.plmCount) / 2)
     }
 
+    @Test("in-bed intervals: LMs out of bed are not scored, series stop at a trip out of bed, hours add up")
+    func inBed() throws {
+        // In bed 0-1000 s and 1100-2000 s (a 100 s trip). LMs every 20 s from 900 to 1200: 900..980 (5) are in
+        // the first interval, 1000..1080 out of bed, 1100..1200 (6) in the second.
+        let lms = stride(from: 900.0, through: 1200, by: 20).map { lm($0) }
+        let input = ScoringInput(legMovements: lms, inBedIntervals: [interval(0, 1000), interval(1100, 900)])
+        let r = try score(input)
+        #expect(r.onsets == [900, 920, 940, 960, 980, 1100, 1120, 1140, 1160, 1180, 1200])
+        #expect(r.preparation.outsideLights == 5)
+        #expect(r.summary.basis == .inBed)
+        #expect(r.summary.inBedHours == 1900.0 / 3600)
+        #expect(r.summary.plmCount == 11)
+        // A 20 s trip out of bed between LMs 30 s apart: two series of 4, not one of 8.
+        let close = [0.0, 30, 60, 90, 120, 150, 180, 210].map { lm(1000 + $0) }
+        let trip = ScoringInput(legMovements: close, inBedIntervals: [interval(0, 1100), interval(1120, 1000)])
+        let t = try score(trip)
+        #expect(t.summary.plmCount == 8)
+        #expect(t.summary.seriesCount == 2)
+        // Lights clip the in-bed intervals.
+        var lit = input
+        lit.lightsOff = us(500)
+        lit.lightsOn = us(1500)
+        #expect(try score(lit).summary.inBedHours == 900.0 / 3600)
+    }
+
     @Test("an unscored epoch gives state unknown; a night of only unscored epochs has no sleep basis")
     func unscored() throws {
         let input = ScoringInput(
