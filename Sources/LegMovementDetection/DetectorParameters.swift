@@ -1,0 +1,138 @@
+import AccelerationSignal
+import LegMovementScoring
+
+/// Every parameter of the detector, in physical units, with where it comes from (docs/detector.md).
+///
+/// Sources:
+/// - [WASM2016] Ferri R et al., Sleep Med 2016;26:86 — timing rules: an LM lasts at least 0.5 s and ends at the
+///   start of at least 0.5 s of quiet.
+/// - [PHYS] Sensor physics of a leg-worn accelerometer (../shared/reference/detector-and-swift-notes.md): an LM
+///   rotates the sensor relative to gravity by tens of degrees over 0.5–5 s and adds small dynamic
+///   acceleration; clonic bursts of 3–7 Hz without net rotation are LMs too; motors and fans vibrate at tens
+///   of Hz; thermal drift is slow.
+/// - [ADAPT] Yang C et al., Sleep Med 2014 (PAM-RL): fixed thresholds fail; thresholds must adapt to each
+///   recording's noise floor. The Stanford detector, MATPLM and RestEaZe do so.
+/// - [DESIGN] Chosen here; the reason is given with the parameter.
+public struct DetectorParameters: Sendable, Equatable {
+    /// Low-pass cut-off of the motion signal, Hz (2nd-order Butterworth). Keeps clonic bursts (3–7 Hz) and
+    /// removes motor and fan vibration (tens of Hz) [PHYS]. Lowered to 0.4 × the sample rate when that is less.
+    public var lowPassCutoff: Double = 10
+    /// Lag of the motion measure: the change of the filtered vector over this time, s [DESIGN: 0.1 s resolves
+    /// the 3–7 Hz bursts and the onset of a rotation to about a tenth of a second].
+    public var motionLag: Double = 0.1
+    /// Time constant with which the resting orientation follows slow drift while the leg is at rest, s
+    /// [DESIGN: long against an LM (≤ 10 s), short against thermal drift (hours)].
+    public var baselineTimeConstant: Double = 10
+    /// Window of the adaptive noise floor: the median over this long of per-second medians of the motion
+    /// measure, s [ADAPT].
+    public var noiseWindow: Double = 300
+    /// A movement starts when the deviation from the resting orientation exceeds this many noise floors
+    /// [ADAPT, DESIGN].
+    public var deviationOnsetFactor: Double = 8
+    /// … or when the motion measure exceeds this many noise floors.
+    public var motionOnsetFactor: Double = 8
+    /// A movement is quiet again below this fraction of the onset thresholds (hysteresis) [DESIGN].
+    public var offsetFraction: Double = 0.5
+    /// Lowest deviation threshold, g: about 1.1° of rotation; guards against a floor of zero on perfectly
+    /// quantised, still data [PHYS].
+    public var minimumDeviationThreshold: Double = 0.02
+    /// Lowest motion threshold, g [PHYS].
+    public var minimumMotionThreshold: Double = 0.012
+    /// Quiet that ends a movement, s [WASM2016: offset at the start of ≥ 0.5 s quiet].
+    public var quietToEnd: Double = 0.5
+    /// Stillness in a new orientation after which the new orientation is the resting one, s [DESIGN: longer than
+    /// the holds within an LM; a turn over settles].
+    public var settleTime: Double = 3
+    /// Shortest movement reported, s [WASM2016: 0.5 s].
+    public var minimumDuration: Double = 0.5
+    /// A movement that leaves the leg resting at least this far from where it was, degrees, is a change of
+    /// posture (turning over), reported apart and not as an LM [PHYS, DESIGN].
+    public var postureChangeAngle: Double = 20
+    /// Length of the epochs used for posture and quality, s [DESIGN].
+    public var epochLength: Double = 5
+    /// The leg counts as lying when its long axis is within this angle of horizontal, degrees [PHYS].
+    public var lyingMaxElevation: Double = 45
+    /// Mean motion measure in an epoch above which the leg is walking, g (gait swings the shank by tens of
+    /// degrees per step) [PHYS].
+    public var walkingMotion: Double = 0.06
+    /// Lying stretches shorter than this are not time in bed, s [DESIGN].
+    public var inBedMinimum: Double = 300
+    /// Interruptions of lying (or data) shorter than this do not end time in bed, s [DESIGN: shorter than a
+    /// trip out of bed, longer than sitting up briefly].
+    public var inBedBridge: Double = 60
+    /// A leg without any movement for this long is flagged as possibly not worn, s [DESIGN].
+    public var stillFlag: Double = 3600
+
+    public init() {}
+
+    /// The default parameters.
+    public static let standard = DetectorParameters()
+}
+
+/// Parameters in frames, for one sample rate: `DetectorParameters.resolved(for:)` is the one place where
+/// seconds become frame counts.
+struct ResolvedDetectorParameters: Sendable {
+    let rate: Double
+    let cutoff: Double
+    let lag: Int
+    let baselineAlpha: Float
+    let framesPerSecond: Int
+    let noiseSeconds: Int
+    let quiet: Int
+    let settle: Int
+    let minimumFrames: Int
+    let epochFrames: Int
+    let postureCos: Float
+    let lyingSin: Float
+    let walking: Float
+    let inBedMinimumEpochs: Int
+    let inBedBridgeEpochs: Int
+    let stillEpochs: Int
+    let parameters: DetectorParameters
+
+    init(_ p: DetectorParameters, sampleRate: Double) {
+        func frames(_ seconds: Double) -> Int { max(1, Int((seconds * sampleRate).rounded())) }
+        rate = sampleRate
+        cutoff = min(p.lowPassCutoff, 0.4 * sampleRate)
+        lag = frames(p.motionLag)
+        baselineAlpha = Float(1 / (p.baselineTimeConstant * sampleRate))
+        framesPerSecond = frames(1)
+        noiseSeconds = max(1, Int(p.noiseWindow.rounded()))
+        quiet = frames(p.quietToEnd)
+        settle = frames(p.settleTime)
+        minimumFrames = frames(p.minimumDuration)
+        epochFrames = frames(p.epochLength)
+        postureCos = Float(Trig.cos(p.postureChangeAngle * Trig.pi / 180))
+        lyingSin = Float(Trig.sin(p.lyingMaxElevation * Trig.pi / 180))
+        walking = Float(p.walkingMotion)
+        let epochSeconds = Double(epochFrames) / sampleRate
+        inBedMinimumEpochs = max(1, Int((p.inBedMinimum / epochSeconds).rounded()))
+        inBedBridgeEpochs = max(0, Int((p.inBedBridge / epochSeconds).rounded()))
+        stillEpochs = max(1, Int((p.stillFlag / epochSeconds).rounded()))
+        parameters = p
+    }
+}
+
+/// sin, cos and tan from the standard library alone (for filter design and angle thresholds, computed once).
+enum Trig {
+    static let pi = 3.14159265358979323846264338327950288
+
+    /// Taylor series after reducing x to [-π, π]; accurate to ~1e-15 there.
+    static func sin(_ x: Double) -> Double {
+        var r = x.truncatingRemainder(dividingBy: 2 * pi)
+        if r > pi { r -= 2 * pi } else if r < -pi { r += 2 * pi }
+        var term = r
+        var sum = r
+        var n = 1.0
+        while abs(term) > 1e-18 {
+            term *= -r * r / ((n + 1) * (n + 2))
+            sum += term
+            n += 2
+        }
+        return sum
+    }
+
+    static func cos(_ x: Double) -> Double { sin(x + pi / 2) }
+
+    static func tan(_ x: Double) -> Double { sin(x) / cos(x) }
+}

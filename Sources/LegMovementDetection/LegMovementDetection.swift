@@ -1,1 +1,0 @@
-/// The leg-movement detector (docs/detector.md).

@@ -1,0 +1,391 @@
+import AccelerationSignal
+import LegMovementScoring
+
+/// A movement found by the detector.
+public struct DetectedMovement: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        /// A leg movement: the leg moved and came back to rest near where it was.
+        case legMovement = "lm"
+        /// The leg came to rest in a clearly different orientation (turning over): not an LM.
+        case postureChange = "posture_change"
+    }
+
+    public var leg: Leg
+    /// First frame of the movement.
+    public var onsetFrame: Int64
+    /// First frame after it.
+    public var endFrame: Int64
+    public var kind: Kind
+    /// Largest deviation from the resting orientation, g.
+    public var peakDeviation: Float
+    /// The movement was cut short by a gap in the data or the end of the recording.
+    public var truncated: Bool
+}
+
+/// The leg-movement detector. One implementation for streaming and batch: `push` frames in chunks of any
+/// size, then `finish`; the result is the same, to the bit, for every chunking.
+///
+/// Per frame: the six channels (both legs) pass a 2nd-order Butterworth low-pass together in SIMD lanes;
+/// per leg, the *motion* measure is the change of the filtered vector over `motionLag`, and the *deviation*
+/// is its distance from the leg's resting orientation. A movement starts when either exceeds its threshold —
+/// a multiple of the leg's adaptive noise floor (the running median of per-second medians of the motion
+/// measure) — and ends at the start of `quietToEnd` below the lower (hysteresis) thresholds, or, when the
+/// leg comes to rest somewhere else, at the start of `settleTime` of stillness (then the new orientation is
+/// the resting one, and a large change of orientation makes it a posture change). See docs/detector.md.
+public struct LegMovementDetector: Sendable {
+    public let description: SignalDescription
+    public let parameters: DetectorParameters
+    let p: ResolvedDetectorParameters
+
+    // Filter (both legs in lanes 0-2 and 3-5 of SIMD8).
+    let b0: Float, b1: Float, b2: Float, a1: Float, a2: Float
+    var z1 = SIMD8<Float>(repeating: 0)
+    var z2 = SIMD8<Float>(repeating: 0)
+    var ring: [SIMD8<Float>]
+    var ringPosition = 0
+    var baseline = SIMD8<Float>(repeating: 0)
+
+    var legs: [LegState]
+    var frame: Int64 = 0
+    var emitted: [DetectedMovement] = []
+    var all: [DetectedMovement] = []
+
+    public init(description: SignalDescription, parameters: DetectorParameters = .standard) {
+        self.description = description
+        self.parameters = parameters
+        let p = ResolvedDetectorParameters(parameters, sampleRate: description.sampleRate)
+        self.p = p
+        // Bilinear-transform Butterworth low-pass (Q = 1/√2), normalised so a0 = 1.
+        let k = Trig.tan(Trig.pi * p.cutoff / p.rate)
+        let q = 1 / 2.0.squareRoot()
+        let norm = 1 / (1 + k / q + k * k)
+        b0 = Float(k * k * norm)
+        b1 = Float(2 * k * k * norm)
+        b2 = Float(k * k * norm)
+        a1 = Float(2 * (k * k - 1) * norm)
+        a2 = Float((1 - k / q + k * k) * norm)
+        ring = [SIMD8<Float>](repeating: .zero, count: p.lag)
+        legs = [Leg.left, Leg.right].map { LegState(leg: $0, present: description.legs.contains($0), p: p) }
+    }
+
+    /// Frames pushed so far.
+    public var frameCount: Int64 { frame }
+
+    /// Processes frames (six values each, in g, NaN for missing).
+    public mutating func push(_ values: [Float]) {
+        values.withUnsafeBufferPointer { push($0) }
+    }
+
+    public mutating func push(_ values: UnsafeBufferPointer<Float>) {
+        let n = values.count / TwoLegFrame.channels
+        var i = 0
+        for _ in 0..<n {
+            let x = SIMD8<Float>(
+                values[i], values[i + 1], values[i + 2], values[i + 3], values[i + 4], values[i + 5], 0, 0)
+            process(x)
+            i += TwoLegFrame.channels
+        }
+    }
+
+    /// Movements completed since the last call (for live use).
+    public mutating func drainCompleted() -> [DetectedMovement] {
+        defer { emitted.removeAll(keepingCapacity: true) }
+        return emitted
+    }
+
+    @inline(__always)
+    mutating func process(_ raw: SIMD8<Float>) {
+        let t = frame
+        frame += 1
+        let validLeft = !(raw[0].isNaN || raw[1].isNaN || raw[2].isNaN)
+        let validRight = !(raw[3].isNaN || raw[4].isNaN || raw[5].isNaN)
+        var x = raw
+        if !validLeft { x[0] = 0; x[1] = 0; x[2] = 0 }
+        if !validRight { x[3] = 0; x[4] = 0; x[5] = 0 }
+
+        // (Re)start the filter, the lag line and the resting orientation from the first sample after a gap, so
+        // the filter's warm-up cannot look like a movement.
+        var restart = SIMDMask<SIMD8<Int32>>(repeating: false)
+        if validLeft && !legs[0].running { restart[0] = true; restart[1] = true; restart[2] = true }
+        if validRight && !legs[1].running { restart[3] = true; restart[4] = true; restart[5] = true }
+        if restart != SIMDMask(repeating: false) {
+            z2.replace(with: (b2 - a2) * x, where: restart)
+            z1.replace(with: (b1 - a1 + b2 - a2) * x, where: restart)
+            for k in ring.indices { ring[k].replace(with: x, where: restart) }
+            baseline.replace(with: x, where: restart)
+        }
+
+        // Low-pass, direct form II transposed, all channels at once.
+        let y = b0 * x + z1
+        z1 = b1 * x - a1 * y + z2
+        z2 = b2 * x - a2 * y
+        let past = ring[ringPosition]
+        ring[ringPosition] = y
+        ringPosition += 1
+        if ringPosition == ring.count { ringPosition = 0 }
+        let change = y - past
+        let c2 = change * change
+        let off = y - baseline
+        let o2 = off * off
+
+        if legs[0].present {
+            if validLeft {
+                let motion = (c2[0] + c2[1] + c2[2]).squareRoot()
+                let deviation = (o2[0] + o2[1] + o2[2]).squareRoot()
+                if let m = legs[0].step(
+                    frame: t, motion: motion, deviation: deviation, raw: raw.lowHalf, filtered: y.lowHalf,
+                    baseline: &baseline, lanes: 0, alpha: p.baselineAlpha, rangeG: rangeG)
+                {
+                    emit(m)
+                }
+            } else if let m = legs[0].gap(frame: t) {
+                emit(m)
+            }
+        }
+        if legs[1].present {
+            if validRight {
+                let motion = (c2[3] + c2[4] + c2[5]).squareRoot()
+                let deviation = (o2[3] + o2[4] + o2[5]).squareRoot()
+                let r = SIMD4<Float>(raw[3], raw[4], raw[5], 0)
+                let f = SIMD4<Float>(y[3], y[4], y[5], 0)
+                if let m = legs[1].step(
+                    frame: t, motion: motion, deviation: deviation, raw: r, filtered: f,
+                    baseline: &baseline, lanes: 3, alpha: p.baselineAlpha, rangeG: rangeG)
+                {
+                    emit(m)
+                }
+            } else if let m = legs[1].gap(frame: t) {
+                emit(m)
+            }
+        }
+    }
+
+    var rangeG: Float { Float(description.rangeG ?? 0) }
+
+    mutating func emit(_ m: DetectedMovement) {
+        guard m.endFrame - m.onsetFrame >= Int64(p.minimumFrames) else { return }
+        emitted.append(m)
+        all.append(m)
+    }
+
+    /// Ends the stream and returns everything found.
+    public mutating func finish() -> DetectionResult {
+        for k in legs.indices {
+            if let m = legs[k].finish(frame: frame) { emit(m) }
+        }
+        let sorted = all.sorted { ($0.onsetFrame, $0.leg.rawValue) < ($1.onsetFrame, $1.leg.rawValue) }
+        let lms = sorted.filter { $0.kind == .legMovement }
+        let turns = sorted.filter { $0.kind == .postureChange }
+        let posture = PostureAnalysis(legs: legs, movements: sorted, p: p)
+        return DetectionResult(
+            description: description, parameters: parameters, frameCount: frame, movements: lms,
+            postureChanges: turns, inBedEpochs: posture.inBed, epochFrames: p.epochFrames,
+            quality: posture.quality(frameCount: frame, rate: p.rate))
+    }
+}
+
+/// One leg's detector state.
+struct LegState: Sendable {
+    let leg: Leg
+    let present: Bool
+    let p: ResolvedDetectorParameters
+    var running = false
+
+    // Movement state.
+    var inMovement = false
+    var onset: Int64 = 0
+    var lastQuiet: Int64 = -1
+    var quietRun = 0
+    var stillRun = 0
+    var peak: Float = 0
+    var restAtOnset = SIMD4<Float>(repeating: 0)
+
+    // Adaptive noise floor.
+    var second: [Float] = []
+    var secondIndex: Int64 = 0
+    var window: [Float] = []  // FIFO of per-second medians
+    var windowStart = 0
+    var sortedWindow: [Float] = []
+    var floor: Float = 0
+    var floorHistory: [Float] = []
+
+    // Quality and posture, per epoch.
+    var epochs: [EpochStat] = []
+    var clipped = 0
+    var gapFrames: Int64 = 0
+    var gapCount = 0
+    var validFrames: Int64 = 0
+
+    init(leg: Leg, present: Bool, p: ResolvedDetectorParameters) {
+        self.leg = leg
+        self.present = present
+        self.p = p
+        second.reserveCapacity(p.framesPerSecond)
+        floor = 0
+    }
+
+    var thresholds: (deviationOn: Float, motionOn: Float, deviationOff: Float, motionOff: Float) {
+        let q = p.parameters
+        let dOn = max(Float(q.deviationOnsetFactor) * floor, Float(q.minimumDeviationThreshold))
+        let mOn = max(Float(q.motionOnsetFactor) * floor, Float(q.minimumMotionThreshold))
+        let f = Float(q.offsetFraction)
+        return (dOn, mOn, dOn * f, mOn * f)
+    }
+
+    mutating func epoch(for frame: Int64) -> Int {
+        let k = Int(frame / Int64(p.epochFrames))
+        while epochs.count <= k { epochs.append(EpochStat()) }
+        return k
+    }
+
+    /// One valid frame. Returns a movement when one ends here.
+    @inline(__always)
+    mutating func step(
+        frame t: Int64, motion: Float, deviation: Float, raw: SIMD4<Float>, filtered: SIMD4<Float>,
+        baseline: inout SIMD8<Float>, lanes: Int, alpha: Float, rangeG: Float
+    ) -> DetectedMovement? {
+        if !running {
+            running = true
+            lastQuiet = t - 1
+        }
+        validFrames += 1
+        if rangeG > 0 {
+            let limit = rangeG * 0.999
+            if abs(raw[0]) >= limit || abs(raw[1]) >= limit || abs(raw[2]) >= limit { clipped += 1 }
+        }
+        let e = epoch(for: t)
+        epochs[e].add(raw: raw, motion: motion)
+        updateFloor(frame: t, motion: motion)
+
+        let th = thresholds
+        let active = deviation > th.deviationOff || motion > th.motionOff
+        var ended: DetectedMovement? = nil
+        if !inMovement {
+            // No movement starts before the first second has given a noise floor.
+            if !floorHistory.isEmpty && (deviation > th.deviationOn || motion > th.motionOn) {
+                inMovement = true
+                onset = lastQuiet + 1
+                peak = deviation
+                quietRun = 0
+                stillRun = 0
+                restAtOnset = SIMD4<Float>(baseline[lanes], baseline[lanes + 1], baseline[lanes + 2], 0)
+            } else {
+                if !active { lastQuiet = t }
+                // The resting orientation follows slow drift.
+                for c in 0..<3 { baseline[lanes + c] += alpha * (filtered[c] - baseline[lanes + c]) }
+            }
+        } else {
+            peak = max(peak, deviation)
+            quietRun = active ? 0 : quietRun + 1
+            stillRun = motion > th.motionOff ? 0 : stillRun + 1
+            if quietRun >= p.quiet {
+                ended = DetectedMovement(
+                    leg: leg, onsetFrame: onset, endFrame: t - Int64(p.quiet) + 1, kind: .legMovement,
+                    peakDeviation: peak, truncated: false)
+                inMovement = false
+                lastQuiet = t
+            } else if stillRun >= p.settle {
+                // At rest in a new orientation: that is the resting orientation now.
+                let newRest = filtered
+                for c in 0..<3 { baseline[lanes + c] = filtered[c] }
+                let dot = (restAtOnset * newRest).sum()
+                let norms = ((restAtOnset * restAtOnset).sum() * (newRest * newRest).sum()).squareRoot()
+                let turned = norms > 0 && dot / norms < p.postureCos
+                ended = DetectedMovement(
+                    leg: leg, onsetFrame: onset, endFrame: t - Int64(p.settle) + 1,
+                    kind: turned ? .postureChange : .legMovement, peakDeviation: peak, truncated: false)
+                inMovement = false
+                lastQuiet = t
+            }
+        }
+        return ended
+    }
+
+    /// A frame without data for this leg.
+    mutating func gap(frame t: Int64) -> DetectedMovement? {
+        gapFrames += 1
+        guard running else {
+            if validFrames == 0 && t == 0 { gapCount += 1 }
+            return nil
+        }
+        running = false
+        gapCount += 1
+        return cut(at: t)
+    }
+
+    mutating func finish(frame t: Int64) -> DetectedMovement? { cut(at: t) }
+
+    /// Ends a movement in progress at frame `t` (exclusive), marked truncated.
+    mutating func cut(at t: Int64) -> DetectedMovement? {
+        guard inMovement else { return nil }
+        inMovement = false
+        return DetectedMovement(
+            leg: leg, onsetFrame: onset, endFrame: t, kind: .legMovement, peakDeviation: peak, truncated: true)
+    }
+
+    /// The noise floor: each second's median motion goes into a window of `noiseWindow` seconds; the floor is
+    /// the median of the window. Updates happen at whole seconds of the stream, whatever the chunking.
+    mutating func updateFloor(frame t: Int64, motion: Float) {
+        let s = t / Int64(p.framesPerSecond)
+        if s != secondIndex {
+            closeSecond()
+            secondIndex = s
+        }
+        second.append(motion)
+    }
+
+    mutating func closeSecond() {
+        guard second.count * 2 >= p.framesPerSecond else {
+            second.removeAll(keepingCapacity: true)
+            return
+        }
+        second.sort()
+        let median = second[second.count / 2]
+        second.removeAll(keepingCapacity: true)
+        window.append(median)
+        insertSorted(median)
+        if window.count - windowStart > p.noiseSeconds {
+            removeSorted(window[windowStart])
+            windowStart += 1
+            if windowStart > 4096 {
+                window.removeFirst(windowStart)
+                windowStart = 0
+            }
+        }
+        floor = sortedWindow[sortedWindow.count / 2]
+        floorHistory.append(floor)
+    }
+
+    mutating func insertSorted(_ v: Float) {
+        var lo = 0
+        var hi = sortedWindow.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sortedWindow[mid] < v { lo = mid + 1 } else { hi = mid }
+        }
+        sortedWindow.insert(v, at: lo)
+    }
+
+    mutating func removeSorted(_ v: Float) {
+        var lo = 0
+        var hi = sortedWindow.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sortedWindow[mid] < v { lo = mid + 1 } else { hi = mid }
+        }
+        if lo < sortedWindow.count { sortedWindow.remove(at: lo) }
+    }
+}
+
+/// Per-epoch sums for posture and quality.
+struct EpochStat: Sendable {
+    var sum = SIMD4<Double>(repeating: 0)
+    var motion: Double = 0
+    var count = 0
+
+    mutating func add(raw: SIMD4<Float>, motion m: Float) {
+        sum += SIMD4<Double>(Double(raw[0]), Double(raw[1]), Double(raw[2]), 0)
+        motion += Double(m)
+        count += 1
+    }
+}

@@ -1,2 +1,0 @@
-import LegMovementDetection
-import Testing
