@@ -58,6 +58,11 @@ let package = Package(
                 .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: strict),
+        // A night's recording through detector, scoring and report: what plm-replay and plmd both run.
+        .target(
+            name: "NightAnalysis",
+            dependencies: ["AccelerationSignal", "LegMovementDetection", "LegMovementScoring", "ScoreExport"],
+            swiftSettings: strict),
         // Writes byte-stable outputs: lm_events.tsv, summary.json, summary.csv.
         .target(name: "ScoreExport", dependencies: ["LegMovementScoring"], swiftSettings: strict),
         // Command-line commands, as a library so they can be tested.

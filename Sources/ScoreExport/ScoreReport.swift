@@ -32,10 +32,14 @@ public struct InputDescription: Sendable {
 public struct ScoreReport: Sendable {
     public var result: ScoringResult
     public var source: InputDescription
+    /// Further top-level sections of summary.json (and columns of summary.csv), e.g. the detector's
+    /// parameters and the data quality of a recording. Keys must not clash with the scoring figures.
+    public var sections: [String: JSONValue]
 
-    public init(result: ScoringResult, source: InputDescription) {
+    public init(result: ScoringResult, source: InputDescription, sections: [String: JSONValue] = [:]) {
         self.result = result
         self.source = source
+        self.sections = sections
     }
 
     /// Decimals per kind of figure.
@@ -138,7 +142,7 @@ public struct ScoreReport: Sendable {
                 "above": .integer(h.above),
             ])
         }
-        return .object([
+        var figures: [String: JSONValue] = [
             "software": .object([
                 "name": .string(SoftwareVersion.name), "version": .string(SoftwareVersion.version),
             ]),
@@ -196,7 +200,9 @@ public struct ScoreReport: Sendable {
             "log_imi_10_90_sd_ln_s": fx(s.logIMISD, Digits.ratio),
             "imi_histogram_2s": histogram(s.imiHistogram, unit: "s", decimals: 1),
             "imi_histogram_log10": histogram(s.imiLogHistogram, unit: "log10_s", decimals: 1),
-        ])
+        ]
+        for (key, value) in sections where figures[key] == nil { figures[key] = value }
+        return .object(figures)
     }
 
     // MARK: summary.csv
@@ -210,7 +216,7 @@ public struct ScoreReport: Sendable {
             case .object(let d):
                 for key in d.keys.sorted() {
                     let child = name.isEmpty ? key : "\(name)_\(key)"
-                    if ["input_unknown_labels", "input_ignored_labels", "input_warnings"].contains(child) { continue }
+                    if ScoreReport.freeFormKeys.contains(child) { continue }
                     flatten(d[key, default: .null], child)
                 }
             case .array(let items):
@@ -229,6 +235,11 @@ public struct ScoreReport: Sendable {
         flatten(summaryJSON(), "")
         return columns.map(\.0).joined(separator: ",") + "\n" + columns.map(\.1).joined(separator: ",") + "\n"
     }
+
+    /// Parts of summary.json that are lists of words rather than figures, left out of summary.csv.
+    public static let freeFormKeys: Set<String> = [
+        "input_unknown_labels", "input_ignored_labels", "input_warnings", "data_quality_findings",
+    ]
 
     // MARK: Human summary
 

@@ -76,3 +76,35 @@ struct SensorFrameTests {
         #expect(SensorFrameCodec.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
     }
 }
+
+@Suite("Frame packer")
+struct FramePackerTests {
+    @Test("13 samples at 100 Hz make frames of 6, 6 and 1 with consecutive sequence numbers and timestamps")
+    func packing() throws {
+        var p = FramePacker(sampleRate: 100, rangeG: 4, startSequence: 0xFFFF_FFFF, startTime: 1_000)
+        var frames: [SensorFrame] = []
+        for i in 0..<13 {
+            if let bytes = p.add(x: Int16(i), y: Int16(-i), z: 16000) { frames.append(try SensorFrameCodec.decode(bytes).get()) }
+        }
+        if let bytes = p.flush() { frames.append(try SensorFrameCodec.decode(bytes).get()) }
+        #expect(frames.map(\.sampleCount) == [6, 6, 1])
+        #expect(frames.map(\.sequence) == [0xFFFF_FFFF, 0, 1])  // wraps
+        #expect(frames.map(\.timestamp) == [1_000, 61_000, 121_000])
+        #expect(frames.map(\.period) == [10_000, 10_000, 10_000])
+        #expect(frames[0].flags.contains(.first) && !frames[1].flags.contains(.first))
+        #expect(frames[2].samples == [12, -12, 16000])
+    }
+
+    @Test("lost samples move time on and are declared by the next frame")
+    func loss() throws {
+        var p = FramePacker(sampleRate: 50, rangeG: 2)
+        var out: [[UInt8]] = []
+        for _ in 0..<3 { if let b = p.add(x: 1, y: 2, z: 3) { out.append(b) } }
+        if let b = p.lose(10) { out.append(b) }
+        for _ in 0..<6 { if let b = p.add(x: 1, y: 2, z: 3) { out.append(b) } }
+        let frames = try out.map { try SensorFrameCodec.decode($0).get() }
+        #expect(frames.count == 2)
+        #expect(frames[1].lostSamples == 10 && frames[1].flags.contains(.sensorGap))
+        #expect(frames[1].timestamp == UInt64(13 * 20_000))
+    }
+}

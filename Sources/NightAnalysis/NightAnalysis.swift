@@ -1,0 +1,155 @@
+import AccelerationSignal
+import Foundation
+import LegMovementDetection
+import LegMovementScoring
+import ScoreExport
+
+/// One night's recording through the whole pipeline: frames -> detector -> scoring -> report.
+/// `plm-replay` and the daemon both run exactly this.
+public enum NightAnalysis {
+    /// How fast to feed the frames: as fast as possible, or paced against the recording's own clock.
+    public enum Pace: Sendable, Equatable {
+        case max
+        /// Times real time (1 = real time).
+        case factor(Double)
+
+        /// `max`, `realtime`, or `Nx` such as `60x`.
+        public init?(argument: String) {
+            switch argument.lowercased() {
+            case "max": self = .max
+            case "realtime": self = .factor(1)
+            default:
+                guard argument.lowercased().hasSuffix("x"), let f = Double(argument.dropLast()), f > 0, f.isFinite
+                else { return nil }
+                self = .factor(f)
+            }
+        }
+    }
+
+    public struct Options: Sendable {
+        public var rules: ScoringRules
+        public var detector: DetectorParameters
+        /// Frames per chunk read from the source.
+        public var chunkFrames: Int
+        public var pace: Pace
+
+        public init(
+            rules: ScoringRules = .wasm2016, detector: DetectorParameters = .standard, chunkFrames: Int = 8192,
+            pace: Pace = .max
+        ) {
+            self.rules = rules
+            self.detector = detector
+            self.chunkFrames = chunkFrames
+            self.pace = pace
+        }
+    }
+
+    /// The night's results.
+    public struct Night: Sendable {
+        public var detection: DetectionResult
+        public var scoring: ScoringResult
+        public var report: ScoreReport
+    }
+
+    /// Reads the source to its end through the detector, then scores. `progress` gets the frames done so far.
+    public static func analyse<S: FrameSource>(
+        _ source: inout S, file: String, format: String, options: Options,
+        problems: [String: JSONValue] = [:], progress: ((Int64) -> Void)? = nil
+    ) throws -> Night {
+        var detector = LegMovementDetector(description: source.description, parameters: options.detector)
+        var buffer: [Float] = []
+        buffer.reserveCapacity(options.chunkFrames * TwoLegFrame.channels)
+        let started = DispatchTime.now().uptimeNanoseconds
+        while true {
+            buffer.removeAll(keepingCapacity: true)
+            let n = try source.read(into: &buffer, maxFrames: options.chunkFrames)
+            if n == 0 { break }
+            detector.push(buffer)
+            progress?(detector.frameCount)
+            if case .factor(let f) = options.pace {
+                let due = Double(detector.frameCount) / source.description.sampleRate / f
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                if due > elapsed { usleep(UInt32(min((due - elapsed) * 1e6, 1e6))) }
+            }
+        }
+        let detection = detector.finish()
+        return try night(detection, file: file, format: format, options: options, problems: problems)
+    }
+
+    /// Scores a finished detection (also used by the daemon at the end of a night).
+    public static func night(
+        _ detection: DetectionResult, file: String, format: String, options: Options,
+        problems: [String: JSONValue] = [:]
+    ) throws -> Night {
+        let scoring = try Scorer.score(detection.scoringInput(), rules: options.rules)
+        var warnings = detection.quality.findings
+        if detection.inBedEpochs.isEmpty { warnings.append("no time in bed found: nothing was scored") }
+        let report = ScoreReport(
+            result: scoring,
+            source: InputDescription(file: file, format: format, warnings: warnings),
+            sections: [
+                "detector": detectorSection(detection),
+                "data_quality": qualitySection(detection, problems: problems),
+            ])
+        return Night(detection: detection, scoring: scoring, report: report)
+    }
+
+    static func detectorSection(_ d: DetectionResult) -> JSONValue {
+        let p = d.parameters
+        func n(_ v: Double) -> JSONValue { .fixed(v, decimals: 3) }
+        return .object([
+            "sample_rate_hz": n(d.description.sampleRate),
+            "legs": .array(d.description.legs.map { .string($0.rawValue) }),
+            "low_pass_cutoff_hz": n(p.lowPassCutoff),
+            "motion_lag_s": n(p.motionLag),
+            "baseline_time_constant_s": n(p.baselineTimeConstant),
+            "noise_window_s": n(p.noiseWindow),
+            "deviation_onset_factor": n(p.deviationOnsetFactor),
+            "motion_onset_factor": n(p.motionOnsetFactor),
+            "offset_fraction": n(p.offsetFraction),
+            "minimum_deviation_threshold_g": n(p.minimumDeviationThreshold),
+            "minimum_motion_threshold_g": n(p.minimumMotionThreshold),
+            "quiet_to_end_s": n(p.quietToEnd),
+            "settle_time_s": n(p.settleTime),
+            "minimum_duration_s": n(p.minimumDuration),
+            "posture_change_angle_deg": n(p.postureChangeAngle),
+            "epoch_length_s": n(p.epochLength),
+            "lying_max_elevation_deg": n(p.lyingMaxElevation),
+            "walking_motion_g": n(p.walkingMotion),
+            "in_bed_minimum_s": n(p.inBedMinimum),
+            "in_bed_bridge_s": n(p.inBedBridge),
+            "still_flag_s": n(p.stillFlag),
+            "lm_detected_count": .integer(d.movements.count),
+            "posture_change_count": .integer(d.postureChanges.count),
+        ])
+    }
+
+    static func qualitySection(_ d: DetectionResult, problems: [String: JSONValue]) -> JSONValue {
+        let q = d.quality
+        func n(_ v: Double, _ digits: Int = 1) -> JSONValue { .fixed(v, decimals: digits) }
+        var legs: [String: JSONValue] = [:]
+        for l in q.legs where l.declared {
+            legs[l.leg == .left ? "left" : "right"] = .object([
+                "valid_s": n(l.validSeconds),
+                "gap_s": n(l.gapSeconds),
+                "gap_count": .integer(l.gapCount),
+                "clipped_samples": .integer(l.clippedSamples),
+                "noise_floor_g": l.noiseFloor.map { .fixed($0, decimals: 4) } ?? .null,
+                "leg_axis_learned": .bool(l.legAxisLearned),
+                "still_stretch_count": .integer(l.stillIntervals.count),
+                "possibly_not_worn": .bool(l.possiblyNotWorn),
+                "missing": .bool(l.missing),
+                "lm_count": .integer(l.movementCount),
+                "posture_change_count": .integer(l.postureChangeCount),
+            ])
+        }
+        var out: [String: JSONValue] = [
+            "recording_s": n(q.recordingSeconds),
+            "in_bed_s": n(q.inBedSeconds),
+            "legs": .object(legs),
+            "findings": .array(q.findings.map { .string($0) }),
+        ]
+        for (k, v) in problems { out[k] = v }
+        return .object(out)
+    }
+}
