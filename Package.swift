@@ -85,8 +85,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "NightSimulationTests", dependencies: ["NightSimulation"], swiftSettings: strict),
         .testTarget(
-            name: "RecordingFormatsTests", dependencies: ["RecordingFormats", "SensorFrames", "EDFFormat"],
-            swiftSettings: strict),
+            name: "RecordingFormatsTests",
+            dependencies: ["RecordingFormats", "SensorFrames", "EDFFormat", "AccelerationSignal", "LegMovementScoring"],
+            exclude: ["interop"], swiftSettings: strict),
         .testTarget(name: "ScoreExportTests", dependencies: ["ScoreExport"], swiftSettings: strict),
         .testTarget(
             name: "PLMCommandsTests", dependencies: ["PLMCommands", "ScoreExport"], swiftSettings: strict),

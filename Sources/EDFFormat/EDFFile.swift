@@ -86,111 +86,31 @@ public struct EDFFile: Sendable {
     }
 
     public init(bytes: [UInt8], path: String) throws {
-        self.path = path
-        self.data = bytes
-        var cursor = 0
-        func field(_ width: Int, _ what: String) throws -> String {
-            guard cursor + width <= bytes.count else {
-                throw EDFError(
-                    file: path, offset: cursor,
-                    message: "file ends inside the header: expected \(width) bytes of \(what)")
-            }
-            let slice = bytes[cursor..<(cursor + width)]
-            guard slice.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
-                throw EDFError(file: path, offset: cursor, message: "expected printable ASCII in \(what)")
-            }
-            cursor += width
-            return String(decoding: slice, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-        }
-        func number(_ width: Int, _ what: String) throws -> Double {
-            let at = cursor
-            let text = try field(width, what)
-            guard let v = Double(text), v.isFinite else {
-                throw EDFError(file: path, offset: at, message: "expected a number for \(what), found '\(text)'")
-            }
-            return v
-        }
-        func integer(_ width: Int, _ what: String) throws -> Int {
-            let at = cursor
-            let text = try field(width, what)
-            guard let v = Int(text) else {
-                throw EDFError(file: path, offset: at, message: "expected a whole number for \(what), found '\(text)'")
-            }
-            return v
-        }
+        let header = try EDFHeader(bytes: bytes[...], fileSize: bytes.count, path: path)
+        self.init(header: header, bytes: bytes)
+    }
 
-        version = try field(8, "the version")
-        guard version == "0" else {
-            throw EDFError(file: path, offset: 0, message: "expected an EDF file (version '0'), found '\(version)'")
-        }
-        patient = try field(80, "the patient identification")
-        recording = try field(80, "the recording identification")
-        startDate = try field(8, "the start date")
-        startTime = try field(8, "the start time")
-        let headerAt = cursor
-        headerBytes = try integer(8, "the header size")
-        reserved = try field(44, "the reserved field")
-        let recordsAt = cursor
-        var records = try integer(8, "the number of data records")
-        let durationAt = cursor
-        recordDuration = try number(8, "the data record duration")
-        let countAt = cursor
-        let ns = try integer(4, "the number of signals")
-        guard ns >= 0, ns <= 4096 else {
-            throw EDFError(file: path, offset: countAt, message: "expected 0 to 4096 signals, found \(ns)")
-        }
-        guard headerBytes == 256 * (ns + 1) else {
-            throw EDFError(
-                file: path, offset: headerAt,
-                message: "header size \(headerBytes) does not match \(ns) signals (expected \(256 * (ns + 1)))")
-        }
-        guard recordDuration >= 0 else {
-            throw EDFError(file: path, offset: durationAt, message: "expected a non-negative record duration")
-        }
-        func each<T>(_ read: () throws -> T) rethrows -> [T] { try (0..<ns).map { _ in try read() } }
-        let labels = try each { try field(16, "a signal label") }
-        let transducers = try each { try field(80, "a transducer type") }
-        let dims = try each { try field(8, "a physical dimension") }
-        let pmin = try each { try number(8, "a physical minimum") }
-        let pmax = try each { try number(8, "a physical maximum") }
-        let dmin = try each { try integer(8, "a digital minimum") }
-        let dmax = try each { try integer(8, "a digital maximum") }
-        let filters = try each { try field(80, "a prefiltering field") }
-        let samplesAt = cursor
-        let samples = try each { try integer(8, "a number of samples per record") }
-        _ = try each { try field(32, "a signal's reserved field") }
-        var signals: [EDFSignalHeader] = []
-        for i in 0..<ns {
-            guard samples[i] >= 0 else {
-                throw EDFError(file: path, offset: samplesAt + 8 * i, message: "expected a non-negative sample count")
-            }
-            guard dmax[i] > dmin[i] || labels[i] == "EDF Annotations" else {
-                throw EDFError(
-                    file: path, offset: headerBytes - 256 * ns + 16 * ns,
-                    message: "signal '\(labels[i])': digital maximum must exceed digital minimum")
-            }
-            signals.append(
-                EDFSignalHeader(
-                    label: labels[i], transducer: transducers[i], physicalDimension: dims[i],
-                    physicalMinimum: pmin[i], physicalMaximum: pmax[i], digitalMinimum: dmin[i],
-                    digitalMaximum: dmax[i], prefiltering: filters[i], samplesPerRecord: samples[i]))
-        }
-        self.signals = signals
-        let recordSize = 2 * signals.reduce(0) { $0 + $1.samplesPerRecord }
-        let available = bytes.count - headerBytes
-        if records == -1, recordSize > 0 {
-            records = available / recordSize  // a recording still being written
-        }
-        guard records >= 0 else {
-            throw EDFError(file: path, offset: recordsAt, message: "expected a non-negative number of data records")
-        }
-        if recordSize > 0, available < records * recordSize {
-            throw EDFError(
-                file: path, offset: bytes.count,
-                message: "file is truncated: header promises \(records) data records of \(recordSize) bytes, "
-                    + "only \(max(available, 0) / recordSize) are complete")
-        }
-        recordCount = records
+    init(header: EDFHeader, bytes: [UInt8]) {
+        self.path = header.path
+        self.data = bytes
+        self.version = header.version
+        self.patient = header.patient
+        self.recording = header.recording
+        self.startDate = header.startDate
+        self.startTime = header.startTime
+        self.reserved = header.reserved
+        self.recordCount = header.recordCount
+        self.recordDuration = header.recordDuration
+        self.signals = header.signals
+        self.headerBytes = header.headerBytes
+    }
+
+    /// The header fields of this file.
+    public var header: EDFHeader {
+        EDFHeader(
+            path: path, version: version, patient: patient, recording: recording, startDate: startDate,
+            startTime: startTime, reserved: reserved, recordCount: recordCount, recordDuration: recordDuration,
+            signals: signals, headerBytes: headerBytes)
     }
 
     var recordSize: Int { 2 * signals.reduce(0) { $0 + $1.samplesPerRecord } }
@@ -240,7 +160,7 @@ public struct EDFFile: Sendable {
 /// Parses the Time-stamped Annotation Lists of one data record's annotation bytes (EDF+ section 2.2).
 /// `+onset[\u{15}duration]\u{14}text\u{14}[text\u{14}...]\0`, padded with zero bytes.
 enum TALParser {
-    static func parse(_ bytes: ArraySlice<UInt8>, file: String) throws -> [EDFAnnotation] {
+    static func parse(_ bytes: ArraySlice<UInt8>, file: String, shift: Int = 0) throws -> [EDFAnnotation] {
         var out: [EDFAnnotation] = []
         var i = bytes.startIndex
         while i < bytes.endIndex {
@@ -250,11 +170,11 @@ enum TALParser {
             }
             let talStart = i
             guard let end = bytes[i...].firstIndex(of: 0) else {
-                throw EDFError(file: file, offset: talStart, message: "annotation list is not terminated by a zero byte")
+                throw EDFError(file: file, offset: talStart + shift, message: "annotation list is not terminated by a zero byte")
             }
             let tal = bytes[talStart..<end]
             guard let firstSep = tal.firstIndex(of: 0x14) else {
-                throw EDFError(file: file, offset: talStart, message: "expected a 0x14 byte after the annotation onset")
+                throw EDFError(file: file, offset: talStart + shift, message: "expected a 0x14 byte after the annotation onset")
             }
             let stamp = tal[talStart..<firstSep]
             let onsetText: String
@@ -269,14 +189,14 @@ enum TALParser {
                 onset.isFinite
             else {
                 throw EDFError(
-                    file: file, offset: talStart,
+                    file: file, offset: talStart + shift,
                     message: "expected an onset like +12.5 at the start of an annotation, found '\(onsetText)'")
             }
             var duration: Double? = nil
             if let durationText {
                 guard let d = Double(durationText), d.isFinite, d >= 0 else {
                     throw EDFError(
-                        file: file, offset: talStart,
+                        file: file, offset: talStart + shift,
                         message: "expected a non-negative duration after 0x15, found '\(durationText)'")
                 }
                 duration = d
@@ -287,7 +207,7 @@ enum TALParser {
                 out.append(
                     EDFAnnotation(
                         onset: onset, duration: duration, text: String(decoding: t, as: UTF8.self),
-                        byteOffset: talStart))
+                        byteOffset: talStart + shift))
             }
             i = end + 1
         }

@@ -1,0 +1,229 @@
+import AccelerationSignal
+import EDFFormat
+import Foundation
+import LegMovementScoring
+
+/// Recognises accelerometer channel labels and units of other recorders.
+public enum AccelerationLabels {
+    /// Leg and axis (0 x, 1 y, 2 z) of a label such as `ACC L X`, `Left Acc X`, `accel_left_x`,
+    /// `LeftAnkle_ACC_x`, `Acc_R_Z`, `RightAnkle ACC Y` (case-insensitive). `requireAccelerationWord`: the label
+    /// must also say acc/accel/accelerometer/acceleration (set it to false when the unit already says so).
+    public static func parse(_ label: String, requireAccelerationWord: Bool = true) -> (leg: Leg, axis: Int)? {
+        let tokens = tokenize(label)
+        var legs: Set<Leg> = []
+        var axes: Set<Int> = []
+        var accelerationWord = false
+        for t in tokens {
+            switch t {
+            case "l", "left", "lt", "lft": legs.insert(.left)
+            case "r", "right", "rt", "rgt": legs.insert(.right)
+            case "x": axes.insert(0)
+            case "y": axes.insert(1)
+            case "z": axes.insert(2)
+            case "acc", "accel", "accl", "acceleration", "accelerometer", "accelerometry", "acceleromter": accelerationWord = true
+            default: break
+            }
+        }
+        guard legs.count == 1, axes.count == 1, let leg = legs.first, let axis = axes.first else { return nil }
+        guard accelerationWord || !requireAccelerationWord else { return nil }
+        return (leg, axis)
+    }
+
+    /// Lower-case words of a label: split at non-alphanumerics, lower-to-upper case changes (`LeftAnkle`) and
+    /// letter/digit changes; `accx` also yields `acc` and `x`.
+    static func tokenize(_ label: String) -> [String] {
+        var tokens: [String] = []
+        var current = ""
+        var previous: Character?
+        func close() {
+            if !current.isEmpty { tokens.append(current.lowercased()) }
+            current = ""
+        }
+        for c in label {
+            guard c.isLetter || c.isNumber else {
+                close()
+                previous = nil
+                continue
+            }
+            if let p = previous, (p.isLowercase && c.isUppercase) || (p.isLetter != c.isLetter) { close() }
+            current.append(c)
+            previous = c
+        }
+        close()
+        var out: [String] = []
+        for t in tokens {
+            out.append(t)
+            for prefix in ["accel", "acc"] where t.count == prefix.count + 1 && t.hasPrefix(prefix) {
+                out += [prefix, String(t.suffix(1))]
+            }
+        }
+        return out
+    }
+
+    /// Factor from a physical unit to g: `g` 1, `mg` 0.001, `m/s^2` (`m/s2`, `m/s²`, `ms-2`) 1/9.80665; nil for
+    /// anything else.
+    public static func gPerUnit(_ unit: String) -> Double? {
+        let u = unit.lowercased().filter { !$0.isWhitespace }
+        switch u {
+        case "g": return 1
+        case "mg": return 0.001
+        case "m/s^2", "m/s2", "m/s²", "ms-2", "ms^-2", "m*s^-2", "m·s-2", "m·s^-2", "m/s/s", "mps2": return 1 / 9.80665
+        default: return nil
+        }
+    }
+}
+
+/// An EDF/EDF+ file's accelerometer channels as two-leg frames in g, read one data record at a time.
+/// EDF+D files: each data record starts at its time-keeping TAL; frames between records are NaN.
+public struct EDFAccelerationSource: FrameSource {
+    public struct Channel: Sendable, Equatable {
+        public var signal: Int
+        public var label: String
+        public var leg: Leg
+        public var axis: Int
+        /// g per physical unit.
+        public var gPerUnit: Double
+    }
+
+    public let description: SignalDescription
+    public let header: EDFHeader
+    public let channels: [Channel]
+    private let reader: EDFRecordReader
+    private let url: URL
+    private var record = 0
+    private var pending: [Float] = []
+    private var pendingIndex = 0
+    private var frameIndex: Int64 = 0
+    private let samplesPerRecord: Int
+
+    public init(url: URL) throws {
+        self.url = url
+        reader = try EDFRecordReader(contentsOf: url)
+        let h = reader.header
+        header = h
+        let path = url.path
+        let ns = h.signals.count
+        func labelOffset(_ i: Int) -> Int { 256 + 16 * i }
+        func unitOffset(_ i: Int) -> Int { 256 + ns * (16 + 80) + 8 * i }
+        var found: [Channel] = []
+        for (i, s) in h.signals.enumerated() where !s.isAnnotations {
+            let unitFactor = AccelerationLabels.gPerUnit(s.physicalDimension)
+            guard let (leg, axis) = AccelerationLabels.parse(s.label, requireAccelerationWord: unitFactor == nil)
+            else { continue }
+            guard let factor = unitFactor else {
+                throw EDFError(
+                    file: path, offset: unitOffset(i),
+                    message: "accelerometer channel '\(s.label)': expected the unit g, mg or m/s^2, "
+                        + "found '\(s.physicalDimension)'")
+            }
+            if let other = found.first(where: { $0.leg == leg && $0.axis == axis }) {
+                throw EDFError(
+                    file: path, offset: labelOffset(i),
+                    message: "channels '\(other.label)' and '\(s.label)' are both the \(leg == .left ? "left" : "right") "
+                        + "leg's \(["x", "y", "z"][axis]) axis")
+            }
+            found.append(Channel(signal: i, label: s.label, leg: leg, axis: axis, gPerUnit: factor))
+        }
+        guard !found.isEmpty else {
+            throw EDFError(
+                file: path, offset: 256,
+                message: "expected accelerometer channels labelled like 'ACC L X' or 'Acc_R_Z' with unit g, mg or "
+                    + "m/s^2; found " + h.signals.map { "'\($0.label)'" }.joined(separator: ", "))
+        }
+        var legs: [Leg] = []
+        for leg in [Leg.left, .right] {
+            let axes = found.filter { $0.leg == leg }.map(\.axis).sorted()
+            guard !axes.isEmpty else { continue }
+            guard axes == [0, 1, 2] else {
+                let name = leg == .left ? "left" : "right"
+                let first = found.first { $0.leg == leg }
+                throw EDFError(
+                    file: path, offset: labelOffset(first?.signal ?? 0),
+                    message: "the \(name) leg has axes \(axes.map { ["x", "y", "z"][$0] }.joined(separator: ", ")); "
+                        + "expected x, y and z")
+            }
+            legs.append(leg)
+        }
+        let counts = Set(found.map { h.signals[$0.signal].samplesPerRecord })
+        guard counts.count == 1, let perRecord = counts.first else {
+            let list = found.map {
+                "'\($0.label)' \(h.signals[$0.signal].samplesPerRecord) samples per record"
+            }.joined(separator: ", ")
+            throw EDFError(
+                file: path, offset: 256 + ns * 216,
+                message: "the accelerometer channels must share one sample rate: \(list)")
+        }
+        guard h.recordDuration > 0, perRecord > 0 else {
+            throw EDFError(file: path, offset: 244, message: "expected a positive data record duration and sample count")
+        }
+        samplesPerRecord = perRecord
+        channels = found.sorted { ($0.leg == .right ? 3 : 0) + $0.axis < ($1.leg == .right ? 3 : 0) + $1.axis }
+        let range = channels.map { c -> Double in
+            let s = h.signals[c.signal]
+            return max(abs(s.physicalMinimum), abs(s.physicalMaximum)) * c.gPerUnit
+        }.max()
+        let resolution = channels.map { abs(h.signals[$0.signal].gain) * $0.gPerUnit }.max()
+        description = SignalDescription(
+            sampleRate: Double(perRecord) / h.recordDuration, legs: legs, rangeG: range, resolutionG: resolution)
+    }
+
+    /// Every annotation of the file (time-keeping TALs left out), read record by record.
+    public func annotations() throws -> [EDFAnnotation] {
+        guard header.signals.contains(where: \.isAnnotations) else { return [] }
+        let r = try EDFRecordReader(contentsOf: url)
+        var out: [EDFAnnotation] = []
+        for i in 0..<header.recordCount {
+            out += try header.annotations(inRecord: try r.record(i), recordIndex: i)
+        }
+        return out
+    }
+
+    private mutating func loadRecord() throws -> Bool {
+        guard record < header.recordCount else { return false }
+        let bytes = try reader.record(record)
+        var firstFrame = Int64(record) * Int64(samplesPerRecord)
+        if header.isDiscontinuous, let start = try header.recordStart(inRecord: bytes, recordIndex: record) {
+            firstFrame = Int64((start * description.sampleRate).rounded())
+        }
+        pending.removeAll(keepingCapacity: true)
+        pendingIndex = 0
+        // NaN frames for a gap before this record (EDF+D).
+        if firstFrame > frameIndex {
+            let gap = Int(min(firstFrame - frameIndex, Int64(Int32.max)))
+            pending.append(contentsOf: repeatElement(Float.nan, count: gap * TwoLegFrame.channels))
+        }
+        let skip = max(0, Int(frameIndex - firstFrame))  // overlapping records: keep the earlier samples
+        let base = pending.count
+        let frames = max(0, samplesPerRecord - skip)
+        pending.append(contentsOf: repeatElement(Float.nan, count: frames * TwoLegFrame.channels))
+        for c in channels {
+            let s = header.signals[c.signal]
+            let digital = header.digitalSamples(c.signal, inRecord: bytes)
+            let gain = s.gain
+            let slot = TwoLegFrame.offset(of: c.leg) + c.axis
+            for k in skip..<samplesPerRecord where k < digital.count {
+                let physical = s.physicalMinimum + (Double(digital[k]) - Double(s.digitalMinimum)) * gain
+                pending[base + (k - skip) * TwoLegFrame.channels + slot] = Float(physical * c.gPerUnit)
+            }
+        }
+        record += 1
+        return true
+    }
+
+    public mutating func read(into buffer: inout [Float], maxFrames: Int) throws -> Int {
+        var n = 0
+        while n < maxFrames {
+            if pendingIndex >= pending.count {
+                guard try loadRecord() else { break }
+                continue
+            }
+            let available = (pending.count - pendingIndex) / TwoLegFrame.channels
+            let take = min(available, maxFrames - n)
+            buffer.append(contentsOf: pending[pendingIndex..<(pendingIndex + take * TwoLegFrame.channels)])
+            pendingIndex += take * TwoLegFrame.channels
+            frameIndex += Int64(take)
+            n += take
+        }
+        return n
+    }
+}

@@ -1,0 +1,448 @@
+import AccelerationSignal
+import Foundation
+import LegMovementScoring
+import SensorFrames
+
+/// Samples that did not arrive, and where.
+public struct SampleLoss: Sendable, Equatable {
+    public init(sensor: Int, time: Microseconds, samples: UInt64, frames: UInt32, reason: String, offset: Int) {
+        self.sensor = sensor
+        self.time = time
+        self.samples = samples
+        self.frames = frames
+        self.reason = reason
+        self.offset = offset
+    }
+
+    /// Sensor index (.plmrec) or -1 when the file has no sensors (CSV, EDF).
+    public var sensor: Int
+    /// Where the loss ends: the first sample after it, host µs since the recording start.
+    public var time: Microseconds
+    public var samples: UInt64
+    /// Whole frames missing (sequence numbers skipped).
+    public var frames: UInt32
+    public var reason: String
+    /// Byte offset (or line) where it was noticed.
+    public var offset: Int
+}
+
+/// A stretch without data that the host or the file states.
+public struct RecordingGap: Sendable, Equatable {
+    public init(sensor: Int?, from: Microseconds, to: Microseconds, reason: String) {
+        self.sensor = sensor
+        self.from = from
+        self.to = to
+        self.reason = reason
+    }
+
+    public var sensor: Int?
+    public var from: Microseconds
+    public var to: Microseconds
+    public var reason: String
+}
+
+/// A note in the recording.
+public struct RecordingNote: Sendable, Equatable {
+    public init(time: Microseconds, text: String) {
+        self.time = time
+        self.text = text
+    }
+
+    public var time: Microseconds
+    public var text: String
+}
+
+/// What the reader found wrong with a recording, counted.
+public struct RecordingQuality: Sendable, Equatable {
+    public var blocksOK = 0
+    public var blocksCorrupt = 0
+    /// The incomplete last block, if the writer stopped while writing it.
+    public var tornTail: PlmrecProblem?
+    public var framesOK = 0
+    /// Frames that failed to decode (CRC, magic, version, length).
+    public var framesBad = 0
+    /// Frames that repeated the previous sequence number (dropped).
+    public var framesDuplicate = 0
+    /// Sequence-number jumps without the device's GAP_OVERFLOW flag (host-side transfer problems).
+    public var sequenceJumps = 0
+    /// Device restarts seen (sequence back to 0, or a FIRST frame).
+    public var restarts = 0
+    public var samplesOK = 0
+    public var samplesLost: UInt64 = 0
+    public var losses: [SampleLoss] = []
+    public var gaps: [RecordingGap] = []
+    public var notes: [RecordingNote] = []
+    /// Problems with byte offsets, in file order (the first 1000); `problemCount` counts all.
+    public var problems: [PlmrecProblem] = []
+    public var problemCount = 0
+
+    public init() {}
+
+    mutating func report(_ p: PlmrecProblem) {
+        problemCount += 1
+        if problems.count < 1000 { problems.append(p) }
+    }
+}
+
+/// Decides, frame by frame, which frames of one sensor to use (docs/protocol.md, "Reading the bulk endpoint").
+struct FrameTracker {
+    private var lastSequence: UInt32?
+
+    enum Verdict {
+        case duplicate
+        case keep(restart: Bool, droppedFrames: UInt32, unexplainedJump: Bool)
+    }
+
+    mutating func judge(_ f: SensorFrame) -> Verdict {
+        defer { lastSequence = f.sequence }
+        guard let last = lastSequence else { return .keep(restart: false, droppedFrames: 0, unexplainedJump: false) }
+        if f.sequence == last { return .duplicate }
+        if f.flags.contains(.first) || (f.sequence == 0 && last != UInt32.max) {
+            return .keep(restart: true, droppedFrames: 0, unexplainedJump: false)
+        }
+        let dropped = f.sequence &- last &- 1
+        return .keep(restart: false, droppedFrames: dropped, unexplainedJump: dropped > 0 && !f.flags.contains(.overflowGap))
+    }
+}
+
+/// Everything a pass over a .plmrec file learns before the frames are resampled.
+public struct PlmrecSummary: Sendable {
+    public var header: PlmrecHeader
+    /// Clock model per sensor index.
+    public var clocks: [SensorClock]
+    /// Clock anchors per sensor index, as recorded.
+    public var anchors: [[ClockAnchor]]
+    public var quality: RecordingQuality
+
+    /// Reads the whole file once (block by block) for the header, the clock anchors, the events and the
+    /// frame-level quality.
+    public static func scan(_ url: URL) throws -> PlmrecSummary {
+        let reader = try PlmrecReader(url: url)
+        var quality = RecordingQuality()
+        var anchors: [[ClockAnchor]] = []
+        var frameAnchors: [[ClockAnchor]] = []
+        var trackers: [FrameTracker] = []
+        var lossesDevice: [UInt64] = []
+        var lastFrameEnd: [UInt64?] = []
+        func ensure(_ i: Int) {
+            while anchors.count <= i {
+                anchors.append([])
+                frameAnchors.append([])
+                trackers.append(FrameTracker())
+                lastFrameEnd.append(nil)
+            }
+        }
+        while let entry = try reader.nextRecord() {
+            switch entry.record {
+            case .frame(let sensor, let hostTime, let bytes):
+                ensure(sensor)
+                if sensor >= reader.sensors.count || reader.sensors[sensor] == nil {
+                    quality.report(
+                        PlmrecProblem(offset: entry.offset, kind: .unknownSensor, message: "frame of undescribed sensor \(sensor)"))
+                }
+                switch SensorFrameCodec.decode(bytes) {
+                case .failure(let e):
+                    quality.framesBad += 1
+                    quality.report(
+                        PlmrecProblem(offset: entry.offset, kind: .badFrame, message: "sensor \(sensor): \(e.description)"))
+                case .success(let f):
+                    switch trackers[sensor].judge(f) {
+                    case .duplicate:
+                        quality.framesDuplicate += 1
+                        quality.report(
+                            PlmrecProblem(
+                                offset: entry.offset, kind: .duplicateFrame,
+                                message: "sensor \(sensor): frame \(f.sequence) repeated; dropped"))
+                        continue
+                    case .keep(let restart, let dropped, let unexplained):
+                        quality.framesOK += 1
+                        quality.samplesOK += f.sampleCount
+                        if restart { quality.restarts += 1 }
+                        var lost = UInt64(f.lostSamples)
+                        var reason = f.flags.contains(.overflowGap) ? "device buffer overflow" : "sensor read missed"
+                        if unexplained {
+                            quality.sequenceJumps += 1
+                            quality.report(
+                                PlmrecProblem(
+                                    offset: entry.offset, kind: .sequenceJump,
+                                    message: "sensor \(sensor): \(dropped) frames missing before frame \(f.sequence) "
+                                        + "without the GAP_OVERFLOW flag"))
+                            // Estimate the samples from the time the missing frames covered.
+                            if let end = lastFrameEnd[sensor], f.timestamp > end, f.period > 0 {
+                                lost += (f.timestamp - end) / UInt64(f.period)
+                            }
+                            reason = "frames lost on the host side"
+                        }
+                        if lost > 0 || dropped > 0 {
+                            quality.samplesLost += lost
+                            quality.losses.append(
+                                SampleLoss(
+                                    sensor: sensor, time: hostTime, samples: lost, frames: dropped, reason: reason,
+                                    offset: entry.offset))
+                            lossesDevice.append(f.timestamp)
+                        }
+                        lastFrameEnd[sensor] = f.timestamp &+ UInt64(f.sampleCount) &* UInt64(f.period)
+                        let lastSample = f.timestamp &+ UInt64(f.sampleCount - 1) &* UInt64(f.period)
+                        if let prev = frameAnchors[sensor].last, hostTime - prev.host < 1_000_000 {
+                        } else {
+                            frameAnchors[sensor].append(ClockAnchor(host: hostTime, device: lastSample))
+                        }
+                    }
+                }
+            case .clockAnchor(let sensor, let hostTime, let deviceTime, _):
+                ensure(sensor)
+                anchors[sensor].append(ClockAnchor(host: hostTime, device: deviceTime))
+            case .gap(let sensor, _, let from, let to, let kind, let reason):
+                quality.gaps.append(
+                    RecordingGap(sensor: sensor, from: from, to: to, reason: reason.isEmpty ? "\(kind)" : "\(kind): \(reason)"))
+            case .note(let hostTime, let text):
+                quality.notes.append(RecordingNote(time: hostTime, text: text))
+            default:
+                break
+            }
+        }
+        guard let header = reader.header else {
+            throw RecordingFormatError(
+                file: url.path, location: "byte 0",
+                message: "no recording header: the first block is missing or corrupt"
+                    + (reader.problems.first.map { " (\($0))" } ?? ""))
+        }
+        ensure(max(header.sensors.count - 1, 0))
+        let clocks = (0..<anchors.count).map { i in
+            // Two or more anchors: least squares. One: its offset, no drift. None: the frames' reception times.
+            anchors[i].isEmpty ? SensorClock(receptions: frameAnchors[i]) : SensorClock(anchors: anchors[i])
+        }
+        // Place losses on the host time line.
+        for (i, device) in lossesDevice.enumerated() {
+            let loss = quality.losses[i]
+            quality.losses[i].time = Microseconds(clocks[loss.sensor].host(device: device, received: loss.time).rounded())
+        }
+        quality.blocksOK = reader.blocksRead
+        quality.blocksCorrupt = reader.blocksCorrupt
+        quality.tornTail = reader.tornTail
+        // Block-level problems first (by offset), then frame-level ones.
+        let merged = (reader.problems + quality.problems).enumerated().sorted {
+            ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset)
+        }.map(\.element)
+        quality.problemCount += reader.problemCount
+        quality.problems = Array(merged.prefix(1000))
+        return PlmrecSummary(header: header, clocks: clocks, anchors: anchors, quality: quality)
+    }
+}
+
+/// One sample on the host time line.
+struct TimedSample {
+    var time: Double
+    var x: Float
+    var y: Float
+    var z: Float
+    /// Samples were lost (or the device restarted) just before this one: never interpolate across.
+    var breakBefore: Bool
+}
+
+/// Yields one sensor's samples in order, reading the file block by block.
+struct SensorSampleCursor {
+    let reader: PlmrecReader
+    let sensor: Int
+    let clock: SensorClock
+    var tracker = FrameTracker()
+    var pending: [TimedSample] = []
+    var pendingIndex = 0
+    var lastTime = -Double.infinity
+    var droppedOutOfOrder = 0
+    // Sample period estimate in device µs, from successive frames (the accelerometer's clock is only accurate
+    // to a few per cent; the timestamps come from the MCU's crystal).
+    var referenceTimestamp: UInt64 = 0
+    var samplesSinceReference = 0
+    var previous: (timestamp: UInt64, count: Int)?
+
+    init(url: URL, sensor: Int, clock: SensorClock) throws {
+        reader = try PlmrecReader(url: url)
+        self.sensor = sensor
+        self.clock = clock
+    }
+
+    mutating func next() throws -> TimedSample? {
+        while pendingIndex >= pending.count {
+            guard try loadFrame() else { return nil }
+        }
+        defer { pendingIndex += 1 }
+        return pending[pendingIndex]
+    }
+
+    private mutating func loadFrame() throws -> Bool {
+        while let entry = try reader.nextRecord() {
+            guard case .frame(let s, let received, let bytes) = entry.record, s == sensor,
+                case .success(let f) = SensorFrameCodec.decode(bytes)
+            else { continue }
+            guard case .keep(let restart, let dropped, _) = tracker.judge(f) else { continue }
+            let nominal = Double(f.period)
+            var discontinuity = restart || dropped > 0 || f.lostSamples > 0
+            if let p = previous, !discontinuity, f.timestamp > p.timestamp {
+                samplesSinceReference += p.count
+            } else {
+                discontinuity = discontinuity || previous != nil
+                referenceTimestamp = f.timestamp
+                samplesSinceReference = 0
+            }
+            var period = nominal
+            if samplesSinceReference >= 6 {
+                let measured = Double(f.timestamp - referenceTimestamp) / Double(samplesSinceReference)
+                if abs(measured - nominal) <= 0.1 * nominal { period = measured }
+            }
+            previous = (f.timestamp, f.sampleCount)
+            let scale = Float(f.gPerCount)
+            pending.removeAll(keepingCapacity: true)
+            pendingIndex = 0
+            for i in 0..<f.sampleCount {
+                let device = f.timestamp &+ UInt64((period * Double(i)).rounded())
+                let t = clock.host(device: device, received: received)
+                guard t > lastTime else {
+                    droppedOutOfOrder += 1
+                    continue
+                }
+                pending.append(
+                    TimedSample(
+                        time: t, x: Float(f.samples[3 * i]) * scale, y: Float(f.samples[3 * i + 1]) * scale,
+                        z: Float(f.samples[3 * i + 2]) * scale, breakBefore: i == 0 && discontinuity))
+                lastTime = t
+            }
+            if !pending.isEmpty { return true }
+        }
+        return false
+    }
+}
+
+/// Resamples one sensor's samples onto the frame grid: linear interpolation between two consecutive samples
+/// (no loss between them, at most 1.5 nominal periods apart), the sample itself when it falls on a grid time
+/// (within 1 µs), NaN otherwise.
+struct LegResampler {
+    var cursor: SensorSampleCursor
+    let maxSpan: Double
+    var a: TimedSample?
+    var b: TimedSample?
+    var started = false
+
+    init(cursor: SensorSampleCursor, nominalPeriod: Double) {
+        self.cursor = cursor
+        self.maxSpan = 1.5 * nominalPeriod
+    }
+
+    /// True once every sample is used and `t` lies past the last one.
+    func finished(at t: Double) -> Bool {
+        started && b == nil && (a.map { t > $0.time + 1 } ?? true)
+    }
+
+    mutating func value(at t: Double) throws -> (Float, Float, Float)? {
+        if !started {
+            b = try cursor.next()
+            started = true
+        }
+        while let next = b, next.time <= t + 0.5 {
+            a = next
+            b = try cursor.next()
+        }
+        guard let a else { return nil }
+        if abs(t - a.time) <= 1 { return (a.x, a.y, a.z) }
+        guard let b, !b.breakBefore, b.time - a.time <= maxSpan, t > a.time else { return nil }
+        let w = Float((t - a.time) / (b.time - a.time))
+        return (a.x + w * (b.x - a.x), a.y + w * (b.y - a.y), a.z + w * (b.z - a.z))
+    }
+}
+
+/// The two-leg frames of a .plmrec recording at the sensors' nominal rate, on one time grid that starts at the
+/// recording start: each sensor's samples are placed by their device timestamps mapped through a least-squares
+/// fit of the clock anchors (offset and drift), then interpolated onto the grid; NaN where a sensor has no
+/// sample. Reads the file block by block (three passes: one scan, one cursor per sensor).
+public struct PlmrecFrameSource: FrameSource {
+    public let description: SignalDescription
+    public let summary: PlmrecSummary
+    /// Sensor index used for the left and the right leg.
+    public let sensorForLeg: [Leg: Int]
+    private var resamplers: [LegResampler] = []
+    /// Frame slot (0 left, 1 right) of each resampler.
+    private var slots: [Int] = []
+    private var frameIndex: Int64 = 0
+    private var done = false
+
+    public var header: PlmrecHeader { summary.header }
+    public var quality: RecordingQuality { summary.quality }
+
+    /// - Parameter sampleRate: the grid's rate; by default the highest configured sensor rate.
+    public init(url: URL, sampleRate: Double? = nil) throws {
+        let summary = try PlmrecSummary.scan(url)
+        self.summary = summary
+        let sensors = summary.header.sensors
+        var forLeg: [Leg: Int] = [:]
+        for (i, s) in sensors.enumerated() {
+            let leg: Leg
+            switch s.side {
+            case .left: leg = .left
+            case .right: leg = .right
+            case .unknown: continue
+            }
+            if let other = forLeg[leg] {
+                throw RecordingFormatError(
+                    file: url.path,
+                    message: "sensors \(other) (\(sensors[other].serialNumber)) and \(i) (\(s.serialNumber)) "
+                        + "are both on the \(leg == .left ? "left" : "right") leg")
+            }
+            forLeg[leg] = i
+        }
+        // Sensors of unknown side take the free legs, left first, in sensor order.
+        for (i, s) in sensors.enumerated() where s.side == .unknown && !s.serialNumber.isEmpty {
+            if forLeg[.left] == nil { forLeg[.left] = i } else if forLeg[.right] == nil { forLeg[.right] = i }
+        }
+        guard !forLeg.isEmpty else {
+            throw RecordingFormatError(file: url.path, message: "the recording describes no sensor")
+        }
+        let rate = sampleRate ?? Double(forLeg.values.map { sensors[$0].sampleRate }.max() ?? 0)
+        guard rate > 0, rate.isFinite else {
+            throw RecordingFormatError(file: url.path, message: "the sensors state no sample rate")
+        }
+        let range = forLeg.values.map { Double(sensors[$0].rangeG) }.max() ?? 0
+        let usedLegs = [Leg.left, .right].filter { forLeg[$0] != nil }
+        description = SignalDescription(
+            sampleRate: rate, legs: usedLegs, rangeG: range > 0 ? range : nil,
+            resolutionG: range > 0 ? range / 32768 : nil, startTime: 0)
+        sensorForLeg = forLeg
+        for (slot, leg) in [Leg.left, .right].enumerated() {
+            guard let i = forLeg[leg] else { continue }
+            let clock = i < summary.clocks.count ? summary.clocks[i] : SensorClock(anchors: [])
+            let cursor = try SensorSampleCursor(url: url, sensor: i, clock: clock)
+            let nominal = sensors[i].sampleRate > 0 ? 1e6 / Double(sensors[i].sampleRate) : 1e6 / rate
+            resamplers.append(LegResampler(cursor: cursor, nominalPeriod: nominal))
+            slots.append(slot)
+        }
+    }
+
+    /// Samples dropped because their mapped time was not after the previous sample's.
+    public var samplesOutOfOrder: Int { resamplers.reduce(0) { $0 + $1.cursor.droppedOutOfOrder } }
+
+    public mutating func read(into buffer: inout [Float], maxFrames: Int) throws -> Int {
+        var n = 0
+        while n < maxFrames, !done {
+            let t = Double(description.time(ofFrame: frameIndex))
+            let base = buffer.count
+            buffer.append(contentsOf: repeatElement(Float.nan, count: TwoLegFrame.channels))
+            var allFinished = true
+            for j in resamplers.indices {
+                if let (x, y, z) = try resamplers[j].value(at: t) {
+                    let o = base + 3 * slots[j]
+                    buffer[o] = x
+                    buffer[o + 1] = y
+                    buffer[o + 2] = z
+                }
+                if !resamplers[j].finished(at: t) { allFinished = false }
+            }
+            if allFinished {
+                buffer.removeLast(TwoLegFrame.channels)
+                done = true
+                break
+            }
+            frameIndex += 1
+            n += 1
+        }
+        return n
+    }
+}

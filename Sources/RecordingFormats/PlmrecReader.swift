@@ -1,0 +1,300 @@
+import Foundation
+import LegMovementScoring
+import SensorFrames
+
+/// A .plmrec file that cannot be used at all (it cannot be opened, or it has no recording header).
+public struct RecordingFormatError: Error, CustomStringConvertible, Equatable, Sendable {
+    public var file: String
+    /// Where: a byte offset (`byte 1234`), a line (`line 17`), or empty.
+    public var location: String
+    public var message: String
+
+    public init(file: String, location: String = "", message: String) {
+        self.file = file
+        self.location = location
+        self.message = message
+    }
+
+    public var description: String { location.isEmpty ? "\(file): \(message)" : "\(file): \(location): \(message)" }
+}
+
+/// Something wrong in a .plmrec file that the reader stepped over.
+public struct PlmrecProblem: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable {
+        /// The last block is incomplete: the writer stopped (crashed, lost power) while writing it.
+        case tornTail
+        /// A block header fails its CRC, magic or version check; the reader searched for the next block.
+        case corruptBlockHeader
+        /// A block's payload fails its CRC; the whole block is skipped.
+        case corruptPayload
+        /// Block sequence numbers do not follow each other (blocks lost or written twice).
+        case blockSequence
+        /// A record inside a valid block is malformed; the rest of the block is skipped.
+        case badRecord
+        /// A frame fails to decode (bad CRC, magic, version or length).
+        case badFrame
+        /// A frame's sequence number jumps without the device's GAP_OVERFLOW flag (a host-side transfer problem).
+        case sequenceJump
+        /// A frame repeats the previous sequence number (sent again after a USB reset); it is dropped.
+        case duplicateFrame
+        /// A frame's samples are not later than the previous frame's (clock problem); the frame is dropped.
+        case timeWentBack
+        /// A record names a sensor that the file does not describe.
+        case unknownSensor
+    }
+
+    /// Byte offset in the file of the block or record concerned.
+    public var offset: Int
+    public var kind: Kind
+    public var message: String
+
+    public init(offset: Int, kind: Kind, message: String) {
+        self.offset = offset
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { "byte \(offset): \(kind.rawValue): \(message)" }
+}
+
+/// A valid block.
+public struct PlmrecBlock: Sendable, Equatable {
+    /// Byte offset of the block header in the file.
+    public var offset: Int
+    public var sequence: UInt32
+    public var payload: [UInt8]
+}
+
+/// A record and where it was.
+public struct PlmrecEntry: Sendable, Equatable {
+    public var record: PlmrecRecord
+    /// Byte offset of the record header in the file.
+    public var offset: Int
+    public var blockSequence: UInt32
+}
+
+/// Reads a .plmrec file block by block, validating every block; it never holds more than one block in memory.
+/// Corrupt blocks are reported (with their byte offset) and skipped: the reader searches for the next block
+/// magic whose header checks out. Every step moves forward, so it always ends.
+public final class PlmrecReader {
+    public let path: String
+    public let fileSize: Int
+    /// Problems found so far, in file order (at most `problemLimit` kept; `problemCount` counts all).
+    public private(set) var problems: [PlmrecProblem] = []
+    public private(set) var problemCount = 0
+    public var problemLimit = 1000
+    /// Valid blocks returned so far.
+    public private(set) var blocksRead = 0
+    /// Corrupt blocks (or corrupt stretches between valid blocks) stepped over.
+    public private(set) var blocksCorrupt = 0
+    /// The incomplete last block, if the file has one.
+    public private(set) var tornTail: PlmrecProblem?
+    /// End of the last valid block (where a writer continuing the file appends).
+    public private(set) var validEnd = 0
+    public private(set) var lastSequence: UInt32?
+    /// The recording header with every sensor described so far.
+    public var header: PlmrecHeader? {
+        guard var h = headerRecord else { return nil }
+        h.sensors = sensors.map { $0 ?? PlmrecSensor(serialNumber: "", side: .unknown, sampleRate: 0, rangeG: 0) }
+        return h
+    }
+    private var headerRecord: PlmrecHeader?
+    /// Sensor descriptions by index (nil for an index never described).
+    public private(set) var sensors: [PlmrecSensor?] = []
+
+    private let handle: FileHandle
+    private var position = 0
+    private var block: PlmrecBlock?
+    private var recordPosition = 0
+
+    public init(url: URL) throws {
+        path = url.path
+        do {
+            handle = try FileHandle(forReadingFrom: url)
+            fileSize = Int(try handle.seekToEnd())
+        } catch {
+            throw RecordingFormatError(file: url.path, message: "cannot open the recording (\(error.localizedDescription))")
+        }
+    }
+
+    deinit { try? handle.close() }
+
+    func report(_ p: PlmrecProblem) {
+        problemCount += 1
+        if problems.count < problemLimit { problems.append(p) }
+    }
+
+    private func read(at offset: Int, count: Int) throws -> [UInt8] {
+        do {
+            try handle.seek(toOffset: UInt64(offset))
+            return [UInt8](try handle.read(upToCount: count) ?? Data())
+        } catch {
+            throw RecordingFormatError(
+                file: path, location: "byte \(offset)", message: "cannot read (\(error.localizedDescription))")
+        }
+    }
+
+    /// The payload length of a block header, or nil when the header is not valid.
+    private static func checkHeader(_ h: ArraySlice<UInt8>) -> (sequence: UInt32, length: Int, crc: UInt32)? {
+        guard h.count >= Plmrec.blockHeaderSize else { return nil }
+        let b = h.startIndex
+        guard Array(h[b..<(b + 4)]) == Plmrec.blockMagic else { return nil }
+        guard SensorFrameCodec.crc32(Array(h[b..<(b + 20)])) == UInt32(truncatingIfNeeded: le(h[(b + 20)..<(b + 24)]))
+        else { return nil }
+        let version = UInt16(truncatingIfNeeded: le(h[(b + 4)..<(b + 6)]))
+        let length = Int(le(h[(b + 12)..<(b + 16)]))
+        guard version == Plmrec.formatVersion, length <= Plmrec.maxPayload else { return nil }
+        return (
+            UInt32(truncatingIfNeeded: le(h[(b + 8)..<(b + 12)])), length,
+            UInt32(truncatingIfNeeded: le(h[(b + 16)..<(b + 20)]))
+        )
+    }
+
+    /// The offset of the next valid block header after `start`, or nil.
+    private func resync(from start: Int) throws -> Int? {
+        var base = start
+        let window = 1 << 16
+        while base < fileSize {
+            let chunk = try read(at: base, count: window + Plmrec.blockHeaderSize)
+            if chunk.isEmpty { return nil }
+            let limit = min(window, chunk.count)
+            var i = 0
+            while i < limit {
+                if chunk[i] == 0x50, i + 3 < chunk.count, chunk[i + 1] == 0x4C, chunk[i + 2] == 0x4D, chunk[i + 3] == 0x42 {
+                    if i + Plmrec.blockHeaderSize <= chunk.count {
+                        if PlmrecReader.checkHeader(chunk[i..<(i + Plmrec.blockHeaderSize)]) != nil { return base + i }
+                    } else if base + i + Plmrec.blockHeaderSize > fileSize {
+                        return base + i  // a header cut by the end of the file: let nextBlock report the torn tail
+                    }
+                }
+                i += 1
+            }
+            base += limit
+        }
+        return nil
+    }
+
+    /// The next valid block, or nil at the end of the file.
+    public func nextBlock() throws -> PlmrecBlock? {
+        while position < fileSize {
+            let at = position
+            let head = try read(at: at, count: Plmrec.blockHeaderSize)
+            if head.count < Plmrec.blockHeaderSize {
+                // Fewer bytes than a block header: a torn tail if they start like one.
+                tail(at, "the file ends \(head.count) bytes into a block header (an incomplete last block)")
+                position = fileSize
+                return nil
+            }
+            guard let (sequence, length, crc) = PlmrecReader.checkHeader(head[...]) else {
+                let next = try resync(from: at + 1)
+                let end = next ?? fileSize
+                if next == nil, validEnd == at {
+                    // Nothing valid after the last valid block: the block being written when the writer stopped
+                    // (a crash can also leave zeros or stale bytes there).
+                    tail(at, "the last block header is damaged or incomplete; \(fileSize - at) bytes ignored")
+                } else {
+                    blocksCorrupt += 1
+                    report(
+                        PlmrecProblem(
+                            offset: at, kind: .corruptBlockHeader,
+                            message: "expected a block header (magic, version, header CRC); skipped \(end - at) bytes "
+                                + (next.map { "to the next block at byte \($0)" } ?? "to the end of the file")))
+                }
+                position = end
+                continue
+            }
+            let payloadAt = at + Plmrec.blockHeaderSize
+            if payloadAt + length > fileSize {
+                tail(
+                    at,
+                    "the last block (sequence \(sequence)) promises \(length) payload bytes, only "
+                        + "\(fileSize - payloadAt) are in the file (an incomplete last block)")
+                position = fileSize
+                return nil
+            }
+            let payload = try read(at: payloadAt, count: length)
+            guard payload.count == length, SensorFrameCodec.crc32(payload) == crc else {
+                blocksCorrupt += 1
+                report(
+                    PlmrecProblem(
+                        offset: at, kind: .corruptPayload,
+                        message: "block \(sequence): payload CRC mismatch; the block's \(length) bytes are skipped"))
+                position = payloadAt + length
+                continue
+            }
+            if let last = lastSequence, sequence != last &+ 1 {
+                report(
+                    PlmrecProblem(
+                        offset: at, kind: .blockSequence,
+                        message: "expected block \(last &+ 1), found block \(sequence)"))
+            }
+            lastSequence = sequence
+            position = payloadAt + length
+            validEnd = position
+            blocksRead += 1
+            return PlmrecBlock(offset: at, sequence: sequence, payload: payload)
+        }
+        return nil
+    }
+
+    private func tail(_ at: Int, _ message: String) {
+        let p = PlmrecProblem(offset: at, kind: .tornTail, message: message)
+        tornTail = p
+        report(p)
+    }
+
+    /// The next record of a valid block, or nil at the end of the file. Sensor and header records also
+    /// update `header`.
+    public func nextRecord() throws -> PlmrecEntry? {
+        while true {
+            if block == nil {
+                guard let b = try nextBlock() else { return nil }
+                block = b
+                recordPosition = 0
+            }
+            guard let b = block else { return nil }
+            let payload = b.payload
+            if recordPosition >= payload.count {
+                block = nil
+                continue
+            }
+            let at = b.offset + Plmrec.blockHeaderSize + recordPosition
+            guard payload.count - recordPosition >= Plmrec.recordHeaderSize else {
+                report(PlmrecProblem(offset: at, kind: .badRecord, message: "a record header is cut by the end of its block"))
+                block = nil
+                continue
+            }
+            let p = recordPosition
+            let type = payload[p]
+            let sensor = payload[p + 1]
+            let length = Int(le(payload[(p + 2)..<(p + 4)]))
+            let hostTime = Int64(bitPattern: le(payload[(p + 4)..<(p + 12)]))
+            let dataAt = p + Plmrec.recordHeaderSize
+            guard dataAt + length <= payload.count else {
+                report(
+                    PlmrecProblem(
+                        offset: at, kind: .badRecord,
+                        message: "record of \(length) bytes runs past the end of its block; rest of block skipped"))
+                block = nil
+                continue
+            }
+            recordPosition = dataAt + length
+            guard
+                let record = PlmrecRecord.decode(
+                    type: type, sensor: sensor, hostTime: hostTime, data: payload[dataAt..<(dataAt + length)])
+            else {
+                report(PlmrecProblem(offset: at, kind: .badRecord, message: "record of type \(type) is too short"))
+                continue
+            }
+            switch record {
+            case .header(let h):
+                if headerRecord == nil { headerRecord = h }
+            case .sensor(let index, let s):
+                while sensors.count <= index { sensors.append(nil) }
+                sensors[index] = s
+            default: break
+            }
+            return PlmrecEntry(record: record, offset: at, blockSequence: b.sequence)
+        }
+    }
+}
