@@ -63,13 +63,19 @@ let package = Package(
             name: "NightAnalysis",
             dependencies: ["AccelerationSignal", "LegMovementDetection", "LegMovementScoring", "ScoreExport"],
             swiftSettings: strict),
+        // The detector against simulated ground truth (plm validate, docs/validation.md).
+        .target(
+            name: "DetectorValidation",
+            dependencies: ["NightSimulation", "NightAnalysis", "LegMovementDetection", "LegMovementScoring"],
+            swiftSettings: strict),
         // Writes byte-stable outputs: lm_events.tsv, summary.json, summary.csv.
         .target(name: "ScoreExport", dependencies: ["LegMovementScoring"], swiftSettings: strict),
         // Command-line commands, as a library so they can be tested.
         .target(
             name: "PLMCommands",
             dependencies: [
-                "LegMovementScoring", "EventImport", "ScoreExport",
+                "LegMovementScoring", "EventImport", "ScoreExport", "DetectorValidation", "NightAnalysis",
+                "NightSimulation", "RecordingFormats", "LegMovementDetection", "SensorFrames", "AccelerationSignal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

@@ -17,6 +17,14 @@ public struct DetectorParameters: Sendable, Equatable {
     /// Low-pass cut-off of the motion signal, Hz (2nd-order Butterworth). Keeps clonic bursts (3–7 Hz) and
     /// removes motor and fan vibration (tens of Hz) [PHYS]. Lowered to 0.4 × the sample rate when that is less.
     public var lowPassCutoff: Double = 10
+    /// Low-pass cut-off of the orientation path, Hz (a second 2nd-order Butterworth after the first): the
+    /// deviation from the resting orientation is measured on this slower signal, where residual vibration and
+    /// sensor noise are far smaller, so slow rotations of a few degrees stand out [PHYS: LMs rotate the leg
+    /// over 0.5–5 s, i.e. below 2 Hz].
+    public var orientationCutoff: Double = 2
+    /// Lag of the slow motion measure (the change of the orientation path over this time), whose noise floor
+    /// scales the deviation thresholds, s [DESIGN: half a second, the shortest LM].
+    public var orientationLag: Double = 0.5
     /// Lag of the motion measure: the change of the filtered vector over this time, s [DESIGN: 0.1 s resolves
     /// the 3–7 Hz bursts and the onset of a rotation to about a tenth of a second].
     public var motionLag: Double = 0.1
@@ -26,11 +34,12 @@ public struct DetectorParameters: Sendable, Equatable {
     /// Window of the adaptive noise floor: the median over this long of per-second medians of the motion
     /// measure, s [ADAPT].
     public var noiseWindow: Double = 300
-    /// A movement starts when the deviation from the resting orientation exceeds this many noise floors
+    /// A movement starts when the deviation from the resting orientation exceeds this many noise floors of the
+    /// orientation path (the running median of per-second medians of its change over `orientationLag`)
     /// [ADAPT, DESIGN].
-    public var deviationOnsetFactor: Double = 8
+    public var deviationOnsetFactor: Double = 5
     /// … or when the motion measure exceeds this many noise floors.
-    public var motionOnsetFactor: Double = 8
+    public var motionOnsetFactor: Double = 6
     /// A movement is quiet again below this fraction of the onset thresholds (hysteresis) [DESIGN].
     public var offsetFraction: Double = 0.5
     /// Lowest deviation threshold, g: about 1.1° of rotation; guards against a floor of zero on perfectly
@@ -55,6 +64,9 @@ public struct DetectorParameters: Sendable, Equatable {
     /// Mean motion measure in an epoch above which the leg is walking, g (gait swings the shank by tens of
     /// degrees per step) [PHYS].
     public var walkingMotion: Double = 0.06
+    /// Walking must last this long to count (and to teach the leg's axis), s [DESIGN: steps to the bathroom
+    /// last minutes; a restless moment in bed seconds].
+    public var walkingMinimum: Double = 20
     /// Lying stretches shorter than this are not time in bed, s [DESIGN].
     public var inBedMinimum: Double = 300
     /// Interruptions of lying (or data) shorter than this do not end time in bed, s [DESIGN: shorter than a
@@ -74,7 +86,9 @@ public struct DetectorParameters: Sendable, Equatable {
 struct ResolvedDetectorParameters: Sendable {
     let rate: Double
     let cutoff: Double
+    let slowCutoff: Double
     let lag: Int
+    let slowLag: Int
     let baselineAlpha: Float
     let framesPerSecond: Int
     let noiseSeconds: Int
@@ -85,6 +99,7 @@ struct ResolvedDetectorParameters: Sendable {
     let postureCos: Float
     let lyingSin: Float
     let walking: Float
+    let walkingRunEpochs: Int
     let inBedMinimumEpochs: Int
     let inBedBridgeEpochs: Int
     let stillEpochs: Int
@@ -94,7 +109,9 @@ struct ResolvedDetectorParameters: Sendable {
         func frames(_ seconds: Double) -> Int { max(1, Int((seconds * sampleRate).rounded())) }
         rate = sampleRate
         cutoff = min(p.lowPassCutoff, 0.4 * sampleRate)
+        slowCutoff = min(p.orientationCutoff, cutoff)
         lag = frames(p.motionLag)
+        slowLag = frames(p.orientationLag)
         baselineAlpha = Float(1 / (p.baselineTimeConstant * sampleRate))
         framesPerSecond = frames(1)
         noiseSeconds = max(1, Int(p.noiseWindow.rounded()))
@@ -106,6 +123,7 @@ struct ResolvedDetectorParameters: Sendable {
         lyingSin = Float(Trig.sin(p.lyingMaxElevation * Trig.pi / 180))
         walking = Float(p.walkingMotion)
         let epochSeconds = Double(epochFrames) / sampleRate
+        walkingRunEpochs = max(1, Int((p.walkingMinimum / epochSeconds).rounded()))
         inBedMinimumEpochs = max(1, Int((p.inBedMinimum / epochSeconds).rounded()))
         inBedBridgeEpochs = max(0, Int((p.inBedBridge / epochSeconds).rounded()))
         stillEpochs = max(1, Int((p.stillFlag / epochSeconds).rounded()))

@@ -41,8 +41,14 @@ public struct LegMovementDetector: Sendable {
     let b0: Float, b1: Float, b2: Float, a1: Float, a2: Float
     var z1 = SIMD8<Float>(repeating: 0)
     var z2 = SIMD8<Float>(repeating: 0)
+    // The slower second stage for the orientation (deviation) path.
+    let c0: Float, c1: Float, c2: Float, d1: Float, d2: Float
+    var w1 = SIMD8<Float>(repeating: 0)
+    var w2 = SIMD8<Float>(repeating: 0)
     var ring: [SIMD8<Float>]
     var ringPosition = 0
+    var slowRing: [SIMD8<Float>]
+    var slowRingPosition = 0
     var baseline = SIMD8<Float>(repeating: 0)
 
     var legs: [LegState]
@@ -55,17 +61,24 @@ public struct LegMovementDetector: Sendable {
         self.parameters = parameters
         let p = ResolvedDetectorParameters(parameters, sampleRate: description.sampleRate)
         self.p = p
-        // Bilinear-transform Butterworth low-pass (Q = 1/√2), normalised so a0 = 1.
-        let k = Trig.tan(Trig.pi * p.cutoff / p.rate)
+        let fast = LegMovementDetector.butterworth(cutoff: p.cutoff, rate: p.rate)
+        (b0, b1, b2, a1, a2) = fast
+        let slow = LegMovementDetector.butterworth(cutoff: p.slowCutoff, rate: p.rate)
+        (c0, c1, c2, d1, d2) = slow
+        ring = [SIMD8<Float>](repeating: .zero, count: p.lag)
+        slowRing = [SIMD8<Float>](repeating: .zero, count: p.slowLag)
+        legs = [Leg.left, Leg.right].map { LegState(leg: $0, present: description.legs.contains($0), p: p) }
+    }
+
+    /// Bilinear-transform 2nd-order Butterworth low-pass (Q = 1/√2), normalised so a0 = 1.
+    static func butterworth(cutoff: Double, rate: Double) -> (Float, Float, Float, Float, Float) {
+        let k = Trig.tan(Trig.pi * cutoff / rate)
         let q = 1 / 2.0.squareRoot()
         let norm = 1 / (1 + k / q + k * k)
-        b0 = Float(k * k * norm)
-        b1 = Float(2 * k * k * norm)
-        b2 = Float(k * k * norm)
-        a1 = Float(2 * (k * k - 1) * norm)
-        a2 = Float((1 - k / q + k * k) * norm)
-        ring = [SIMD8<Float>](repeating: .zero, count: p.lag)
-        legs = [Leg.left, Leg.right].map { LegState(leg: $0, present: description.legs.contains($0), p: p) }
+        return (
+            Float(k * k * norm), Float(2 * k * k * norm), Float(k * k * norm), Float(2 * (k * k - 1) * norm),
+            Float((1 - k / q + k * k) * norm)
+        )
     }
 
     /// Frames pushed so far.
@@ -111,7 +124,10 @@ public struct LegMovementDetector: Sendable {
         if restart != SIMDMask(repeating: false) {
             z2.replace(with: (b2 - a2) * x, where: restart)
             z1.replace(with: (b1 - a1 + b2 - a2) * x, where: restart)
+            w2.replace(with: (c2 - d2) * x, where: restart)
+            w1.replace(with: (c1 - d1 + c2 - d2) * x, where: restart)
             for k in ring.indices { ring[k].replace(with: x, where: restart) }
+            for k in slowRing.indices { slowRing[k].replace(with: x, where: restart) }
             baseline.replace(with: x, where: restart)
         }
 
@@ -119,42 +135,56 @@ public struct LegMovementDetector: Sendable {
         let y = b0 * x + z1
         z1 = b1 * x - a1 * y + z2
         z2 = b2 * x - a2 * y
+        let sl = c0 * y + w1
+        w1 = c1 * y - d1 * sl + w2
+        w2 = c2 * y - d2 * sl
         let past = ring[ringPosition]
         ring[ringPosition] = y
         ringPosition += 1
         if ringPosition == ring.count { ringPosition = 0 }
+        let slowPast = slowRing[slowRingPosition]
+        slowRing[slowRingPosition] = sl
+        slowRingPosition += 1
+        if slowRingPosition == slowRing.count { slowRingPosition = 0 }
+        let slowChange = sl - slowPast
         let change = y - past
-        let c2 = change * change
-        let off = y - baseline
-        let o2 = off * off
+        let off = sl - baseline
 
-        if legs[0].present {
-            if validLeft {
-                let motion = (c2[0] + c2[1] + c2[2]).squareRoot()
-                let deviation = (o2[0] + o2[1] + o2[2]).squareRoot()
-                if let m = legs[0].step(
-                    frame: t, motion: motion, deviation: deviation, raw: raw.lowHalf, filtered: y.lowHalf,
-                    baseline: &baseline, lanes: 0, alpha: p.baselineAlpha, rangeG: rangeG)
-                {
-                    emit(m)
-                }
-            } else if let m = legs[0].gap(frame: t) {
-                emit(m)
+        // Rotation changes the direction of the measured vector, not its length; a mattress shaken by a bed
+        // partner or a fan moves the leg along gravity. So all three measures keep only the part of a change
+        // that is perpendicular to the leg's resting gravity vector.
+        for k in 0..<2 {
+            let leg = legs[k]
+            guard leg.present else { continue }
+            let base = 3 * k
+            let valid = k == 0 ? validLeft : validRight
+            guard valid else {
+                if let m = legs[k].gap(frame: t) { emit(m) }
+                continue
             }
-        }
-        if legs[1].present {
-            if validRight {
-                let motion = (c2[3] + c2[4] + c2[5]).squareRoot()
-                let deviation = (o2[3] + o2[4] + o2[5]).squareRoot()
-                let r = SIMD4<Float>(raw[3], raw[4], raw[5], 0)
-                let f = SIMD4<Float>(y[3], y[4], y[5], 0)
-                if let m = legs[1].step(
-                    frame: t, motion: motion, deviation: deviation, raw: r, filtered: f,
-                    baseline: &baseline, lanes: 3, alpha: p.baselineAlpha, rangeG: rangeG)
-                {
-                    emit(m)
-                }
-            } else if let m = legs[1].gap(frame: t) {
+            // Changes: perpendicular to the present gravity (the slow path); the deviation: perpendicular to the
+            // resting gravity vector.
+            func unit(_ v: SIMD8<Float>) -> SIMD4<Float> {
+                let g = SIMD4<Float>(v[base], v[base + 1], v[base + 2], 0)
+                let n = (g * g).sum().squareRoot()
+                return n > 0.1 ? g / n : SIMD4<Float>(repeating: 0)
+            }
+            let now = unit(sl)
+            let rest = unit(baseline)
+            func perpendicular(_ v: SIMD8<Float>, _ u: SIMD4<Float>) -> Float {
+                let w = SIMD4<Float>(v[base], v[base + 1], v[base + 2], 0)
+                let q = w - (w * u).sum() * u
+                return (q * q).sum().squareRoot()
+            }
+            let motion = perpendicular(change, now)
+            let deviation = perpendicular(off, rest)
+            let slow = perpendicular(slowChange, now)
+            let r = SIMD4<Float>(raw[base], raw[base + 1], raw[base + 2], 0)
+            let f = SIMD4<Float>(sl[base], sl[base + 1], sl[base + 2], 0)
+            if let m = legs[k].step(
+                frame: t, motion: motion, slowMotion: slow, deviation: deviation, raw: r, filtered: f,
+                baseline: &baseline, lanes: base, alpha: p.baselineAlpha, rangeG: rangeG)
+            {
                 emit(m)
             }
         }
@@ -200,14 +230,10 @@ struct LegState: Sendable {
     var peak: Float = 0
     var restAtOnset = SIMD4<Float>(repeating: 0)
 
-    // Adaptive noise floor.
-    var second: [Float] = []
+    // Adaptive noise floors of the motion and of the deviation.
+    var motionFloor: RunningFloor
+    var deviationFloor: RunningFloor
     var secondIndex: Int64 = 0
-    var window: [Float] = []  // FIFO of per-second medians
-    var windowStart = 0
-    var sortedWindow: [Float] = []
-    var floor: Float = 0
-    var floorHistory: [Float] = []
 
     // Quality and posture, per epoch.
     var epochs: [EpochStat] = []
@@ -220,14 +246,16 @@ struct LegState: Sendable {
         self.leg = leg
         self.present = present
         self.p = p
-        second.reserveCapacity(p.framesPerSecond)
-        floor = 0
+        motionFloor = RunningFloor(framesPerSecond: p.framesPerSecond, seconds: p.noiseSeconds)
+        deviationFloor = RunningFloor(framesPerSecond: p.framesPerSecond, seconds: p.noiseSeconds)
     }
+
+    var floorHistory: [Float] { motionFloor.history }
 
     var thresholds: (deviationOn: Float, motionOn: Float, deviationOff: Float, motionOff: Float) {
         let q = p.parameters
-        let dOn = max(Float(q.deviationOnsetFactor) * floor, Float(q.minimumDeviationThreshold))
-        let mOn = max(Float(q.motionOnsetFactor) * floor, Float(q.minimumMotionThreshold))
+        let dOn = max(Float(q.deviationOnsetFactor) * deviationFloor.value, Float(q.minimumDeviationThreshold))
+        let mOn = max(Float(q.motionOnsetFactor) * motionFloor.value, Float(q.minimumMotionThreshold))
         let f = Float(q.offsetFraction)
         return (dOn, mOn, dOn * f, mOn * f)
     }
@@ -241,7 +269,7 @@ struct LegState: Sendable {
     /// One valid frame. Returns a movement when one ends here.
     @inline(__always)
     mutating func step(
-        frame t: Int64, motion: Float, deviation: Float, raw: SIMD4<Float>, filtered: SIMD4<Float>,
+        frame t: Int64, motion: Float, slowMotion: Float, deviation: Float, raw: SIMD4<Float>, filtered: SIMD4<Float>,
         baseline: inout SIMD8<Float>, lanes: Int, alpha: Float, rangeG: Float
     ) -> DetectedMovement? {
         if !running {
@@ -255,14 +283,21 @@ struct LegState: Sendable {
         }
         let e = epoch(for: t)
         epochs[e].add(raw: raw, motion: motion)
-        updateFloor(frame: t, motion: motion)
+        let s = t / Int64(p.framesPerSecond)
+        if s != secondIndex {
+            motionFloor.closeSecond()
+            deviationFloor.closeSecond()
+            secondIndex = s
+        }
+        motionFloor.add(motion)
+        deviationFloor.add(slowMotion)
 
         let th = thresholds
         let active = deviation > th.deviationOff || motion > th.motionOff
         var ended: DetectedMovement? = nil
         if !inMovement {
             // No movement starts before the first second has given a noise floor.
-            if !floorHistory.isEmpty && (deviation > th.deviationOn || motion > th.motionOn) {
+            if !motionFloor.history.isEmpty && (deviation > th.deviationOn || motion > th.motionOn) {
                 inMovement = true
                 onset = lastQuiet + 1
                 peak = deviation
@@ -322,20 +357,30 @@ struct LegState: Sendable {
         return DetectedMovement(
             leg: leg, onsetFrame: onset, endFrame: t, kind: .legMovement, peakDeviation: peak, truncated: true)
     }
+}
 
-    /// The noise floor: each second's median motion goes into a window of `noiseWindow` seconds; the floor is
-    /// the median of the window. Updates happen at whole seconds of the stream, whatever the chunking.
-    mutating func updateFloor(frame t: Int64, motion: Float) {
-        let s = t / Int64(p.framesPerSecond)
-        if s != secondIndex {
-            closeSecond()
-            secondIndex = s
-        }
-        second.append(motion)
+/// An adaptive noise floor: each second's median of a measure goes into a window of `seconds` seconds; the
+/// floor is the window's median. Seconds are counted in frames of the stream, whatever the chunking.
+struct RunningFloor: Sendable {
+    let framesPerSecond: Int
+    let seconds: Int
+    var second: [Float] = []
+    var window: [Float] = []  // FIFO of per-second medians from windowStart
+    var windowStart = 0
+    var sorted: [Float] = []
+    var value: Float = 0
+    var history: [Float] = []
+
+    init(framesPerSecond: Int, seconds: Int) {
+        self.framesPerSecond = framesPerSecond
+        self.seconds = seconds
+        second.reserveCapacity(framesPerSecond)
     }
 
+    mutating func add(_ v: Float) { second.append(v) }
+
     mutating func closeSecond() {
-        guard second.count * 2 >= p.framesPerSecond else {
+        guard second.count * 2 >= framesPerSecond else {
             second.removeAll(keepingCapacity: true)
             return
         }
@@ -343,37 +388,29 @@ struct LegState: Sendable {
         let median = second[second.count / 2]
         second.removeAll(keepingCapacity: true)
         window.append(median)
-        insertSorted(median)
-        if window.count - windowStart > p.noiseSeconds {
-            removeSorted(window[windowStart])
+        sorted.insert(median, at: position(of: median))
+        if window.count - windowStart > seconds {
+            let old = window[windowStart]
+            let i = position(of: old)
+            if i < sorted.count { sorted.remove(at: i) }
             windowStart += 1
             if windowStart > 4096 {
                 window.removeFirst(windowStart)
                 windowStart = 0
             }
         }
-        floor = sortedWindow[sortedWindow.count / 2]
-        floorHistory.append(floor)
+        value = sorted[sorted.count / 2]
+        history.append(value)
     }
 
-    mutating func insertSorted(_ v: Float) {
+    func position(of v: Float) -> Int {
         var lo = 0
-        var hi = sortedWindow.count
+        var hi = sorted.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if sortedWindow[mid] < v { lo = mid + 1 } else { hi = mid }
+            if sorted[mid] < v { lo = mid + 1 } else { hi = mid }
         }
-        sortedWindow.insert(v, at: lo)
-    }
-
-    mutating func removeSorted(_ v: Float) {
-        var lo = 0
-        var hi = sortedWindow.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if sortedWindow[mid] < v { lo = mid + 1 } else { hi = mid }
-        }
-        if lo < sortedWindow.count { sortedWindow.remove(at: lo) }
+        return lo
     }
 }
 

@@ -109,13 +109,24 @@ struct PostureAnalysis {
                 directions.append(n > 0.2 ? mean / n : nil)
                 walking.append(e.motion / Double(e.count) > Double(p.walking))
             }
+            // Only sustained walking teaches the axis: runs of at least `walkingRunEpochs` walking epochs
+            // (a restless moment in bed can move as much as a step, but not for that long).
             var axis = SIMD4<Double>(repeating: 0)
             var walks = 0
-            for (d, w) in zip(directions, walking) where w {
-                if let d {
-                    axis += d
-                    walks += 1
+            var k = 0
+            while k < walking.count {
+                guard walking[k] else {
+                    k += 1
+                    continue
                 }
+                var j = k
+                while j < walking.count && walking[j] { j += 1 }
+                if j - k >= p.walkingRunEpochs {
+                    for i in k..<j { if let d = directions[i] { axis += d; walks += 1 } }
+                } else {
+                    for i in k..<j { walking[i] = false }
+                }
+                k = j
             }
             let axisNorm = (axis * axis).sum().squareRoot()
             let u: SIMD4<Double>? = walks >= 6 && axisNorm > 0 ? axis / axisNorm : nil

@@ -1,0 +1,161 @@
+import AccelerationSignal
+import LegMovementDetection
+import LegMovementScoring
+import NightAnalysis
+import NightSimulation
+
+/// Runs the detector on simulated nights and compares it with their ground truth (docs/validation.md).
+public enum DetectorValidation {
+    /// One night's comparison.
+    public struct Row: Sendable {
+        public var name: String
+        public var seed: UInt64
+        public var sampleRate: Double
+        public var legs: [Leg]
+        public var hours: Double
+        public var agreement: EventAgreement
+        public var truthPLMIndex: Double
+        public var detectedPLMIndex: Double
+        public var truthInBedHours: Double
+        public var detectedInBedHours: Double
+        /// The scored true and detected nights, for diagnosis.
+        public var truthScoring: ScoringResult?
+        public var detectedScoring: ScoringResult?
+        public var detectedInBed: [IntervalEvent] = []
+
+        public var indexError: Double { detectedPLMIndex - truthPLMIndex }
+        /// The acceptance rule: |error| <= max(1.5/h, 10 % of the true index).
+        public var indexWithinLimit: Bool { abs(indexError) <= max(1.5, 0.1 * truthPLMIndex) }
+        public var passes: Bool { agreement.f1 >= 0.95 && indexWithinLimit }
+    }
+
+    /// The nights of a validation run: each severity under typical, clean-50 Hz, challenging and single-leg
+    /// settings, from consecutive seeds starting at `firstSeed`.
+    public static func standardCases(firstSeed: UInt64) -> [(name: String, settings: SimulationSettings)] {
+        var out: [(String, SimulationSettings)] = []
+        var seed = firstSeed
+        for severity in Severity.allCases {
+            out.append(("typical-100Hz-\(severity.rawValue)", .typical(seed: seed, severity: severity)))
+            seed += 1
+            var clean = SimulationSettings.clean(seed: seed, severity: severity)
+            clean.sampleRate = 50
+            out.append(("clean-50Hz-\(severity.rawValue)", clean))
+            seed += 1
+            out.append(("challenging-50Hz-\(severity.rawValue)", .challenging(seed: seed, severity: severity)))
+            seed += 1
+            out.append(("one-leg-100Hz-\(severity.rawValue)", .singleLeg(seed: seed, severity: severity)))
+            seed += 1
+        }
+        return out
+    }
+
+    /// Simulates, detects, scores and compares one night.
+    public static func run(name: String, settings: SimulationSettings, rules: ScoringRules = .wasm2016) throws -> Row {
+        var generator = try NightGenerator(settings: settings)
+        let truth = generator.truth
+        let night = try NightAnalysis.analyse(
+            &generator, file: name, format: "simulation", options: .init(rules: rules))
+        // The true night is what a perfect detector would report from the same sensors: every LM the sensors
+        // could show, per hour in bed while at least one sensor was recording (not in a dropout, not lying on
+        // a table).
+        let unobserved = { (leg: Leg) in
+            (truth.gaps + truth.notWorn).filter { $0.leg == nil || $0.leg == leg }
+                .map { ($0.onset, $0.end) }
+        }
+        let blind = intersection(settings.legs.map { unionOf(unobserved($0)) })
+        let inBed = subtract(truth.inBed.map { ($0.onset, $0.end) }, blind)
+        let truthInput = ScoringInput(
+            legMovements: truth.legMovements(observableOnly: true),
+            inBedIntervals: inBed.map { IntervalEvent(onset: $0.0, duration: $0.1 - $0.0) },
+            recordingDuration: truth.recordingDuration)
+        let truthScore = try Scorer.score(truthInput, rules: rules)
+        // Event agreement over what the sensors could show, in the true time in bed.
+        let detected = night.detection.scoringInput().legMovements
+        let agreement = EventAgreement.compare(
+            detected: detected, truth: truth.legMovements(observableOnly: true),
+            within: truthInput.inBedIntervals)
+        return Row(
+            name: name, seed: settings.seed, sampleRate: settings.sampleRate, legs: settings.legs,
+            hours: Double(truth.recordingDuration) / 3.6e9, agreement: agreement,
+            truthPLMIndex: truthScore.summary.plmIndex ?? 0, detectedPLMIndex: night.scoring.summary.plmIndex ?? 0,
+            truthInBedHours: truthScore.summary.inBedHours ?? 0,
+            detectedInBedHours: night.scoring.summary.inBedHours ?? 0, truthScoring: truthScore,
+            detectedScoring: night.scoring, detectedInBed: night.detection.scoringInput().inBedIntervals)
+    }
+
+    typealias Span = (Microseconds, Microseconds)
+
+    static func unionOf(_ spans: [Span]) -> [Span] {
+        var out: [Span] = []
+        for s in spans.sorted(by: { $0.0 < $1.0 }) {
+            if let last = out.last, s.0 <= last.1 { out[out.count - 1].1 = max(last.1, s.1) } else { out.append(s) }
+        }
+        return out
+    }
+
+    /// Times covered by every one of the lists (each a sorted union).
+    static func intersection(_ lists: [[Span]]) -> [Span] {
+        guard var acc = lists.first else { return [] }
+        for list in lists.dropFirst() {
+            var out: [Span] = []
+            for a in acc { for b in list { let lo = max(a.0, b.0), hi = min(a.1, b.1); if hi > lo { out.append((lo, hi)) } } }
+            acc = unionOf(out)
+        }
+        return acc
+    }
+
+    static func subtract(_ spans: [Span], _ holes: [Span]) -> [Span] {
+        var out: [Span] = []
+        for s in spans {
+            var pieces = [s]
+            for h in holes {
+                pieces = pieces.flatMap { p -> [Span] in
+                    guard h.1 > p.0 && h.0 < p.1 else { return [p] }
+                    var r: [Span] = []
+                    if h.0 > p.0 { r.append((p.0, h.0)) }
+                    if h.1 < p.1 { r.append((h.1, p.1)) }
+                    return r
+                }
+            }
+            out += pieces
+        }
+        return out
+    }
+
+    /// A Markdown table of the rows, with totals.
+    public static func table(_ rows: [Row]) -> String {
+        func f(_ v: Double, _ d: Int) -> String {
+            var scale = 1.0
+            for _ in 0..<d { scale *= 10 }
+            let r = (v * scale).rounded() / scale
+            var s = String(r)
+            if let dot = s.firstIndex(of: ".") {
+                let decimals = s.distance(from: dot, to: s.endIndex) - 1
+                if decimals < d { s += String(repeating: "0", count: d - decimals) }
+            } else if d > 0 {
+                s += "." + String(repeating: "0", count: d)
+            }
+            return s
+        }
+        var lines = [
+            "| night | seed | Hz | legs | h | true LMs | detected | precision | recall | F1 | true PLMI | detected PLMI | error | in bed h (true / detected) | pass |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in rows {
+            let a = r.agreement
+            lines.append(
+                "| \(r.name) | \(r.seed) | \(Int(r.sampleRate)) | \(r.legs.map(\.rawValue).joined()) | \(f(r.hours, 1)) | "
+                    + "\(a.truePositives + a.falseNegatives) | \(a.truePositives + a.falsePositives) | "
+                    + "\(f(a.precision, 3)) | \(f(a.recall, 3)) | \(f(a.f1, 3)) | \(f(r.truthPLMIndex, 1)) | "
+                    + "\(f(r.detectedPLMIndex, 1)) | \(f(r.indexError, 1)) | "
+                    + "\(f(r.truthInBedHours, 2)) / \(f(r.detectedInBedHours, 2)) | \(r.passes ? "yes" : "**no**") |")
+        }
+        let total = rows.reduce(EventAgreement()) { $0 + $1.agreement }
+        lines.append("")
+        lines.append(
+            "All nights: F1 \(f(total.f1, 3)) (precision \(f(total.precision, 3)), recall \(f(total.recall, 3))); "
+                + "\(rows.filter(\.passes).count) of \(rows.count) nights pass; largest PLM index error "
+                + "\(f(rows.map { abs($0.indexError) }.max() ?? 0, 1))/h.")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
