@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "plm", targets: ["plm"]),
+        .executable(name: "plm-replay", targets: ["plm-replay"]),
         .library(name: "LegMovementScoring", targets: ["LegMovementScoring"]),
     ],
     dependencies: [
@@ -40,11 +41,13 @@ let package = Package(
             swiftSettings: strict + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         // Physiological simulator of nights with known ground truth.
         .target(name: "NightSimulation", dependencies: ["AccelerationSignal", "LegMovementScoring"], swiftSettings: strict),
+        // The system's zlib, for gzip-compressed recordings.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Recording files: .plmrec (frames as received), EDF/EDF+ and CSV accelerometer files, EDF+ writer.
         .target(
             name: "RecordingFormats",
             dependencies: [
-                "AccelerationSignal", "SensorFrames", "EDFFormat", "LegMovementScoring",
+                "AccelerationSignal", "SensorFrames", "EDFFormat", "LegMovementScoring", "CZlib",
                 .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: strict),
@@ -76,10 +79,12 @@ let package = Package(
             dependencies: [
                 "LegMovementScoring", "EventImport", "ScoreExport", "DetectorValidation", "NightAnalysis",
                 "NightSimulation", "RecordingFormats", "LegMovementDetection", "SensorFrames", "AccelerationSignal",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "EDFFormat", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: strict),
         .executableTarget(name: "plm", dependencies: ["PLMCommands"], swiftSettings: strict),
+        .executableTarget(name: "plm-replay", dependencies: ["PLMCommands"], swiftSettings: strict),
 
         .testTarget(name: "LegMovementScoringTests", dependencies: ["LegMovementScoring"], swiftSettings: strict),
         .testTarget(
@@ -96,6 +101,6 @@ let package = Package(
             exclude: ["interop"], swiftSettings: strict),
         .testTarget(name: "ScoreExportTests", dependencies: ["ScoreExport"], swiftSettings: strict),
         .testTarget(
-            name: "PLMCommandsTests", dependencies: ["PLMCommands", "ScoreExport"], swiftSettings: strict),
+            name: "PLMCommandsTests", dependencies: ["PLMCommands", "ScoreExport", "NightAnalysis"], swiftSettings: strict),
     ]
 )

@@ -6,7 +6,7 @@ set -euo pipefail
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
-packages=(git ca-certificates pkg-config)
+packages=(git ca-certificates pkg-config zlib1g-dev python3-pip)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ] || [ "${PLM_APT_UPDATE:-1}" = 1 ]; then
@@ -17,3 +17,5 @@ command -v swift >/dev/null 2>&1 || {
   echo "swift is not on PATH: install the Swift 6 toolchain (https://www.swift.org/install/linux/debian/)" >&2
   exit 1
 }
+# Python readers used by the EDF+ interoperability test (pyedflib and MNE read our EDF+ files back).
+python3 -c "import pyedflib, mne" 2>/dev/null || python3 -m pip install --quiet pyedflib mne

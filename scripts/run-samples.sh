@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# The main job on the bundled sample data: install what is missing, build plm (release), and score every
-# sample in SampleRecordings/ into out/<name>/ (lm_events.tsv, summary.json, summary.csv), printing a short
-# summary of each night.
+# The main job on the bundled sample data: install what is missing, build plm and plm-replay (release),
+# replay every sample recording in SampleRecordings/ through the detector and the scoring rules into
+# out/replay/<night>/, and score the sample event tables into out/score/<night>/<profile>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-swift build -c release --product plm 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
-PLM=.build/release/plm
-[ -x "$PLM" ] || { echo "build failed: $PLM missing" >&2; exit 1; }
+swift build -c release 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+bin=.build/release
+[ -x "$bin/plm-replay" ] && [ -x "$bin/plm" ] || { echo "build failed" >&2; exit 1; }
 mkdir -p out
+"$bin/plm-replay" SampleRecordings/*.plmrec.gz --rules wasm2016 --out out/replay
 for f in SampleRecordings/events/*.tsv SampleRecordings/events/*.edf; do
   [ -e "$f" ] || continue
   name=$(basename "${f%.*}")
   for rules in wasm2016 aasm; do
-    "$PLM" score "$f" --rules "$rules" --out "out/$name/$rules"
+    "$bin/plm" score "$f" --rules "$rules" --out "out/score/$name/$rules"
   done
 done
-echo "outputs in out/"
+echo "outputs in out/replay and out/score"

@@ -10,7 +10,7 @@ public struct PLM: ParsableCommand {
         commandName: "plm",
         abstract: "Periodic leg movements: score leg-movement events by the WASM 2016 or AASM rules.",
         version: SoftwareVersion.version,
-        subcommands: [Score.self, Rules.self, Validate.self])
+        subcommands: [Score.self, Rules.self, Simulate.self, Validate.self])
 
     public init() {}
 }

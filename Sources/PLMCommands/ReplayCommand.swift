@@ -1,0 +1,277 @@
+import AccelerationSignal
+import ArgumentParser
+import EDFFormat
+import Foundation
+import LegMovementScoring
+import NightAnalysis
+import RecordingFormats
+import ScoreExport
+
+/// An opened recording of any supported format, as one frame source.
+public struct OpenedRecording {
+    public var source: any FrameSource
+    public var format: String
+    /// Recording start, µs since the Unix epoch, when the file says.
+    public var startUnixMicroseconds: Int64?
+    /// Problems found in the file (byte offsets), for summary.json's `data_quality.recording`.
+    public var problems: [String: JSONValue]
+    var temporary: URL?
+
+    public static let extensions = ["plmrec", "edf", "csv"]
+
+    /// Opens `.plmrec`, `.edf`, `.csv`, each optionally gzip-compressed (`.gz`).
+    public static func open(_ url: URL) throws -> OpenedRecording {
+        var file = url
+        var temporary: URL? = nil
+        if url.pathExtension.lowercased() == "gz" {
+            file = try Gzip.inflate(url)
+            temporary = file.deletingLastPathComponent()
+        }
+        do {
+            var r: OpenedRecording
+            switch file.pathExtension.lowercased() {
+            case "plmrec":
+                let s = try PlmrecFrameSource(url: file)
+                r = OpenedRecording(
+                    source: s, format: "plmrec", startUnixMicroseconds: s.header.startUnixMicroseconds,
+                    problems: ["recording": plmrecQuality(s.quality)])
+            case "edf":
+                let s = try EDFAccelerationSource(url: file)
+                r = OpenedRecording(source: s, format: "edf", startUnixMicroseconds: nil, problems: [:])
+            case "csv":
+                let s = try CSVAccelerationSource(url: file)
+                r = OpenedRecording(
+                    source: s, format: "csv", startUnixMicroseconds: s.startUnixMicroseconds, problems: [:])
+            default:
+                throw ValidationError("\(url.path): expected a .plmrec, .edf or .csv recording (optionally .gz)")
+            }
+            r.temporary = temporary
+            return r
+        } catch {
+            if let temporary { try? FileManager.default.removeItem(at: temporary) }
+            throw error
+        }
+    }
+
+    public func close() {
+        if let temporary { try? FileManager.default.removeItem(at: temporary) }
+    }
+
+    static func plmrecQuality(_ q: RecordingQuality) -> JSONValue {
+        .object([
+            "blocks_ok": .integer(q.blocksOK),
+            "blocks_corrupt": .integer(q.blocksCorrupt),
+            "torn_tail_offset": q.tornTail.map { .integer($0.offset) } ?? .null,
+            "frames_ok": .integer(q.framesOK),
+            "frames_bad": .integer(q.framesBad),
+            "frames_duplicate": .integer(q.framesDuplicate),
+            "sequence_jumps": .integer(q.sequenceJumps),
+            "device_restarts": .integer(q.restarts),
+            "samples_lost": .integer(Int(clamping: q.samplesLost)),
+            "problem_count": .integer(q.problemCount),
+            "problems": .array(q.problems.prefix(20).map { .string($0.description) }),
+        ])
+    }
+}
+
+/// `plm-replay RECORDING... --rules wasm2016 --out DIR [--speed max|realtime|Nx]`
+public struct Replay: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "plm-replay",
+        abstract: "Replay recordings (.plmrec, EDF+, CSV; files or folders) through the detector and the scoring rules.",
+        discussion: """
+            For each recording writes lm_events.tsv (+ .json), summary.json, summary.csv and annotations.edf \
+            (EDF+ with Luna labels) — into DIR for a single recording, into DIR/NAME/ for several. Recordings are \
+            processed on all cores. Problems in a file are reported with byte offsets and counted in summary.json.
+            """,
+        version: SoftwareVersion.version)
+
+    @Argument(help: "Recordings or folders holding them.")
+    public var recordings: [String]
+
+    @Option(help: "Rule profile: wasm2016 (default), aasm, or a profile file (JSON).")
+    public var rules: String = "wasm2016"
+
+    @Option(name: .customLong("set"), help: "Override one rule option, NAME=VALUE (repeatable).")
+    public var overrides: [String] = []
+
+    @Option(help: "Output directory.")
+    public var out: String
+
+    @Option(help: "max (default), realtime, or a factor such as 60x.")
+    public var speed: String = "max"
+
+    @Flag(help: "No progress and no summaries on the terminal.")
+    public var quiet = false
+
+    public init() {}
+
+    /// Recordings named on the command line, folders expanded (sorted, recursively).
+    public static func expand(_ paths: [String]) throws -> [URL] {
+        var out: [URL] = []
+        let fm = FileManager.default
+        func isRecording(_ u: URL) -> Bool {
+            let name = u.lastPathComponent.lowercased()
+            return OpenedRecording.extensions.contains { name.hasSuffix(".\($0)") || name.hasSuffix(".\($0).gz") }
+        }
+        for p in paths {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: p, isDirectory: &isDir) else {
+                throw ValidationError("\(p): no such file or folder")
+            }
+            if isDir.boolValue {
+                let base = URL(fileURLWithPath: p)
+                let all = (fm.enumerator(atPath: p)?.allObjects as? [String] ?? []).sorted()
+                out += all.map { base.appendingPathComponent($0) }.filter(isRecording)
+            } else {
+                out.append(URL(fileURLWithPath: p))
+            }
+        }
+        return out
+    }
+
+    /// The name of a recording's output folder: its file name without the extensions.
+    static func name(_ url: URL) -> String {
+        var n = url.lastPathComponent
+        if n.lowercased().hasSuffix(".gz") { n = String(n.dropLast(3)) }
+        if let dot = n.lastIndex(of: ".") { n = String(n[..<dot]) }
+        return n
+    }
+
+    public func run() throws {
+        let rules = try ProfileFile.rules(profile: self.rules, overrides: overrides)
+        guard let pace = NightAnalysis.Pace(argument: speed) else {
+            throw ValidationError("--speed: expected max, realtime or a factor such as 60x, found '\(speed)'")
+        }
+        let files = try Replay.expand(recordings)
+        guard !files.isEmpty else { throw ValidationError("no recordings found in \(recordings.joined(separator: ", "))") }
+        let outDir = URL(fileURLWithPath: out)
+        let names = files.map(Replay.name)
+        guard Set(names).count == names.count || files.count == 1 else {
+            throw ValidationError("two recordings would write to the same folder name: \(names.sorted())")
+        }
+        let progress = ProgressDisplay(enabled: !quiet && isatty(2) != 0, names: names)
+        let results = Results(count: files.count)
+        let options = NightAnalysis.Options(rules: rules, pace: pace)
+        DispatchQueue.concurrentPerform(iterations: files.count) { i in
+            let target = files.count == 1 ? outDir : outDir.appendingPathComponent(names[i])
+            do {
+                let text = try Replay.replay(files[i], to: target, options: options) { done, total in
+                    progress.update(i, done: done, total: total)
+                }
+                results.set(i, .success(text))
+            } catch {
+                results.set(i, .failure(error))
+            }
+            progress.finish(i)
+        }
+        progress.clear()
+        var failed = 0
+        for r in results.all {
+            switch r {
+            case .success(let text): if !quiet { print(text, terminator: "") }
+            case .failure(let e):
+                failed += 1
+                FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            case .none: break
+            }
+        }
+        if failed > 0 { throw ExitCode.failure }
+    }
+
+    /// Replays one recording into `directory`; returns the human summary.
+    public static func replay(
+        _ url: URL, to directory: URL, options: NightAnalysis.Options,
+        progress: ((Int64, Int64?) -> Void)? = nil
+    ) throws -> String {
+        var opened = try OpenedRecording.open(url)
+        defer { opened.close() }
+        var source = opened.source
+        let night = try NightAnalysis.analyse(
+            &source, file: url.lastPathComponent, format: opened.format, options: options,
+            problems: opened.problems, progress: { progress?($0, nil) })
+        opened.source = source
+        let annotations = ReplayAnnotations.edf(night)
+        let start = opened.startUnixMicroseconds.map { Date(timeIntervalSince1970: Double($0) / 1e6) }
+        try ScoreOutput.write(night.report, to: directory)
+        let duration = Double(night.detection.frameCount) / night.detection.description.sampleRate
+        try EDFExport.writeAnnotations(
+            annotations, duration: duration, to: directory.appendingPathComponent("annotations.edf"),
+            start: SimulatedRecording.edfStart(start ?? Date(timeIntervalSince1970: 473_385_600)))
+        return night.report.humanSummary()
+    }
+}
+
+/// The night's scored movements and time in bed as EDF+ annotations with Luna labels.
+enum ReplayAnnotations {
+    static func edf(_ night: NightAnalysis.Night) -> [EDFAnnotation] {
+        var out: [EDFAnnotation] = []
+        for b in night.detection.scoringInput().inBedIntervals {
+            out.append(EDFAnnotation(onset: Seconds.from(b.onset), duration: nil, text: LunaLabels.lightsOff))
+            out.append(EDFAnnotation(onset: Seconds.from(b.end), duration: nil, text: LunaLabels.lightsOn))
+        }
+        for m in night.scoring.movements {
+            out.append(
+                EDFAnnotation(
+                    onset: Seconds.from(m.onset), duration: Seconds.from(m.duration),
+                    text: LunaLabels.legMovement(m.side, periodic: m.isPLM)))
+        }
+        return out.sorted { ($0.onset, $0.text) < ($1.onset, $1.text) }
+    }
+}
+
+/// Results of concurrent replays, one slot per recording.
+final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<String, Error>?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<String, Error>) { lock.withLock { slots[i] = r } }
+    var all: [Result<String, Error>?] { lock.withLock { slots } }
+}
+
+/// A one-line progress display on a terminal (standard error); silent otherwise.
+final class ProgressDisplay: @unchecked Sendable {
+    private let lock = NSLock()
+    private let enabled: Bool
+    private let names: [String]
+    private var frames: [Int64]
+    private var finished: [Bool]
+
+    init(enabled: Bool, names: [String]) {
+        self.enabled = enabled
+        self.names = names
+        frames = Array(repeating: 0, count: names.count)
+        finished = Array(repeating: false, count: names.count)
+    }
+
+    func update(_ i: Int, done: Int64, total: Int64?) {
+        guard enabled else { return }
+        lock.withLock {
+            frames[i] = done
+            draw()
+        }
+    }
+
+    func finish(_ i: Int) {
+        guard enabled else { return }
+        lock.withLock {
+            finished[i] = true
+            draw()
+        }
+    }
+
+    func clear() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+
+    private func draw() {
+        let done = finished.filter { $0 }.count
+        let width = 30
+        let filled = names.isEmpty ? width : width * done / names.count
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let active = names.indices.filter { !finished[$0] && frames[$0] > 0 }.map { "\(names[$0]) \(frames[$0])" }
+        FileHandle.standardError.write(
+            Data("\r\u{1B}[K[\(bar)] \(done)/\(names.count) recordings \(active.prefix(2).joined(separator: ", "))".utf8))
+    }
+}

@@ -1,0 +1,206 @@
+import ArgumentParser
+import AccelerationSignal
+import EDFFormat
+import Foundation
+import LegMovementScoring
+import NightSimulation
+import RecordingFormats
+import SensorFrames
+import CSV
+import ScoreExport
+
+/// Writes a simulated night as a sensor recording: the frames the sensors would have sent, packed by the
+/// firmware's own C code, with clock anchors, into a `.plmrec`; or as CSV or EDF+.
+public enum SimulatedRecording {
+    /// The EDF start fields of a date, in UTC.
+    public static func edfStart(_ date: Date) -> EDFStartTime {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return EDFStartTime(
+            year: c.year ?? 2026, month: c.month ?? 1, day: c.day ?? 1, hour: c.hour ?? 0, minute: c.minute ?? 0,
+            second: c.second ?? 0)
+    }
+
+    /// CSV with `time` in seconds and the legs' channels in g (six decimals), written with CSV.swift.
+    public static func writeCSV<S: FrameSource>(_ source: inout S, to url: URL) throws {
+        let legs = source.description.legs
+        let rate = source.description.sampleRate
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+        guard let stream = OutputStream(toFileAtPath: tmp.path, append: false) else {
+            throw RecordingFormatError(file: url.path, message: "cannot create the file")
+        }
+        let csv = try CSVWriter(stream: stream)
+        var header = ["time"]
+        for leg in legs { let n = leg == .left ? "left" : "right"; header += ["\(n)_x", "\(n)_y", "\(n)_z"] }
+        try csv.write(row: header)
+        var buffer: [Float] = []
+        var frame = 0
+        while true {
+            buffer.removeAll(keepingCapacity: true)
+            let n = try source.read(into: &buffer, maxFrames: 4096)
+            if n == 0 { break }
+            for i in 0..<n {
+                var row = [NumberFormat.fixed(Double(frame + i) / rate, decimals: 4)]
+                for leg in legs {
+                    let o = 6 * i + TwoLegFrame.offset(of: leg)
+                    for c in 0..<3 {
+                        let v = buffer[o + c]
+                        row.append(v.isNaN ? "" : NumberFormat.fixed(Double(v), decimals: 6))
+                    }
+                }
+                try csv.write(row: row)
+            }
+            frame += n
+        }
+        csv.stream.close()
+        if rename(tmp.path, url.path) != 0 {
+            throw RecordingFormatError(file: url.path, message: "cannot rename the finished file into place")
+        }
+    }
+
+    /// Device clocks start here, µs (an arbitrary uptime, so replay has to use the clock anchors).
+    static let deviceClockStart: UInt64 = 3_600_000_000
+
+    public static func writePlmrec(_ settings: SimulationSettings, to url: URL, start: Date) throws -> GroundTruth {
+        var generator = try NightGenerator(settings: settings)
+        let rate = settings.sampleRate
+        let range = UInt8(settings.range.fullScaleG)
+        let legs = [Leg.left, .right].filter { settings.legs.contains($0) }
+        let startUnix = Int64((start.timeIntervalSince1970 * 1_000_000).rounded())
+        let header = PlmrecHeader(
+            creator: "plm simulate", softwareVersion: "0.1.0",
+            startTime: HostClock.iso8601(unixMicroseconds: startUnix, offsetSeconds: 0),
+            startUnixMicroseconds: startUnix, monotonicAnchor: 0,
+            sensors: legs.map {
+                PlmrecSensor(
+                    serialNumber: "SIM-\($0 == .left ? "L" : "R")-\(settings.seed)", side: $0 == .left ? .left : .right,
+                    accelerometerModel: 0xFE, sampleRate: UInt16(rate.rounded()), rangeG: range)
+            })
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+        try? FileManager.default.removeItem(at: tmp)
+        let writer = try PlmrecWriter.create(at: tmp, header: header)
+        var packers = legs.map { _ in FramePacker(sampleRate: rate, rangeG: range, startTime: deviceClockStart) }
+        var chunk = RawCounts()
+        var frame: Int64 = 0
+        let anchorEvery = Int64((60 * rate).rounded())
+        let blockEvery = Int64((10 * rate).rounded())
+        func hostTime(_ f: Int64) -> Microseconds { Microseconds((Double(f) * 1_000_000 / rate).rounded()) }
+        while true {
+            chunk.removeAll()
+            let n = generator.readCounts(into: &chunk, maxFrames: 4096)
+            if n == 0 { break }
+            for i in 0..<n {
+                let f = frame + Int64(i)
+                for (k, leg) in legs.enumerated() {
+                    if f % anchorEvery == 0 {
+                        try writer.appendClockAnchor(
+                            sensor: k, hostTime: hostTime(f), deviceTime: deviceClockStart + UInt64(hostTime(f)))
+                    }
+                    let counts = leg == .left ? chunk.left : chunk.right
+                    let present = leg == .left ? chunk.leftPresent[i] : chunk.rightPresent[i]
+                    let bytes = present
+                        ? packers[k].add(x: counts[3 * i], y: counts[3 * i + 1], z: counts[3 * i + 2])
+                        : packers[k].lose(1)
+                    if let bytes { try writer.appendFrame(sensor: k, hostTime: hostTime(f + 1), bytes: bytes) }
+                }
+                if (f + 1) % blockEvery == 0 { try writer.flush() }
+            }
+            frame += Int64(n)
+        }
+        for k in legs.indices {
+            if let bytes = packers[k].flush() { try writer.appendFrame(sensor: k, hostTime: hostTime(frame), bytes: bytes) }
+        }
+        try writer.close()
+        if rename(tmp.path, url.path) != 0 {
+            throw RecordingFormatError(file: url.path, message: "cannot rename the finished recording into place")
+        }
+        return generator.truth
+    }
+}
+
+/// `plm simulate`
+public struct Simulate: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Simulate a night with known ground truth and write it as a recording (docs/simulator.md).",
+        discussion: "Writes OUT (.plmrec, .csv or .edf by its extension) and OUT's name with .truth.tsv.")
+
+    @Option(help: "Random seed.") public var seed: UInt64 = 1
+    @Option(help: "none, mild, moderate or severe.") public var severity: String = "moderate"
+    @Option(help: "typical, clean or challenging.") public var preset: String = "typical"
+    @Option(help: "Sample rate, Hz (25-200).") public var rate: Double?
+    @Option(help: "Hours in bed.") public var hours: Double?
+    @Option(help: "both, left or right.") public var legs: String = "both"
+    @Option(help: "lateral_ankle or anterior_shin.") public var placement: String?
+    @Option(help: "Recording start, ISO 8601 (default 2026-01-05T22:00:00Z).") public var start: String?
+    @Option(help: "The recording to write: NAME.plmrec, NAME.csv or NAME.edf.") public var out: String
+
+    public init() {}
+
+    public func settings() throws -> SimulationSettings {
+        guard let sev = Severity(rawValue: severity) else {
+            throw ValidationError("--severity: expected none, mild, moderate or severe")
+        }
+        var s: SimulationSettings
+        switch preset {
+        case "typical": s = .typical(seed: seed, severity: sev)
+        case "clean": s = .clean(seed: seed, severity: sev)
+        case "challenging": s = .challenging(seed: seed, severity: sev)
+        default: throw ValidationError("--preset: expected typical, clean or challenging")
+        }
+        if let rate { s.sampleRate = rate }
+        if let hours { s.hoursInBed = hours }
+        switch legs {
+        case "both": s.legs = [.left, .right]
+        case "left": s.legs = [.left]
+        case "right": s.legs = [.right]
+        default: throw ValidationError("--legs: expected both, left or right")
+        }
+        if let placement {
+            guard let p = SensorPlacement(rawValue: placement) else {
+                throw ValidationError("--placement: expected \(SensorPlacement.allCases.map(\.rawValue).joined(separator: " or "))")
+            }
+            s.placement = p
+        }
+        return s
+    }
+
+    public func run() throws {
+        let s = try settings()
+        let url = URL(fileURLWithPath: out)
+        let startDate: Date
+        if let start {
+            guard let t = ISO8601Time.parse(start) else {
+                throw ValidationError("--start: expected ISO 8601, e.g. 2026-01-05T22:00:00Z")
+            }
+            startDate = Date(timeIntervalSince1970: Double(t.microseconds) / 1e6)
+        } else {
+            startDate = Date(timeIntervalSince1970: 1_767_650_400)  // 2026-01-05T22:00:00Z
+        }
+        let truth: GroundTruth
+        switch url.pathExtension.lowercased() {
+        case "plmrec":
+            truth = try SimulatedRecording.writePlmrec(s, to: url, start: startDate)
+        case "edf":
+            var g = try NightGenerator(settings: s)
+            truth = g.truth
+            try EDFExport.writeAcceleration(&g, annotations: [], to: url, start: SimulatedRecording.edfStart(startDate))
+        case "csv":
+            var g = try NightGenerator(settings: s)
+            truth = g.truth
+            try SimulatedRecording.writeCSV(&g, to: url)
+        default:
+            throw ValidationError("--out: expected a .plmrec, .csv or .edf file name")
+        }
+        let truthURL = url.deletingPathExtension().appendingPathExtension("truth.tsv")
+        try AtomicText.write(truth.eventsTable(), to: truthURL)
+        print("wrote \(url.path) and \(truthURL.lastPathComponent): \(truth.movements.count) leg movements, target \(Int(truth.targetPLMRatePerHour.rounded()))/h")
+    }
+}
+
+/// Writes text atomically: a temporary file in the same folder, then a rename.
+public enum AtomicText {
+    public static func write(_ text: String, to url: URL) throws {
+        try AtomicFiles.write([(url.lastPathComponent, text)], into: url.deletingLastPathComponent())
+    }
+}

@@ -1,0 +1,3 @@
+import PLMCommands
+
+Replay.main()
