@@ -55,19 +55,22 @@ public struct EDFAnnotation: Sendable, Equatable {
 
 /// An EDF or EDF+ file read into memory.
 public struct EDFFile: Sendable {
-    public var path: String
-    public var version: String
-    public var patient: String
-    public var recording: String
-    public var startDate: String
-    public var startTime: String
-    /// `EDF+C`, `EDF+D`, or empty for plain EDF.
-    public var reserved: String
-    public var recordCount: Int
-    public var recordDuration: Double
-    public var signals: [EDFSignalHeader]
+    /// The header fields of this file.
+    public let header: EDFHeader
     let data: [UInt8]
-    let headerBytes: Int
+
+    public var path: String { header.path }
+    public var version: String { header.version }
+    public var patient: String { header.patient }
+    public var recording: String { header.recording }
+    public var startDate: String { header.startDate }
+    public var startTime: String { header.startTime }
+    /// `EDF+C`, `EDF+D`, or empty for plain EDF.
+    public var reserved: String { header.reserved }
+    public var recordCount: Int { header.recordCount }
+    public var recordDuration: Double { header.recordDuration }
+    public var signals: [EDFSignalHeader] { header.signals }
+    var headerBytes: Int { header.headerBytes }
 
     public var isEDFPlus: Bool { reserved.hasPrefix("EDF+") }
     /// Seconds covered by the data records.
@@ -91,26 +94,8 @@ public struct EDFFile: Sendable {
     }
 
     init(header: EDFHeader, bytes: [UInt8]) {
-        self.path = header.path
+        self.header = header
         self.data = bytes
-        self.version = header.version
-        self.patient = header.patient
-        self.recording = header.recording
-        self.startDate = header.startDate
-        self.startTime = header.startTime
-        self.reserved = header.reserved
-        self.recordCount = header.recordCount
-        self.recordDuration = header.recordDuration
-        self.signals = header.signals
-        self.headerBytes = header.headerBytes
-    }
-
-    /// The header fields of this file.
-    public var header: EDFHeader {
-        EDFHeader(
-            path: path, version: version, patient: patient, recording: recording, startDate: startDate,
-            startTime: startTime, reserved: reserved, recordCount: recordCount, recordDuration: recordDuration,
-            signals: signals, headerBytes: headerBytes)
     }
 
     var recordSize: Int { 2 * signals.reduce(0) { $0 + $1.samplesPerRecord } }
