@@ -85,6 +85,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(name: "plm", dependencies: ["PLMCommands"], swiftSettings: strict),
         .executableTarget(name: "plm-replay", dependencies: ["PLMCommands"], swiftSettings: strict),
+        .executableTarget(name: "plm-bench", dependencies: ["LegMovementDetection", "NightSimulation", "AccelerationSignal"], path: "Benchmarks/Sources/plm-bench", swiftSettings: [.swiftLanguageMode(.v6)]),
 
         .testTarget(name: "LegMovementScoringTests", dependencies: ["LegMovementScoring"], swiftSettings: strict),
         .testTarget(
@@ -93,6 +94,9 @@ let package = Package(
         .testTarget(name: "SensorFramesTests", dependencies: ["SensorFrames", "CPLMGolden"], swiftSettings: strict),
         .testTarget(
             name: "LegMovementDetectionTests", dependencies: ["LegMovementDetection", "AccelerationSignal"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "DetectorValidationTests", dependencies: ["DetectorValidation", "LegMovementScoring"],
             swiftSettings: strict),
         .testTarget(name: "NightSimulationTests", dependencies: ["NightSimulation"], swiftSettings: strict),
         .testTarget(

@@ -164,14 +164,14 @@ public struct LegMovementDetector: Sendable {
             }
             // Changes: perpendicular to the present gravity (the slow path); the deviation: perpendicular to the
             // resting gravity vector.
-            func unit(_ v: SIMD8<Float>) -> SIMD4<Float> {
+            @inline(__always) func unit(_ v: SIMD8<Float>) -> SIMD4<Float> {
                 let g = SIMD4<Float>(v[base], v[base + 1], v[base + 2], 0)
                 let n = (g * g).sum().squareRoot()
                 return n > 0.1 ? g / n : SIMD4<Float>(repeating: 0)
             }
             let now = unit(sl)
             let rest = unit(baseline)
-            func perpendicular(_ v: SIMD8<Float>, _ u: SIMD4<Float>) -> Float {
+            @inline(__always) func perpendicular(_ v: SIMD8<Float>, _ u: SIMD4<Float>) -> Float {
                 let w = SIMD4<Float>(v[base], v[base + 1], v[base + 2], 0)
                 let q = w - (w * u).sum() * u
                 return (q * q).sum().squareRoot()
@@ -384,8 +384,8 @@ struct RunningFloor: Sendable {
             second.removeAll(keepingCapacity: true)
             return
         }
-        second.sort()
-        let median = second[second.count / 2]
+        // The element of rank count/2 (what sorting and indexing would give), by selection: same value, less work.
+        let median = second.withUnsafeMutableBufferPointer { RunningFloor.select(rank: $0.count / 2, in: $0) }
         second.removeAll(keepingCapacity: true)
         window.append(median)
         sorted.insert(median, at: position(of: median))
@@ -401,6 +401,38 @@ struct RunningFloor: Sendable {
         }
         value = sorted[sorted.count / 2]
         history.append(value)
+    }
+
+    /// The value of rank `k` (0-based) in ascending order; reorders `a`. Quickselect, median-of-three pivot.
+    static func select(rank k: Int, in a: UnsafeMutableBufferPointer<Float>) -> Float {
+        var lo = 0
+        var hi = a.count - 1
+        while hi > lo {
+            let mid = lo + (hi - lo) / 2
+            if a[mid] < a[lo] { a.swapAt(mid, lo) }
+            if a[hi] < a[lo] { a.swapAt(hi, lo) }
+            if a[hi] < a[mid] { a.swapAt(hi, mid) }
+            let pivot = a[mid]
+            var i = lo
+            var j = hi
+            while i <= j {
+                while a[i] < pivot { i += 1 }
+                while pivot < a[j] { j -= 1 }
+                if i <= j {
+                    a.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j {
+                hi = j
+            } else if k >= i {
+                lo = i
+            } else {
+                return a[k]
+            }
+        }
+        return a[k]
     }
 
     func position(of v: Float) -> Int {

@@ -8,7 +8,8 @@ import ScoreExport
 public struct PLM: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "plm",
-        abstract: "Periodic leg movements: score leg-movement events by the WASM 2016 or AASM rules.",
+        abstract: "Periodic leg movements: score events by the WASM 2016 or AASM rules, simulate and validate nights.",
+        discussion: "Recordings are replayed through the detector with plm-replay.",
         version: SoftwareVersion.version,
         subcommands: [Score.self, Rules.self, Simulate.self, Validate.self])
 
