@@ -154,8 +154,7 @@ public struct LegMovementDetector: Sendable {
         // partner or a fan moves the leg along gravity. So all three measures keep only the part of a change
         // that is perpendicular to the leg's resting gravity vector.
         for k in 0..<2 {
-            let leg = legs[k]
-            guard leg.present else { continue }
+            guard legs[k].present else { continue }
             let base = 3 * k
             let valid = k == 0 ? validLeft : validRight
             guard valid else {
