@@ -27,6 +27,22 @@ public struct EDFSignalHeader: Sendable, Equatable {
     public var prefiltering: String
     public var samplesPerRecord: Int
 
+    public init(
+        label: String, transducer: String = "", physicalDimension: String, physicalMinimum: Double,
+        physicalMaximum: Double, digitalMinimum: Int = -32768, digitalMaximum: Int = 32767,
+        prefiltering: String = "", samplesPerRecord: Int
+    ) {
+        self.label = label
+        self.transducer = transducer
+        self.physicalDimension = physicalDimension
+        self.physicalMinimum = physicalMinimum
+        self.physicalMaximum = physicalMaximum
+        self.digitalMinimum = digitalMinimum
+        self.digitalMaximum = digitalMaximum
+        self.prefiltering = prefiltering
+        self.samplesPerRecord = samplesPerRecord
+    }
+
     public var isAnnotations: Bool { label == "EDF Annotations" }
 
     /// Physical units per digital step.

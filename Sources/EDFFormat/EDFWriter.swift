@@ -40,42 +40,9 @@ public struct EDFStartTime: Sendable, Equatable {
 /// completes (record count patched, fsync) and renames over the destination, so a reader never sees a
 /// half-written file.
 public final class EDFWriter {
-    /// A signal to write (not the annotation signal, which the writer adds itself).
-    public struct Signal: Sendable, Equatable {
-        public var label: String
-        public var transducer: String
-        public var physicalDimension: String
-        public var physicalMinimum: Double
-        public var physicalMaximum: Double
-        public var digitalMinimum: Int
-        public var digitalMaximum: Int
-        public var prefiltering: String
-        public var samplesPerRecord: Int
-
-        public init(
-            label: String, transducer: String = "", physicalDimension: String, physicalMinimum: Double,
-            physicalMaximum: Double, digitalMinimum: Int = -32768, digitalMaximum: Int = 32767,
-            prefiltering: String = "", samplesPerRecord: Int
-        ) {
-            self.label = label
-            self.transducer = transducer
-            self.physicalDimension = physicalDimension
-            self.physicalMinimum = physicalMinimum
-            self.physicalMaximum = physicalMaximum
-            self.digitalMinimum = digitalMinimum
-            self.digitalMaximum = digitalMaximum
-            self.prefiltering = prefiltering
-            self.samplesPerRecord = samplesPerRecord
-        }
-
-        /// The digital value of a physical value: rounded, clipped to the digital range.
-        public func digital(_ physical: Double) -> Int16 {
-            guard physical.isFinite else { return Int16(clamping: digitalMinimum) }
-            let gain = (physicalMaximum - physicalMinimum) / Double(digitalMaximum - digitalMinimum)
-            let d = ((physical - physicalMinimum) / gain + Double(digitalMinimum)).rounded()
-            return Int16(clamping: Int(max(Double(digitalMinimum), min(Double(digitalMaximum), d))))
-        }
-    }
+    /// A signal to write (not the annotation signal, which the writer adds itself): the same header fields
+    /// a reader finds.
+    public typealias Signal = EDFSignalHeader
 
     public let destination: URL
     public let signals: [Signal]
@@ -285,5 +252,15 @@ public final class EDFWriter {
         h += signals.flatMap { field(String($0.samplesPerRecord), 8) } + field(String(annotationSamples), 8)
         h += signals.flatMap { _ in field("", 32) } + field("", 32)
         return h
+    }
+}
+
+extension EDFSignalHeader {
+    /// The digital value of a physical value: rounded, clipped to the digital range.
+    public func digital(_ physical: Double) -> Int16 {
+        guard physical.isFinite else { return Int16(clamping: digitalMinimum) }
+        let gain = (physicalMaximum - physicalMinimum) / Double(digitalMaximum - digitalMinimum)
+        let d = ((physical - physicalMinimum) / gain + Double(digitalMinimum)).rounded()
+        return Int16(clamping: Int(max(Double(digitalMinimum), min(Double(digitalMaximum), d))))
     }
 }
