@@ -91,13 +91,25 @@ public struct LegMovementDetector: Sendable {
 
     public mutating func push(_ values: UnsafeBufferPointer<Float>) {
         let n = values.count / TwoLegFrame.channels
-        var i = 0
-        for _ in 0..<n {
-            let x = SIMD8<Float>(
-                values[i], values[i + 1], values[i + 2], values[i + 3], values[i + 4], values[i + 5], 0, 0)
-            process(x)
-            i += TwoLegFrame.channels
+        // The lag lines are worked on through buffer pointers for the chunk (no per-frame uniqueness checks).
+        var fastLine = ring
+        var slowLine = slowRing
+        ring = []
+        slowRing = []
+        fastLine.withUnsafeMutableBufferPointer { fast in
+            slowLine.withUnsafeMutableBufferPointer { slow in
+                var i = 0
+                for _ in 0..<n {
+                    // Left leg in lanes 0-2, right in 4-6: each leg's half of the vector is then its own SIMD4.
+                    let x = SIMD8<Float>(
+                        values[i], values[i + 1], values[i + 2], 0, values[i + 3], values[i + 4], values[i + 5], 0)
+                    process(x, fast: fast, slow: slow)
+                    i += TwoLegFrame.channels
+                }
+            }
         }
+        ring = fastLine
+        slowRing = slowLine
     }
 
     /// Movements completed since the last call (for live use).
@@ -107,20 +119,23 @@ public struct LegMovementDetector: Sendable {
     }
 
     @inline(__always)
-    mutating func process(_ raw: SIMD8<Float>) {
+    mutating func process(
+        _ raw: SIMD8<Float>, fast ring: UnsafeMutableBufferPointer<SIMD8<Float>>,
+        slow slowRing: UnsafeMutableBufferPointer<SIMD8<Float>>
+    ) {
         let t = frame
         frame += 1
         let validLeft = !(raw[0].isNaN || raw[1].isNaN || raw[2].isNaN)
-        let validRight = !(raw[3].isNaN || raw[4].isNaN || raw[5].isNaN)
+        let validRight = !(raw[4].isNaN || raw[5].isNaN || raw[6].isNaN)
         var x = raw
-        if !validLeft { x[0] = 0; x[1] = 0; x[2] = 0 }
-        if !validRight { x[3] = 0; x[4] = 0; x[5] = 0 }
+        if !validLeft { x.lowHalf = .zero }
+        if !validRight { x.highHalf = .zero }
 
         // (Re)start the filter, the lag line and the resting orientation from the first sample after a gap, so
         // the filter's warm-up cannot look like a movement.
         var restart = SIMDMask<SIMD8<Int32>>(repeating: false)
         if validLeft && !legs[0].running { restart[0] = true; restart[1] = true; restart[2] = true }
-        if validRight && !legs[1].running { restart[3] = true; restart[4] = true; restart[5] = true }
+        if validRight && !legs[1].running { restart[4] = true; restart[5] = true; restart[6] = true }
         if restart != SIMDMask(repeating: false) {
             z2.replace(with: (b2 - a2) * x, where: restart)
             z1.replace(with: (b1 - a1 + b2 - a2) * x, where: restart)
@@ -155,37 +170,35 @@ public struct LegMovementDetector: Sendable {
         // that is perpendicular to the leg's resting gravity vector.
         for k in 0..<2 {
             guard legs[k].present else { continue }
-            let base = 3 * k
             let valid = k == 0 ? validLeft : validRight
             guard valid else {
                 if let m = legs[k].gap(frame: t) { emit(m) }
                 continue
             }
+            @inline(__always) func half(_ v: SIMD8<Float>) -> SIMD4<Float> { k == 0 ? v.lowHalf : v.highHalf }
             // Changes: perpendicular to the present gravity (the slow path); the deviation: perpendicular to the
             // resting gravity vector.
-            @inline(__always) func unit(_ v: SIMD8<Float>) -> SIMD4<Float> {
-                let g = SIMD4<Float>(v[base], v[base + 1], v[base + 2], 0)
+            @inline(__always) func unit(_ g: SIMD4<Float>) -> SIMD4<Float> {
                 let n = (g * g).sum().squareRoot()
                 return n > 0.1 ? g / n : SIMD4<Float>(repeating: 0)
             }
-            let now = unit(sl)
-            let rest = unit(baseline)
-            @inline(__always) func perpendicular(_ v: SIMD8<Float>, _ u: SIMD4<Float>) -> Float {
-                let w = SIMD4<Float>(v[base], v[base + 1], v[base + 2], 0)
+            let f = half(sl)
+            let now = unit(f)
+            let rest = unit(half(baseline))
+            @inline(__always) func perpendicular(_ w: SIMD4<Float>, _ u: SIMD4<Float>) -> Float {
                 let q = w - (w * u).sum() * u
                 return (q * q).sum().squareRoot()
             }
-            let motion = perpendicular(change, now)
-            let deviation = perpendicular(off, rest)
-            let slow = perpendicular(slowChange, now)
-            let r = SIMD4<Float>(raw[base], raw[base + 1], raw[base + 2], 0)
-            let f = SIMD4<Float>(sl[base], sl[base + 1], sl[base + 2], 0)
-            if let m = legs[k].step(
+            let motion = perpendicular(half(change), now)
+            let deviation = perpendicular(half(off), rest)
+            let slow = perpendicular(half(slowChange), now)
+            let r = half(raw)
+            var b = half(baseline)
+            let ended = legs[k].step(
                 frame: t, motion: motion, slowMotion: slow, deviation: deviation, raw: r, filtered: f,
-                baseline: &baseline, lanes: base, alpha: p.baselineAlpha, rangeG: rangeG)
-            {
-                emit(m)
-            }
+                baseline: &b, alpha: p.baselineAlpha, rangeG: rangeG)
+            if k == 0 { baseline.lowHalf = b } else { baseline.highHalf = b }
+            if let ended { emit(ended) }
         }
     }
 
@@ -232,10 +245,13 @@ struct LegState: Sendable {
     // Adaptive noise floors of the motion and of the deviation.
     var motionFloor: RunningFloor
     var deviationFloor: RunningFloor
-    var secondIndex: Int64 = 0
+    /// First frame of the next second of the stream.
+    var secondEnd: Int64
 
     // Quality and posture, per epoch.
     var epochs: [EpochStat] = []
+    /// First frame of the epoch after the last one in `epochs`.
+    var epochEnd: Int64 = 0
     var clipped = 0
     var gapFrames: Int64 = 0
     var gapCount = 0
@@ -245,6 +261,7 @@ struct LegState: Sendable {
         self.leg = leg
         self.present = present
         self.p = p
+        secondEnd = Int64(p.framesPerSecond)
         motionFloor = RunningFloor(framesPerSecond: p.framesPerSecond, seconds: p.noiseSeconds)
         deviationFloor = RunningFloor(framesPerSecond: p.framesPerSecond, seconds: p.noiseSeconds)
     }
@@ -269,7 +286,7 @@ struct LegState: Sendable {
     @inline(__always)
     mutating func step(
         frame t: Int64, motion: Float, slowMotion: Float, deviation: Float, raw: SIMD4<Float>, filtered: SIMD4<Float>,
-        baseline: inout SIMD8<Float>, lanes: Int, alpha: Float, rangeG: Float
+        baseline: inout SIMD4<Float>, alpha: Float, rangeG: Float
     ) -> DetectedMovement? {
         if !running {
             running = true
@@ -280,13 +297,15 @@ struct LegState: Sendable {
             let limit = rangeG * 0.999
             if abs(raw[0]) >= limit || abs(raw[1]) >= limit || abs(raw[2]) >= limit { clipped += 1 }
         }
-        let e = epoch(for: t)
-        epochs[e].add(raw: raw, motion: motion)
-        let s = t / Int64(p.framesPerSecond)
-        if s != secondIndex {
+        if t >= epochEnd {
+            let e = epoch(for: t)
+            epochEnd = Int64(e + 1) * Int64(p.epochFrames)
+        }
+        epochs[epochs.count - 1].add(raw: raw, motion: motion)
+        if t >= secondEnd {
             motionFloor.closeSecond()
             deviationFloor.closeSecond()
-            secondIndex = s
+            secondEnd = (t / Int64(p.framesPerSecond) + 1) * Int64(p.framesPerSecond)
         }
         motionFloor.add(motion)
         deviationFloor.add(slowMotion)
@@ -302,11 +321,11 @@ struct LegState: Sendable {
                 peak = deviation
                 quietRun = 0
                 stillRun = 0
-                restAtOnset = SIMD4<Float>(baseline[lanes], baseline[lanes + 1], baseline[lanes + 2], 0)
+                restAtOnset = baseline
             } else {
                 if !active { lastQuiet = t }
                 // The resting orientation follows slow drift.
-                for c in 0..<3 { baseline[lanes + c] += alpha * (filtered[c] - baseline[lanes + c]) }
+                baseline += alpha * (filtered - baseline)
             }
         } else {
             peak = max(peak, deviation)
@@ -321,7 +340,7 @@ struct LegState: Sendable {
             } else if stillRun >= p.settle {
                 // At rest in a new orientation: that is the resting orientation now.
                 let newRest = filtered
-                for c in 0..<3 { baseline[lanes + c] = filtered[c] }
+                baseline = filtered
                 let dot = (restAtOnset * newRest).sum()
                 let norms = ((restAtOnset * restAtOnset).sum() * (newRest * newRest).sum()).squareRoot()
                 let turned = norms > 0 && dot / norms < p.postureCos
