@@ -197,7 +197,7 @@ struct InputBuilder {
             }
             input.legMovements.append(LegMovementEvent(onset: t, duration: try us(duration, at: at), leg: leg))
         case .stage(let stage):
-            let d = (duration ?? 0) > 0 ? duration ?? defaultEpoch : defaultEpoch
+            let d = duration.flatMap { $0 > 0 ? $0 : nil } ?? defaultEpoch
             input.stages.append(StageInterval(onset: t, duration: try us(d, at: at), stage: stage))
         case .arousal:
             input.arousals.append(IntervalEvent(onset: t, duration: try us(duration ?? 0, at: at)))

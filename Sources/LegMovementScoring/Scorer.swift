@@ -385,8 +385,6 @@ struct Hypnogram: Sendable {
         self.reach = reach
     }
 
-    var isEmpty: Bool { intervals.isEmpty }
-
     /// The stage of the interval that contains `t` (the latest-starting one if several do).
     func stage(at t: Microseconds) -> SleepStage? {
         var lo = 0

@@ -65,26 +65,21 @@ public struct NightGenerator: FrameSource, Sendable {
         buffer.reserveCapacity(buffer.count + n * TwoLegFrame.channels)
         let q = quantum
         let nan = Float.nan
+        @inline(__always) func append(_ c: (Int32, Int32, Int32)?) {
+            if let c {
+                buffer.append(Float(c.0) * q)
+                buffer.append(Float(c.1) * q)
+                buffer.append(Float(c.2) * q)
+            } else {
+                buffer.append(nan)
+                buffer.append(nan)
+                buffer.append(nan)
+            }
+        }
         for _ in 0..<n {
             let t = Double(position) / settings.sampleRate
-            if let c = left.sample(frame: position, time: t) {
-                buffer.append(Float(c.0) * q)
-                buffer.append(Float(c.1) * q)
-                buffer.append(Float(c.2) * q)
-            } else {
-                buffer.append(nan)
-                buffer.append(nan)
-                buffer.append(nan)
-            }
-            if let c = right.sample(frame: position, time: t) {
-                buffer.append(Float(c.0) * q)
-                buffer.append(Float(c.1) * q)
-                buffer.append(Float(c.2) * q)
-            } else {
-                buffer.append(nan)
-                buffer.append(nan)
-                buffer.append(nan)
-            }
+            append(left.sample(frame: position, time: t))
+            append(right.sample(frame: position, time: t))
             position += 1
         }
         return n

@@ -184,13 +184,12 @@ public struct Replay: ParsableCommand {
         _ url: URL, to directory: URL, options: NightAnalysis.Options,
         progress: ((Int64, Int64?) -> Void)? = nil
     ) throws -> String {
-        var opened = try OpenedRecording.open(url)
+        let opened = try OpenedRecording.open(url)
         defer { opened.close() }
         var source = opened.source
         let night = try NightAnalysis.analyse(
             &source, file: url.lastPathComponent, format: opened.format, options: options,
             problems: opened.problems, progress: { progress?($0, nil) })
-        opened.source = source
         let annotations = ReplayAnnotations.edf(night)
         let start = opened.startUnixMicroseconds.map { Date(timeIntervalSince1970: Double($0) / 1e6) }
         try ScoreOutput.write(night.report, to: directory)
