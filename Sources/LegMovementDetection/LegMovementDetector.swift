@@ -25,11 +25,11 @@ public struct DetectedMovement: Sendable, Hashable {
 /// The leg-movement detector. One implementation for streaming and batch: `push` frames in chunks of any
 /// size, then `finish`; the result is the same, to the bit, for every chunking.
 ///
-/// Per frame: the six channels (both legs) pass a 2nd-order Butterworth low-pass together in SIMD lanes;
-/// per leg, the *motion* measure is the change of the filtered vector over `motionLag`, and the *deviation*
-/// is its distance from the leg's resting orientation. A movement starts when either exceeds its threshold —
-/// a multiple of the leg's adaptive noise floor (the running median of per-second medians of the motion
-/// measure) — and ends at the start of `quietToEnd` below the lower (hysteresis) thresholds, or, when the
+/// Per frame: the six channels (both legs) pass a 2nd-order Butterworth low-pass together in SIMD lanes, then
+/// a slower second stage (the orientation path). Per leg, perpendicular to gravity, the *motion* measure is the
+/// change of the fast signal over `motionLag`, and the *deviation* is the orientation path's distance from the
+/// leg's resting orientation. A movement starts when either exceeds its threshold — a multiple of one of the
+/// leg's adaptive noise floors (running medians of per-second medians) — and ends at the start of `quietToEnd` below the lower (hysteresis) thresholds, or, when the
 /// leg comes to rest somewhere else, at the start of `settleTime` of stillness (then the new orientation is
 /// the resting one, and a large change of orientation makes it a posture change). See docs/detector.md.
 public struct LegMovementDetector: Sendable {
@@ -37,7 +37,7 @@ public struct LegMovementDetector: Sendable {
     public let parameters: DetectorParameters
     let p: ResolvedDetectorParameters
 
-    // Filter (both legs in lanes 0-2 and 3-5 of SIMD8).
+    // Filter (left leg in lanes 0-2, right in 4-6 of SIMD8; lanes 3 and 7 stay zero).
     let b0: Float, b1: Float, b2: Float, a1: Float, a2: Float
     var z1 = SIMD8<Float>(repeating: 0)
     var z2 = SIMD8<Float>(repeating: 0)
