@@ -73,6 +73,10 @@ let package = Package(
             swiftSettings: strict),
         // Writes byte-stable outputs: lm_events.tsv, summary.json, summary.csv.
         .target(name: "ScoreExport", dependencies: ["LegMovementScoring"], swiftSettings: strict),
+        // Statistics for one person's nights (n-of-1): rank tests, Spearman, Benjamini-Hochberg, rolling medians.
+        .target(name: "NightStatistics", swiftSettings: strict),
+        // The self-reported sleep diary: fields, validation, CSV template and import.
+        .target(name: "SleepDiary", swiftSettings: strict),
         // Command-line commands, as a library so they can be tested.
         .target(
             name: "PLMCommands",
@@ -104,6 +108,10 @@ let package = Package(
             dependencies: ["RecordingFormats", "SensorFrames", "EDFFormat", "AccelerationSignal", "LegMovementScoring"],
             exclude: ["interop"], swiftSettings: strict),
         .testTarget(name: "ScoreExportTests", dependencies: ["ScoreExport"], swiftSettings: strict),
+        .testTarget(
+            name: "NightStatisticsTests", dependencies: ["NightStatistics"], resources: [.copy("Fixtures")],
+            swiftSettings: strict),
+        .testTarget(name: "SleepDiaryTests", dependencies: ["SleepDiary"], swiftSettings: strict),
         .testTarget(
             name: "PLMCommandsTests", dependencies: ["PLMCommands", "ScoreExport", "NightAnalysis"], swiftSettings: strict),
     ]
