@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // The scoring core: standard library only.
@@ -77,13 +78,23 @@ let package = Package(
         .target(name: "NightStatistics", swiftSettings: strict),
         // The self-reported sleep diary: fields, validation, CSV template and import.
         .target(name: "SleepDiary", swiftSettings: strict),
+        // Nightly summaries, leg movements and diary entries in SQLite (GRDB).
+        .target(
+            name: "NightStore",
+            dependencies: [
+                "SleepDiary", "ScoreExport", "LegMovementScoring", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict),
+        // Diary factors against the nightly PLM index: which factors go with better or worse nights.
+        .target(name: "DiaryCorrelation", dependencies: ["SleepDiary", "NightStatistics"], swiftSettings: strict),
         // Command-line commands, as a library so they can be tested.
         .target(
             name: "PLMCommands",
             dependencies: [
                 "LegMovementScoring", "EventImport", "ScoreExport", "DetectorValidation", "NightAnalysis",
                 "NightSimulation", "RecordingFormats", "LegMovementDetection", "SensorFrames", "AccelerationSignal",
-                "EDFFormat", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "EDFFormat", "SleepDiary", "NightStore", "DiaryCorrelation", "NightStatistics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: strict),
@@ -113,6 +124,12 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SleepDiaryTests", dependencies: ["SleepDiary"], swiftSettings: strict),
         .testTarget(
-            name: "PLMCommandsTests", dependencies: ["PLMCommands", "ScoreExport", "NightAnalysis"], swiftSettings: strict),
+            name: "NightStoreTests", dependencies: ["NightStore", "SleepDiary", "LegMovementScoring", "ScoreExport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "DiaryCorrelationTests", dependencies: ["DiaryCorrelation", "SleepDiary", "NightStatistics"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PLMCommandsTests", dependencies: ["PLMCommands", "ScoreExport", "NightAnalysis", "NightStore", "SleepDiary"], swiftSettings: strict),
     ]
 )

@@ -1,17 +1,22 @@
 import ArgumentParser
+import EDFFormat
 import EventImport
 import Foundation
 import LegMovementScoring
+import NightStore
 import ScoreExport
 
 /// `plm`: the command-line entry point.
 public struct PLM: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "plm",
-        abstract: "Periodic leg movements: score events by the WASM 2016 or AASM rules, simulate and validate nights.",
+        abstract: "Periodic leg movements: score nights by the WASM 2016 or AASM rules, keep them with a diary, relate the two.",
         discussion: "Recordings are replayed through the detector with plm-replay.",
         version: SoftwareVersion.version,
-        subcommands: [Score.self, Rules.self, Simulate.self, Validate.self])
+        subcommands: [
+            Score.self, Rules.self, Simulate.self, Validate.self, Nights.self, DiaryCommand.self, CorrelationCommand.self,
+            Export.self, Settings.self,
+        ])
 
     public init() {}
 }
@@ -40,6 +45,8 @@ public struct Score: ParsableCommand {
     @Flag(help: "Print nothing on success.")
     public var quiet = false
 
+    @OptionGroup public var storing: StoreNightOptions
+
     public init() {}
 
     public func run() throws {
@@ -47,13 +54,25 @@ public struct Score: ParsableCommand {
         let url = URL(fileURLWithPath: events)
         let imported = try EventFileReader.read(url, defaultEpoch: rules.defaultEpochDuration)
         let result = try Scorer.score(imported.input, rules: rules)
-        let report = ScoreReport(
+        var report = ScoreReport(
             result: result,
             source: InputDescription(
                 file: url.lastPathComponent, format: imported.format, unknownLabels: imported.unknownLabels,
                 ignoredLabels: imported.ignoredLabels, warnings: imported.warnings))
+        var stored = ""
+        if storing.store {
+            let store = try storing.location.open()
+            var start = RecordingStart.unknown
+            if url.pathExtension.lowercased() == "edf" { start = .edf(try EDFHeader.read(contentsOf: url)) }
+            let recording = RecordingInfo(
+                sourceKey: "events:\(url.lastPathComponent)", fileName: url.lastPathComponent, format: imported.format)
+            let (night, line) = try NightStoring.store(
+                report, recording: recording, start: start, options: storing, into: store)
+            stored = line
+            report.sections["correlation"] = try NightStoring.correlationSection(store, night: night)
+        }
         try ScoreOutput.write(report, to: URL(fileURLWithPath: out))
-        if !quiet { print(report.humanSummary(), terminator: "") }
+        if !quiet { print(report.humanSummary() + stored, terminator: "") }
     }
 }
 

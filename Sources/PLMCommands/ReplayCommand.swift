@@ -4,8 +4,10 @@ import EDFFormat
 import Foundation
 import LegMovementScoring
 import NightAnalysis
+import NightStore
 import RecordingFormats
 import ScoreExport
+import SleepDiary
 
 /// An opened recording of any supported format, as one frame source.
 public struct OpenedRecording {
@@ -15,6 +17,9 @@ public struct OpenedRecording {
     public var startUnixMicroseconds: Int64?
     /// Problems found in the file (byte offsets), for summary.json's `data_quality.recording`.
     public var problems: [String: JSONValue]
+    /// The sensors the file names (.plmrec).
+    public var sensors: [SensorInfo] = []
+    var start: RecordingStart = .unknown
     var temporary: URL?
 
     public static let extensions = ["plmrec", "edf", "csv"]
@@ -35,13 +40,22 @@ public struct OpenedRecording {
                 r = OpenedRecording(
                     source: s, format: "plmrec", startUnixMicroseconds: s.header.startUnixMicroseconds,
                     problems: ["recording": plmrecQuality(s.quality)])
+                r.sensors = s.header.sensors.map {
+                    SensorInfo(
+                        serial: $0.serialNumber,
+                        side: $0.side == .left ? "left" : $0.side == .right ? "right" : "unknown",
+                        firmware: $0.firmwareVersion.map(String.init).joined(separator: "."))
+                }
+                r.start = .utc(s.header.startUnixMicroseconds)
             case "edf":
                 let s = try EDFAccelerationSource(url: file)
                 r = OpenedRecording(source: s, format: "edf", startUnixMicroseconds: nil, problems: [:])
+                r.start = RecordingStart.edf(s.header)
             case "csv":
                 let s = try CSVAccelerationSource(url: file)
                 r = OpenedRecording(
                     source: s, format: "csv", startUnixMicroseconds: s.startUnixMicroseconds, problems: [:])
+                r.start = s.startUnixMicroseconds.map { .utc($0) } ?? .unknown
             default:
                 throw ValidationError("\(url.path): expected a .plmrec, .edf or .csv recording (optionally .gz)")
             }
@@ -104,6 +118,8 @@ public struct Replay: ParsableCommand {
     @Flag(help: "No progress and no summaries on the terminal.")
     public var quiet = false
 
+    @OptionGroup public var storing: StoreNightOptions
+
     public init() {}
 
     /// Recordings named on the command line, folders expanded (sorted, recursively).
@@ -145,38 +161,119 @@ public struct Replay: ParsableCommand {
         }
         let files = try Replay.expand(recordings)
         guard !files.isEmpty else { throw ValidationError("no recordings found in \(recordings.joined(separator: ", "))") }
+        if storing.night != nil && files.count > 1 {
+            throw ValidationError("--night names one night: give it with a single recording")
+        }
+        let store = storing.store ? try storing.location.open() : nil
         let outDir = URL(fileURLWithPath: out)
         let names = files.map(Replay.name)
         guard Set(names).count == names.count || files.count == 1 else {
             throw ValidationError("two recordings would write to the same folder name: \(names.sorted())")
         }
+        @Sendable func target(_ i: Int) -> URL { files.count == 1 ? outDir : outDir.appendingPathComponent(names[i]) }
         let progress = ProgressDisplay(enabled: !quiet && isatty(2) != 0, names: names)
-        let results = Results(count: files.count)
+        let results = Results<Replayed>(count: files.count)
         let options = NightAnalysis.Options(rules: rules, pace: pace)
+        // Recordings are analysed on all cores. Without a store each writes its outputs at once; with one, the
+        // nights are stored in file order and then written with the store's correlation section, so that the
+        // outputs do not depend on which recording finished first.
         DispatchQueue.concurrentPerform(iterations: files.count) { i in
-            let target = files.count == 1 ? outDir : outDir.appendingPathComponent(names[i])
             do {
-                let text = try Replay.replay(files[i], to: target, options: options) { done, total in
+                let replayed = try Replay.analyse(files[i], options: options) { done, total in
                     progress.update(i, done: done, total: total)
                 }
-                results.set(i, .success(text))
+                if store == nil { try Replay.write(replayed, to: target(i)) }
+                results.set(i, .success(replayed))
             } catch {
                 results.set(i, .failure(error))
             }
             progress.finish(i)
         }
         progress.clear()
+        var texts = Array(repeating: "", count: files.count)
         var failed = 0
-        for r in results.all {
+        var stored: [(Int, Replayed, NightDate)] = []
+        for (i, r) in results.all.enumerated() {
             switch r {
-            case .success(let text): if !quiet { print(text, terminator: "") }
+            case .success(let replayed):
+                texts[i] = replayed.night.report.humanSummary()
+                if let store {
+                    do {
+                        let (date, line) = try NightStoring.store(
+                            replayed.night.report, recording: replayed.recording, start: replayed.start,
+                            options: storing, into: store)
+                        texts[i] += line
+                        stored.append((i, replayed, date))
+                    } catch {
+                        texts[i] = ""
+                        failed += 1
+                        FileHandle.standardError.write(Data("error: \(files[i].path): \(error)\n".utf8))
+                    }
+                }
             case .failure(let e):
                 failed += 1
                 FileHandle.standardError.write(Data("error: \(e)\n".utf8))
             case .none: break
             }
         }
+        if let store {
+            let correlation = try CorrelationCommand.analyse(store, settings: .init())
+            for (i, replayed, night) in stored {
+                var r = replayed
+                r.night.report.sections["correlation"] = CorrelationCommand.json(correlation, night: night)
+                do { try Replay.write(r, to: target(i)) } catch {
+                    failed += 1
+                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                }
+            }
+        }
+        if !quiet { for t in texts { print(t, terminator: "") } }
         if failed > 0 { throw ExitCode.failure }
+    }
+
+    /// A recording read and scored, with what the store needs to know of it.
+    public struct Replayed: Sendable {
+        public var night: NightAnalysis.Night
+        public var recording: RecordingInfo
+        var start: RecordingStart
+        var startDate: Date?
+        var duration: Double
+    }
+
+    /// Reads and scores one recording.
+    public static func analyse(
+        _ url: URL, options: NightAnalysis.Options, progress: ((Int64, Int64?) -> Void)? = nil
+    ) throws -> Replayed {
+        let opened = try OpenedRecording.open(url)
+        defer { opened.close() }
+        var source = opened.source
+        let night = try NightAnalysis.analyse(
+            &source, file: url.lastPathComponent, format: opened.format, options: options,
+            problems: opened.problems, progress: { progress?($0, nil) })
+        let key: String
+        switch opened.start {
+        case .utc(let us) where opened.format == "plmrec":
+            key = "plmrec:\(us):" + opened.sensors.map(\.serial).joined(separator: "+")
+        case .utc(let us), .localClock(let us): key = "\(opened.format):\(Replay.name(url)):\(us)"
+        case .unknown: key = "\(opened.format):\(Replay.name(url))"
+        }
+        let recording = RecordingInfo(
+            sourceKey: key, fileName: url.lastPathComponent, format: opened.format,
+            startUnixMicroseconds: opened.startUnixMicroseconds, sampleRateHz: night.detection.description.sampleRate,
+            sensors: opened.sensors)
+        return Replayed(
+            night: night, recording: recording, start: opened.start,
+            startDate: opened.startUnixMicroseconds.map { Date(timeIntervalSince1970: Double($0) / 1e6) },
+            duration: Double(night.detection.frameCount) / night.detection.description.sampleRate)
+    }
+
+    /// Writes a replayed night's files into `directory`.
+    public static func write(_ r: Replayed, to directory: URL) throws {
+        let annotations = ReplayAnnotations.edf(r.night)
+        try ScoreOutput.write(r.night.report, to: directory)
+        try EDFExport.writeAnnotations(
+            annotations, duration: r.duration, to: directory.appendingPathComponent("annotations.edf"),
+            start: SimulatedRecording.edfStart(r.startDate ?? Date(timeIntervalSince1970: 473_385_600)))
     }
 
     /// Replays one recording into `directory`; returns the human summary.
@@ -184,20 +281,9 @@ public struct Replay: ParsableCommand {
         _ url: URL, to directory: URL, options: NightAnalysis.Options,
         progress: ((Int64, Int64?) -> Void)? = nil
     ) throws -> String {
-        let opened = try OpenedRecording.open(url)
-        defer { opened.close() }
-        var source = opened.source
-        let night = try NightAnalysis.analyse(
-            &source, file: url.lastPathComponent, format: opened.format, options: options,
-            problems: opened.problems, progress: { progress?($0, nil) })
-        let annotations = ReplayAnnotations.edf(night)
-        let start = opened.startUnixMicroseconds.map { Date(timeIntervalSince1970: Double($0) / 1e6) }
-        try ScoreOutput.write(night.report, to: directory)
-        let duration = Double(night.detection.frameCount) / night.detection.description.sampleRate
-        try EDFExport.writeAnnotations(
-            annotations, duration: duration, to: directory.appendingPathComponent("annotations.edf"),
-            start: SimulatedRecording.edfStart(start ?? Date(timeIntervalSince1970: 473_385_600)))
-        return night.report.humanSummary()
+        let r = try analyse(url, options: options, progress: progress)
+        try write(r, to: directory)
+        return r.night.report.humanSummary()
     }
 }
 
@@ -220,12 +306,12 @@ enum ReplayAnnotations {
 }
 
 /// Results of concurrent replays, one slot per recording.
-final class Results: @unchecked Sendable {
+final class Results<T>: @unchecked Sendable {
     private let lock = NSLock()
-    private var slots: [Result<String, Error>?]
+    private var slots: [Result<T, Error>?]
     init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: Result<String, Error>) { lock.withLock { slots[i] = r } }
-    var all: [Result<String, Error>?] { lock.withLock { slots } }
+    func set(_ i: Int, _ r: Result<T, Error>) { lock.withLock { slots[i] = r } }
+    var all: [Result<T, Error>?] { lock.withLock { slots } }
 }
 
 /// A one-line progress display on a terminal (standard error); silent otherwise.

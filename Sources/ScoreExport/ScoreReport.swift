@@ -210,7 +210,13 @@ public struct ScoreReport: Sendable {
     /// The summary's figures as one header row and one value row. Nested objects become prefixed columns,
     /// arrays numbered ones; the free-form parts (label lists, warnings) stay in summary.json.
     public func summaryCSV() -> String {
-        var columns: [(String, String)] = []
+        let columns = summaryColumns().map { ($0.name, CSVField.escape($0.value)) }
+        return columns.map(\.0).joined(separator: ",") + "\n" + columns.map(\.1).joined(separator: ",") + "\n"
+    }
+
+    /// The columns of summary.csv with their unquoted values.
+    public func summaryColumns() -> [(name: String, value: String)] {
+        var columns: [(name: String, value: String)] = []
         func flatten(_ v: JSONValue, _ name: String) {
             switch v {
             case .object(let d):
@@ -225,7 +231,7 @@ public struct ScoreReport: Sendable {
                     let n = String(i)
                     flatten(item, name + "_" + String(repeating: "0", count: width - n.count) + n)
                 }
-            case .string(let s): columns.append((name, CSVField.escape(s)))
+            case .string(let s): columns.append((name, s))
             case .fixed(let x, let d): columns.append((name, x.isFinite ? NumberFormat.fixed(x, decimals: d) : ""))
             case .integer(let i): columns.append((name, String(i)))
             case .bool(let b): columns.append((name, b ? "true" : "false"))
@@ -233,7 +239,7 @@ public struct ScoreReport: Sendable {
             }
         }
         flatten(summaryJSON(), "")
-        return columns.map(\.0).joined(separator: ",") + "\n" + columns.map(\.1).joined(separator: ",") + "\n"
+        return columns
     }
 
     /// Parts of summary.json that are lists of words rather than figures, left out of summary.csv.
