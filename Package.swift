@@ -41,6 +41,10 @@ let package = Package(
             swiftSettings: strict + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         // Physiological simulator of nights with known ground truth.
         .target(name: "NightSimulation", dependencies: ["AccelerationSignal", "LegMovementScoring"], swiftSettings: strict),
+        // libusb-1.0, for the daemon's USB layer.
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        // The daemon's USB layer: finds, configures and streams plm sensors through libusb (docs/daemon.md).
+        .target(name: "SensorUSB", dependencies: ["CLibUSB", "CPLMProtocol", "SensorFrames"], swiftSettings: strict),
         // The system's zlib, for gzip-compressed recordings.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Recording files: .plmrec (frames as received), EDF/EDF+ and CSV accelerometer files, EDF+ writer.
