@@ -116,6 +116,12 @@ let package = Package(
         // Emulated sensors for the USB tests: a umockdev testbed whose usbfs ioctls are answered by the firmware core.
         .systemLibrary(name: "CUMockdev", path: "Tests/CUMockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
         .target(name: "CSensorEmulator", dependencies: ["CPLMFirmwareCore", "CUMockdev"], path: "Tests/SensorEmulator"),
+        .testTarget(
+            name: "SensorUSBTests", dependencies: ["SensorUSB", "SensorFrames", "CSensorEmulator"],
+            swiftSettings: strict,
+            // umockdev's preload library must come before libc in the test binary's NEEDED list so that its
+            // open/ioctl/socket wrappers see libusb's calls (docs/daemon.md, "Tests").
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-as-needed"]), .linkedLibrary("umockdev-preload")]),
         .testTarget(name: "ScoreExportTests", dependencies: ["ScoreExport"], swiftSettings: strict),
         .testTarget(
             name: "PLMCommandsTests", dependencies: ["PLMCommands", "ScoreExport", "NightAnalysis"], swiftSettings: strict),
