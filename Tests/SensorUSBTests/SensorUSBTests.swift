@@ -39,6 +39,7 @@ struct SensorUSBTests {
             #expect(!infoA.isRunning)
 
             let hostTime: UInt64 = 1_700_000_000_000_000
+            let started = Date()
             let startA = try a.startSampling(rateHz: 100, rangeG: 4, hostTimeMicroseconds: hostTime)
             let startB = try b.startSampling(rateHz: 100, rangeG: 4, hostTimeMicroseconds: hostTime)
             #expect(!startA.resumed && !startB.resumed)
@@ -49,6 +50,9 @@ struct SensorUSBTests {
             try await Task.sleep(for: .seconds(2))
             a.stopStreaming()
             b.stopStreaming()
+            // the emulated sensors sample in real time; when other suites load the machine the sleep can last
+            // much longer than asked, so the expectation follows the time that really passed
+            let elapsed = Date().timeIntervalSince(started)
             let resultA = await streamA.result()
             let resultB = await streamB.result()
 
@@ -62,7 +66,10 @@ struct SensorUSBTests {
                 #expect(result.frames.allSatisfy { $0.flags.contains(.timeSynced) && $0.period == 10_000 })
                 // about rate x time samples per axis (loose: the emulated bus is busy-polled on a shared machine)
                 let samples = result.frames.reduce(0) { $0 + $1.sampleCount }
-                #expect((120...260).contains(samples), "samples: \(samples)")
+                let expected = 100 * elapsed
+                #expect(Double(samples) >= 0.6 * expected - 12 && Double(samples) <= expected + 6,
+                        "samples: \(samples) in \(elapsed) s")
+                #expect(samples >= 120, "samples: \(samples)")
                 #expect(samples == result.counters.samples)
                 // gravity on z: about 1 g = 8192 counts at ±4 g
                 let z = result.frames.flatMap { f in stride(from: 2, to: f.samples.count, by: 3).map { Int(f.samples[$0]) } }
@@ -86,7 +93,7 @@ struct SensorUSBTests {
             try await Task.sleep(for: .seconds(1))
 
             emu.unplug(0)
-            let before = try await firstA.result(within: 5)
+            let before = try await firstA.result(within: 30)
             #expect(before.end == .unplugged)
             a.close()  // the owner closes the dead handle, in the one place handles are closed
             let lastBefore = try #require(before.counters.lastSequence)
@@ -106,7 +113,7 @@ struct SensorUSBTests {
             let secondA = Collector(try again.startStreaming(lastSequence: lastBefore))
             // until the backlog is read and live frames flow again
             let produced = emu.framesProduced(0)
-            try await waitUntil(timeout: 20) { (secondA.snapshot().counters.lastSequence ?? 0) >= produced + 5 }
+            try await waitUntil(timeout: 60) { (secondA.snapshot().counters.lastSequence ?? 0) >= produced + 5 }
             again.stopStreaming()
             b.stopStreaming()
             let after = await secondA.result()
@@ -130,12 +137,19 @@ struct SensorUSBTests {
             defer { a.close() }
             _ = try a.startSampling(rateHz: 200, rangeG: 8, hostTimeMicroseconds: nil)
             let stream = Collector(try a.startStreaming())
-            try await Task.sleep(for: .milliseconds(400))
+            try await waitUntil(timeout: 30) { stream.snapshot().counters.framesOK >= 10 }
             emu.corruptNext(0, frames: 3)
-            try await Task.sleep(for: .milliseconds(400))
+            // streaming goes on after the corrupted frames
+            let atCorruption = emu.framesSent(0)
+            try await waitUntil(timeout: 30) {
+                stream.snapshot().counters.crcErrors == 3 && (stream.snapshot().counters.lastSequence ?? 0) > atCorruption + 5
+            }
             emu.stallNext(0)
-            try await Task.sleep(for: .milliseconds(600))
-            let sentBeforeStop = emu.framesProduced(0)
+            // and after the stall
+            let atStall = emu.framesSent(0)
+            try await waitUntil(timeout: 30) {
+                stream.snapshot().counters.stallsRecovered == 1 && (stream.snapshot().counters.lastSequence ?? 0) > atStall + 5
+            }
             a.stopStreaming()
             let result = await stream.result()
 
@@ -143,10 +157,11 @@ struct SensorUSBTests {
             #expect(result.counters.crcErrors == 3)
             #expect(result.counters.framesLostToCorruption == 3)
             #expect(result.counters.sequenceGaps == 0 && result.counters.badFrames == 0)
+            #expect(result.counters.duplicates == 0)
             #expect(result.counters.stallsRecovered == 1)
             #expect(emu.stalls(0) == 1 && emu.haltsCleared(0) == 1)
-            // streaming went on after both: frames well past the fault points
-            #expect(result.frames.count + 3 >= Int(sentBeforeStop) - 4, "\(result.frames.count) of \(sentBeforeStop)")
+            // every frame the sensor sent arrived, good or counted as corrupt
+            #expect(result.frames.count + 3 == Int(emu.framesSent(0)))
             let sequences = Set(result.frames.map(\.sequence))
             #expect(sequences.count == result.frames.count)
         }
@@ -160,15 +175,15 @@ struct SensorUSBTests {
             defer { monitor.stop() }
             #expect(monitor.usesHotplug == (useHotplug && usb.hasHotplug))
             let seen = Collected<PresenceEvent>(monitor.events)
-            try await waitUntil(timeout: 5) { seen.items().count >= 2 }
+            try await waitUntil(timeout: 30) { seen.items().count >= 2 }
             #expect(Set(seen.items().map(\.serialOfArrival)) == [Self.serialA, Self.serialB])
 
             // both at once (a hub going away), then one comes back
             emu.unplug(0)
             emu.unplug(1)
-            try await waitUntil(timeout: 5) { seen.items().count >= 4 }
+            try await waitUntil(timeout: 30) { seen.items().count >= 4 }
             emu.replug(1)
-            try await waitUntil(timeout: 5) { seen.items().count >= 5 }
+            try await waitUntil(timeout: 30) { seen.items().count >= 5 }
             let events = seen.items()
             #expect(Set(events[2...3].compactMap(\.serialOfDeparture)) == [Self.serialA, Self.serialB])
             guard case .arrived(let back) = events[4] else {
@@ -249,7 +264,7 @@ func waitUntil(timeout: Double, _ condition: () throws -> Bool) async throws {
 
 /// Opens a sensor once it is back on the bus (the rescan a daemon would do).
 func openWhenBack(_ usb: USBContext, serial: String) async throws -> SensorDevice {
-    let deadline = Date().addingTimeInterval(5)
+    let deadline = Date().addingTimeInterval(30)
     while true {
         if let device = try? usb.open(serial: serial) { return device }
         guard Date() < deadline else { throw EmulatorError.timeout("\(serial) did not come back") }
