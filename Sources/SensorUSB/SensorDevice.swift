@@ -182,8 +182,9 @@ public final class SensorDevice: @unchecked Sendable {
     /// decoded by the shared C codec and checked (CRC, sequence numbers); `lastSequence` (from an earlier
     /// stream of the same sensor, e.g. before an unplug) lets the check continue across streams.
     ///
-    /// One packet per transfer (the default) means every frame completes its own transfer, so no frame can
-    /// sit acknowledged by the sensor but undelivered in a half-filled transfer when the sensor is unplugged.
+    /// One packet per transfer (the default) means every frame completes its own transfer as soon as it
+    /// arrives: no frame the sensor has already handed over waits in a half-filled transfer, where it would be
+    /// late and, if the daemon died, lost with the transfer (docs/daemon.md, "Streaming").
     ///
     /// The stream ends (`.ended`) on `stopStreaming()`, on unplug, or on an unrecoverable error.
     public func startStreaming(
