@@ -42,6 +42,16 @@ let package = Package(
             swiftSettings: strict + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         // Physiological simulator of nights with known ground truth.
         .target(name: "NightSimulation", dependencies: ["AccelerationSignal", "LegMovementScoring"], swiftSettings: strict),
+        // libusb-1.0, for the daemon's USB layer.
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        // The daemon's USB layer: finds, configures and streams plm sensors through libusb (docs/daemon.md).
+        .target(name: "SensorUSB", dependencies: ["CLibUSB", "CPLMProtocol", "SensorFrames"], swiftSettings: strict),
+        // The firmware's portable device core (sampling, frames, ring buffer, USB EP0 logic), built for the host
+        // from Firmware/core itself: the emulated sensor in the USB tests runs it.
+        .target(
+            name: "CPLMFirmwareCore", dependencies: ["CPLMProtocol"], path: "Firmware/core",
+            sources: ["plm_device.c", "plm_usb.c", "plm_ring.c", "plm_ramstore.c", "plm_time.c", "plm_config.c"],
+            publicHeadersPath: "."),
         // The system's zlib, for gzip-compressed recordings.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Recording files: .plmrec (frames as received), EDF/EDF+ and CSV accelerometer files, EDF+ writer.
@@ -118,6 +128,15 @@ let package = Package(
             name: "RecordingFormatsTests",
             dependencies: ["RecordingFormats", "SensorFrames", "EDFFormat", "AccelerationSignal", "LegMovementScoring"],
             exclude: ["interop"], swiftSettings: strict),
+        // Emulated sensors for the USB tests: a umockdev testbed whose usbfs ioctls are answered by the firmware core.
+        .systemLibrary(name: "CUMockdev", path: "Tests/CUMockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
+        .target(name: "CSensorEmulator", dependencies: ["CPLMFirmwareCore", "CUMockdev"], path: "Tests/SensorEmulator"),
+        .testTarget(
+            name: "SensorUSBTests", dependencies: ["SensorUSB", "SensorFrames", "CSensorEmulator"],
+            swiftSettings: strict,
+            // umockdev's preload library must come before libc in the test binary's NEEDED list so that its
+            // open/ioctl/socket wrappers see libusb's calls (docs/daemon.md, "Tests").
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-as-needed"]), .linkedLibrary("umockdev-preload")]),
         .testTarget(name: "ScoreExportTests", dependencies: ["ScoreExport"], swiftSettings: strict),
         .testTarget(
             name: "NightStatisticsTests", dependencies: ["NightStatistics"], resources: [.copy("Fixtures")],

@@ -6,7 +6,9 @@ set -euo pipefail
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
-packages=(git ca-certificates pkg-config zlib1g-dev libsqlite3-dev python3-pip)
+# libsqlite3-dev: the night store (GRDB). libusb-1.0-0-dev: the daemon's USB layer (Sources/SensorUSB);
+# umockdev + libumockdev-dev: its tests run real libusb against emulated sensors (Tests/SensorEmulator, docs/daemon.md).
+packages=(git ca-certificates pkg-config zlib1g-dev libsqlite3-dev python3-pip libusb-1.0-0-dev umockdev libumockdev-dev)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ] || [ "${PLM_APT_UPDATE:-1}" = 1 ]; then

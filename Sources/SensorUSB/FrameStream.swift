@@ -1,0 +1,232 @@
+import CLibUSB
+import CPLMProtocol
+import Foundation
+import SensorFrames
+
+/// Called by libusb on the context's event thread; the stream travels in user_data (unretained: the
+/// SensorDevice keeps the stream alive until every transfer is back).
+private let transferCallback: libusb_transfer_cb_fn = { transfer in
+    guard let transfer, let userData = transfer.pointee.user_data else { return }
+    Unmanaged<FrameStream>.fromOpaque(userData).takeUnretainedValue().completed(transfer)
+}
+
+/// The asynchronous transfers of one streaming session and what they have counted.
+final class FrameStream: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private let endpoints: SensorEndpoints
+    private let continuation: AsyncStream<StreamEvent>.Continuation
+    private let transfers: [UnsafeMutablePointer<libusb_transfer>]
+    private let allBack = DispatchSemaphore(value: 0)
+
+    private struct State {
+        var inFlight: Set<UnsafeMutablePointer<libusb_transfer>> = []
+        var stopping = false
+        var end: StreamEnd?
+        var ended = false
+        var counters = StreamCounters()
+        /// Slices rejected since the last good frame.
+        var rejectedSinceGood = 0
+        var freed = false
+    }
+    private let state: Locked<State>
+
+    init(
+        handle: OpaquePointer, endpoints: SensorEndpoints, transfers: Int, packetsPerTransfer: Int,
+        lastSequence: UInt32?, continuation: AsyncStream<StreamEvent>.Continuation
+    ) {
+        self.handle = handle
+        self.endpoints = endpoints
+        self.continuation = continuation
+        var initial = State()
+        initial.counters.lastSequence = lastSequence
+        state = Locked(initial)
+        let packet = max(endpoints.framesMaxPacket, Int(PLM_FRAME_MAX_SIZE))
+        var all: [UnsafeMutablePointer<libusb_transfer>] = []
+        for _ in 0..<transfers {
+            guard let t = libusb_alloc_transfer(0) else { continue }
+            let length = packet * packetsPerTransfer
+            let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: length)
+            libusb_fill_bulk_transfer(t, handle, endpoints.framesIn, buffer, Int32(length), transferCallback, nil, 0)
+            all.append(t)
+        }
+        if let status = endpoints.statusIn, endpoints.statusMaxPacket > 0, let t = libusb_alloc_transfer(0) {
+            let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: endpoints.statusMaxPacket)
+            libusb_fill_interrupt_transfer(
+                t, handle, status, buffer, Int32(endpoints.statusMaxPacket), transferCallback, nil, 0)
+            all.append(t)
+        }
+        self.transfers = all
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        for t in all { t.pointee.user_data = me }
+    }
+
+    var hasEnded: Bool { state.withLock { $0.ended } }
+
+    func submitAll() throws {
+        try state.withLock { s in
+            for t in transfers {
+                let r = libusb_submit_transfer(t)
+                if r == 0 {
+                    s.inFlight.insert(t)
+                } else {
+                    s.end = r == LIBUSB_ERROR_NO_DEVICE.rawValue ? .unplugged : .failed(USBError(r, "submit transfer"))
+                    break
+                }
+            }
+            if let end = s.end {
+                for t in s.inFlight { libusb_cancel_transfer(t) }
+                finishIfDone(&s)
+                if s.inFlight.isEmpty, case .failed(let error) = end { throw error }
+            }
+        }
+    }
+
+    /// Cancels what is in flight and waits until libusb has given every transfer back.
+    func stop() {
+        let wait = state.withLock { s -> Bool in
+            guard !s.ended else { return false }
+            s.stopping = true
+            for t in s.inFlight { libusb_cancel_transfer(t) }
+            finishIfDone(&s)
+            return !s.ended
+        }
+        if wait {
+            // cancelled transfers come back within an event-loop turn; don't hang forever if libusb doesn't
+            _ = allBack.wait(timeout: .now() + 5)
+        }
+    }
+
+    /// Frees the transfers once they are all back (else leaks them rather than free memory libusb still uses).
+    func release() {
+        state.withLock { s in
+            guard s.ended, s.inFlight.isEmpty, !s.freed else { return }
+            s.freed = true
+            for t in transfers {
+                t.pointee.buffer?.deallocate()
+                t.pointee.buffer = nil
+                libusb_free_transfer(t)
+            }
+        }
+    }
+
+    deinit { release() }
+
+    // MARK: On the event thread
+
+    func completed(_ t: UnsafeMutablePointer<libusb_transfer>) {
+        let status = t.pointee.status
+        let length = Int(max(0, t.pointee.actual_length))
+        let isStatus = t.pointee.endpoint == endpoints.statusIn && t.pointee.endpoint != endpoints.framesIn
+        state.withLock { s in
+            s.inFlight.remove(t)
+            s.counters.transfers += 1
+            // data first, whatever the status: libusb hands back what arrived even on cancellation
+            if isStatus {
+                var msg = plm_status_t()
+                if length > 0, let buffer = t.pointee.buffer, plm_status_decode(buffer, length, &msg) == 0 {
+                    continuation.yield(
+                        .status(
+                            SensorStatus(
+                                state: msg.state, framesBuffered: msg.frames_buffered, nextSequence: msg.next_seq,
+                                framesDropped: msg.frames_dropped)))
+                }
+            } else if length > 0, let buffer = t.pointee.buffer {
+                let frames = decode(UnsafeBufferPointer(start: buffer, count: length), &s)
+                continuation.yield(.frames(frames, s.counters))
+            }
+
+            var resubmit = false
+            switch status {
+            case LIBUSB_TRANSFER_COMPLETED, LIBUSB_TRANSFER_TIMED_OUT:
+                resubmit = true
+            case LIBUSB_TRANSFER_STALL:
+                // the endpoint halted: clear it (a plain ioctl, allowed here) and carry on; the sensor
+                // keeps a frame until the host acknowledged it, so nothing is lost
+                let r = libusb_clear_halt(handle, t.pointee.endpoint)
+                if r == 0 {
+                    if !isStatus { s.counters.stallsRecovered += 1 }
+                    resubmit = true
+                } else if r == LIBUSB_ERROR_NO_DEVICE.rawValue {
+                    s.end = s.end ?? .unplugged
+                } else {
+                    s.end = s.end ?? .failed(USBError(r, "clear halt on endpoint \(t.pointee.endpoint)"))
+                }
+            case LIBUSB_TRANSFER_NO_DEVICE:
+                s.end = s.end ?? .unplugged
+            case LIBUSB_TRANSFER_CANCELLED:
+                break
+            default:  // ERROR, OVERFLOW
+                s.counters.transferErrors += 1
+                resubmit = true
+            }
+            if resubmit && !s.stopping && s.end == nil {
+                let r = libusb_submit_transfer(t)
+                if r == 0 {
+                    s.inFlight.insert(t)
+                } else {
+                    s.end = r == LIBUSB_ERROR_NO_DEVICE.rawValue ? .unplugged : .failed(USBError(r, "resubmit transfer"))
+                }
+            }
+            if s.end != nil && !s.stopping {
+                // the others cannot succeed either: bring them back
+                s.stopping = true
+                for other in s.inFlight { libusb_cancel_transfer(other) }
+            }
+            finishIfDone(&s)
+        }
+    }
+
+    /// Ends the stream once every transfer is back.
+    private func finishIfDone(_ s: inout State) {
+        guard !s.ended, s.inFlight.isEmpty, s.stopping || s.end != nil else { return }
+        s.ended = true
+        continuation.yield(.ended(s.end ?? .stopped, s.counters))
+        continuation.finish()
+        allBack.signal()
+    }
+
+    /// Frames at offsets 0, 64, 128, …; each slice decoded on its own (docs/protocol.md, "Reading the bulk
+    /// endpoint"), sequence numbers checked against the previous good frame.
+    private func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ s: inout State) -> [SensorFrame] {
+        var frames: [SensorFrame] = []
+        let slice = Int(PLM_FRAME_MAX_SIZE)
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(offset + slice, bytes.count)
+            switch SensorFrameCodec.decode(bytes[offset..<end]) {
+            case .success(let frame):
+                if let last = s.counters.lastSequence {
+                    if frame.sequence == last {
+                        s.counters.duplicates += 1
+                        offset = end
+                        continue
+                    }
+                    let missing = Int(frame.sequence &- last &- 1)
+                    if missing > 0 {
+                        if frame.flags.contains(.overflowGap) {
+                            s.counters.framesDroppedByDevice += missing
+                        } else if s.rejectedSinceGood > 0 && missing <= s.rejectedSinceGood {
+                            s.counters.framesLostToCorruption += missing
+                        } else {
+                            s.counters.sequenceGaps += 1
+                            s.counters.framesMissing += missing
+                        }
+                    }
+                }
+                s.counters.lastSequence = frame.sequence
+                s.counters.framesOK += 1
+                s.counters.samples += frame.sampleCount
+                s.rejectedSinceGood = 0
+                frames.append(frame)
+            case .failure(.badCRC):
+                s.counters.crcErrors += 1
+                s.rejectedSinceGood += 1
+            case .failure:
+                s.counters.badFrames += 1
+                s.rejectedSinceGood += 1
+            }
+            offset = end
+        }
+        return frames
+    }
+}

@@ -1,0 +1,345 @@
+import CSensorEmulator
+import Foundation
+import SensorFrames
+import SensorUSB
+import Testing
+
+/// Real libusb against sensors emulated with umockdev, whose USB side and frames are the firmware's own C core
+/// (Tests/SensorEmulator, docs/daemon.md). One testbed per process at a time, so the suite is serialized.
+@Suite(.serialized)
+struct SensorUSBTests {
+    static let serialA = "0123456789ABCDEF0000000A"
+    static let serialB = "0123456789ABCDEF0000000B"
+
+    @Test func twoSensorsEnumerateConfigureAndStream() async throws {
+        try await withBench(sensors: [(Self.serialA, .left), (Self.serialB, .right)]) { emu, usb in
+            let listed = try usb.listSensors()
+            #expect(Set(listed.map(\.serial)) == [Self.serialA, Self.serialB])
+
+            let a = try usb.open(serial: Self.serialA)
+            let b = try usb.open(serial: Self.serialB)
+            defer {
+                a.close()
+                b.close()
+            }
+            for device in [a, b] {
+                // from the configuration descriptor the firmware produced
+                #expect(device.endpoints.framesIn == 0x81)
+                #expect(device.endpoints.framesMaxPacket == 64)
+                #expect(device.endpoints.statusIn == 0x82)
+                #expect(device.endpoints.interface == 0)
+            }
+            let infoA = try a.info()
+            let infoB = try b.info()
+            #expect(infoA.serial == Self.serialA)
+            #expect(infoA.side == .left)
+            #expect(infoB.side == .right)
+            #expect(infoA.protocolVersion == 1)
+            #expect(infoA.accelerometerModel == 0xFE)
+            #expect(!infoA.isRunning)
+
+            let hostTime: UInt64 = 1_700_000_000_000_000
+            let started = Date()
+            let startA = try a.startSampling(rateHz: 100, rangeG: 4, hostTimeMicroseconds: hostTime)
+            let startB = try b.startSampling(rateHz: 100, rangeG: 4, hostTimeMicroseconds: hostTime)
+            #expect(!startA.resumed && !startB.resumed)
+            #expect(startA.info.isRunning && startA.info.isTimeSynced && startA.info.rateHz == 100)
+
+            let streamA = Collector(try a.startStreaming())
+            let streamB = Collector(try b.startStreaming())
+            try await Task.sleep(for: .seconds(2))
+            a.stopStreaming()
+            b.stopStreaming()
+            // the emulated sensors sample in real time; when other suites load the machine the sleep can last
+            // much longer than asked, so the expectation follows the time that really passed
+            let elapsed = Date().timeIntervalSince(started)
+            let resultA = await streamA.result()
+            let resultB = await streamB.result()
+
+            for (result, index) in [(resultA, Int32(0)), (resultB, 1)] {
+                #expect(result.end == .stopped)
+                #expect(result.counters.crcErrors == 0 && result.counters.badFrames == 0)
+                #expect(result.counters.sequenceGaps == 0 && result.counters.duplicates == 0)
+                // contiguous from the first frame after START
+                #expect(result.frames.map(\.sequence) == Array(0..<UInt32(result.frames.count)))
+                #expect(result.frames.first?.flags.contains(.first) == true)
+                #expect(result.frames.allSatisfy { $0.flags.contains(.timeSynced) && $0.period == 10_000 })
+                // about rate x time samples per axis (loose: the emulated bus is busy-polled on a shared machine)
+                let samples = result.frames.reduce(0) { $0 + $1.sampleCount }
+                let expected = 100 * elapsed
+                #expect(Double(samples) >= 0.6 * expected - 12 && Double(samples) <= expected + 6,
+                        "samples: \(samples) in \(elapsed) s")
+                #expect(samples >= 120, "samples: \(samples)")
+                #expect(samples == result.counters.samples)
+                // gravity on z: about 1 g = 8192 counts at ±4 g
+                let z = result.frames.flatMap { f in stride(from: 2, to: f.samples.count, by: 3).map { Int(f.samples[$0]) } }
+                #expect(z.allSatisfy { (7000...9500).contains($0) })
+                #expect(emu.framesSent(index) == UInt32(result.frames.count))
+            }
+            try a.stop()
+            try b.stop()
+        }
+    }
+
+    @Test func unplugAndReplugLosesNoFrame() async throws {
+        try await withBench(sensors: [(Self.serialA, .left), (Self.serialB, .right)]) { emu, usb in
+            let a = try usb.open(serial: Self.serialA)
+            let b = try usb.open(serial: Self.serialB)
+            defer { b.close() }
+            _ = try a.startSampling(rateHz: 100, rangeG: 4, hostTimeMicroseconds: nil)
+            _ = try b.startSampling(rateHz: 100, rangeG: 4, hostTimeMicroseconds: nil)
+            let firstA = Collector(try a.startStreaming())
+            let streamB = Collector(try b.startStreaming())
+            try await Task.sleep(for: .seconds(1))
+
+            emu.unplug(0)
+            let before = try await firstA.result(within: 30)
+            #expect(before.end == .unplugged)
+            a.close()  // the owner closes the dead handle, in the one place handles are closed
+            let lastBefore = try #require(before.counters.lastSequence)
+
+            // the sensor keeps recording on its battery: half a second of real time and 20 s fast-forwarded
+            try await Task.sleep(for: .milliseconds(500))
+            emu.fastForward(0, microseconds: 20_000_000)
+            emu.replug(0)
+
+            let again = try await openWhenBack(usb, serial: Self.serialA)
+            defer { again.close() }
+            #expect(again.address != a.address)
+            let resumed = try again.startSampling(rateHz: 100, rangeG: 4, hostTimeMicroseconds: nil)
+            #expect(resumed.resumed)
+            #expect(resumed.buffered.frames > 300, "buffered: \(resumed.buffered)")  // about 20.5 s at 16.7 frames/s
+            #expect(resumed.buffered.framesDropped == 0)
+            let secondA = Collector(try again.startStreaming(lastSequence: lastBefore))
+            // until the backlog is read and live frames flow again
+            let produced = emu.framesProduced(0)
+            try await waitUntil(timeout: 60) { (secondA.snapshot().counters.lastSequence ?? 0) >= produced + 5 }
+            again.stopStreaming()
+            b.stopStreaming()
+            let after = await secondA.result()
+            let resultB = await streamB.result()
+
+            // no frame lost across the replug: one contiguous run from the first frame
+            let sequences = before.frames.map(\.sequence) + after.frames.map(\.sequence)
+            #expect(sequences == Array(0..<UInt32(sequences.count)))
+            #expect(after.counters.sequenceGaps == 0 && after.counters.framesMissing == 0)
+            #expect(after.counters.crcErrors == 0)
+            // the other sensor kept streaming throughout
+            #expect(resultB.end == .stopped)
+            #expect(resultB.frames.map(\.sequence) == Array(0..<UInt32(resultB.frames.count)))
+            #expect(resultB.counters.samples > 150, "B samples: \(resultB.counters.samples)")
+        }
+    }
+
+    @Test func corruptFramesAreCountedAndAStallIsRecovered() async throws {
+        try await withBench(sensors: [(Self.serialA, .left)]) { emu, usb in
+            let a = try usb.open(serial: Self.serialA)
+            defer { a.close() }
+            _ = try a.startSampling(rateHz: 200, rangeG: 8, hostTimeMicroseconds: nil)
+            let stream = Collector(try a.startStreaming())
+            try await waitUntil(timeout: 30) { stream.snapshot().counters.framesOK >= 10 }
+            emu.corruptNext(0, frames: 3)
+            // streaming goes on after the corrupted frames
+            let atCorruption = emu.framesSent(0)
+            try await waitUntil(timeout: 30) {
+                stream.snapshot().counters.crcErrors == 3 && (stream.snapshot().counters.lastSequence ?? 0) > atCorruption + 5
+            }
+            emu.stallNext(0)
+            // and after the stall
+            let atStall = emu.framesSent(0)
+            try await waitUntil(timeout: 30) {
+                stream.snapshot().counters.stallsRecovered == 1 && (stream.snapshot().counters.lastSequence ?? 0) > atStall + 5
+            }
+            a.stopStreaming()
+            let result = await stream.result()
+
+            #expect(result.end == .stopped)
+            #expect(result.counters.crcErrors == 3)
+            #expect(result.counters.framesLostToCorruption == 3)
+            #expect(result.counters.sequenceGaps == 0 && result.counters.badFrames == 0)
+            #expect(result.counters.duplicates == 0)
+            #expect(result.counters.stallsRecovered == 1)
+            #expect(emu.stalls(0) == 1 && emu.haltsCleared(0) == 1)
+            // every frame the sensor sent arrived, good or counted as corrupt
+            #expect(result.frames.count + 3 == Int(emu.framesSent(0)))
+            let sequences = Set(result.frames.map(\.sequence))
+            #expect(sequences.count == result.frames.count)
+        }
+    }
+
+    @Test(arguments: [true, false])
+    func monitorReportsArrivalAndDepartureBySerial(useHotplug: Bool) async throws {
+        try await withBench(sensors: [(Self.serialA, .left), (Self.serialB, .right)]) { emu, usb in
+            // without hotplug, the rescan alone must find the changes
+            let monitor = try usb.watchSensors(rescanInterval: useHotplug ? 30 : 0.2, useHotplug: useHotplug)
+            defer { monitor.stop() }
+            #expect(monitor.usesHotplug == (useHotplug && usb.hasHotplug))
+            let seen = Collected<PresenceEvent>(monitor.events)
+            try await waitUntil(timeout: 30) { seen.items().count >= 2 }
+            #expect(Set(seen.items().map(\.serialOfArrival)) == [Self.serialA, Self.serialB])
+
+            // both at once (a hub going away), then one comes back
+            emu.unplug(0)
+            emu.unplug(1)
+            try await waitUntil(timeout: 30) { seen.items().count >= 4 }
+            emu.replug(1)
+            try await waitUntil(timeout: 30) { seen.items().count >= 5 }
+            let events = seen.items()
+            #expect(Set(events[2...3].compactMap(\.serialOfDeparture)) == [Self.serialA, Self.serialB])
+            guard case .arrived(let back) = events[4] else {
+                Issue.record("expected an arrival, got \(events[4])")
+                return
+            }
+            #expect(back.serial == Self.serialB)
+            #expect(Int32(back.address) == emu.deviceNumber(1))
+        }
+    }
+}
+
+extension PresenceEvent {
+    var serialOfArrival: String? {
+        if case .arrived(let l) = self { return l.serial }
+        return nil
+    }
+    var serialOfDeparture: String? {
+        if case .left(let l) = self { return l.serial }
+        return nil
+    }
+}
+
+// MARK: Test bench
+
+/// The emulated sensors (Tests/SensorEmulator).
+final class Emulator: @unchecked Sendable {
+    private let emu: OpaquePointer
+
+    init() throws {
+        guard let emu = plm_emu_new() else { throw EmulatorError.setup("plm_emu_new") }
+        self.emu = emu
+    }
+
+    func add(serial: String, side: SensorSide) throws {
+        guard plm_emu_add_sensor(emu, serial, side.rawValue) >= 0 else { throw EmulatorError.setup("add \(serial)") }
+    }
+
+    func unplug(_ i: Int32) { _ = plm_emu_unplug(emu, i) }
+    func replug(_ i: Int32) { _ = plm_emu_replug(emu, i) }
+    func corruptNext(_ i: Int32, frames: UInt32) { plm_emu_corrupt_next(emu, i, frames) }
+    func stallNext(_ i: Int32) { plm_emu_stall_next(emu, i) }
+    func fastForward(_ i: Int32, microseconds: UInt64) { plm_emu_fast_forward(emu, i, microseconds) }
+    func deviceNumber(_ i: Int32) -> Int32 { plm_emu_device_number(emu, i) }
+    func framesProduced(_ i: Int32) -> UInt32 { plm_emu_frames_produced(emu, i) }
+    func framesSent(_ i: Int32) -> UInt32 { plm_emu_frames_sent(emu, i) }
+    func stalls(_ i: Int32) -> UInt32 { plm_emu_stalls(emu, i) }
+    func haltsCleared(_ i: Int32) -> UInt32 { plm_emu_halts_cleared(emu, i) }
+
+    /// After libusb_exit.
+    func free() { plm_emu_free(emu) }
+}
+
+enum EmulatorError: Error {
+    case setup(String)
+    case timeout(String)
+}
+
+/// The testbed first, then libusb; libusb_exit before the testbed goes.
+func withBench(
+    sensors: [(String, SensorSide)], _ body: (Emulator, USBContext) async throws -> Void
+) async throws {
+    let emu = try Emulator()
+    defer { emu.free() }
+    for (serial, side) in sensors { try emu.add(serial: serial, side: side) }
+    let usb = try USBContext()
+    defer { usb.close() }
+    try await body(emu, usb)
+}
+
+func waitUntil(timeout: Double, _ condition: () throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while try !condition() {
+        guard Date() < deadline else { throw EmulatorError.timeout("condition not met within \(timeout) s") }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+/// Opens a sensor once it is back on the bus (the rescan a daemon would do).
+func openWhenBack(_ usb: USBContext, serial: String) async throws -> SensorDevice {
+    let deadline = Date().addingTimeInterval(30)
+    while true {
+        if let device = try? usb.open(serial: serial) { return device }
+        guard Date() < deadline else { throw EmulatorError.timeout("\(serial) did not come back") }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+/// Everything a frame stream delivered.
+struct StreamResult: Sendable {
+    var frames: [SensorFrame] = []
+    var statuses: [SensorStatus] = []
+    var counters = StreamCounters()
+    var end: StreamEnd?
+}
+
+/// Consumes a frame stream in a task; `snapshot()` while it runs, `result()` once it has ended.
+final class Collector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current = StreamResult()
+    private var task: Task<Void, Never>?
+
+    init(_ events: AsyncStream<StreamEvent>) {
+        task = Task { [self] in
+            for await event in events { record(event) }
+        }
+    }
+
+    private func record(_ event: StreamEvent) {
+        lock.withLock {
+                switch event {
+                case .frames(let frames, let counters):
+                    current.frames += frames
+                    current.counters = counters
+                case .status(let status):
+                    current.statuses.append(status)
+                case .ended(let end, let counters):
+                    current.end = end
+                    current.counters = counters
+                }
+        }
+    }
+
+    func snapshot() -> StreamResult {
+        lock.lock()
+        defer { lock.unlock() }
+        return current
+    }
+
+    func result() async -> StreamResult {
+        await task?.value
+        return snapshot()
+    }
+
+    func result(within seconds: Double) async throws -> StreamResult {
+        try await waitUntil(timeout: seconds) { snapshot().end != nil }
+        return await result()
+    }
+}
+
+/// Collects the elements of an AsyncStream as they come.
+final class Collected<Element: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var all: [Element] = []
+
+    init(_ stream: AsyncStream<Element>) {
+        Task { [self] in
+            for await element in stream { append(element) }
+        }
+    }
+
+    private func append(_ element: Element) { lock.withLock { all.append(element) } }
+
+    func items() -> [Element] {
+        lock.lock()
+        defer { lock.unlock() }
+        return all
+    }
+}
