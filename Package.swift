@@ -143,7 +143,11 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SleepDiaryTests", dependencies: ["SleepDiary"], swiftSettings: strict),
         .testTarget(
-            name: "NightStoreTests", dependencies: ["NightStore", "SleepDiary", "LegMovementScoring", "ScoreExport"],
+            name: "NightStoreTests",
+            dependencies: [
+                "NightStore", "SleepDiary", "LegMovementScoring", "ScoreExport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "DiaryCorrelationTests", dependencies: ["DiaryCorrelation", "SleepDiary", "NightStatistics"],

@@ -255,6 +255,9 @@ struct LegState: Sendable {
     var clipped = 0
     var gapFrames: Int64 = 0
     var gapCount = 0
+    /// Stretches without data, frames (the last may still be open: `openGap`).
+    var gaps: [Range<Int64>] = []
+    var openGap: Int64? = nil
     var validFrames: Int64 = 0
 
     init(leg: Leg, present: Bool, p: ResolvedDetectorParameters) {
@@ -291,6 +294,10 @@ struct LegState: Sendable {
         if !running {
             running = true
             lastQuiet = t - 1
+            if let start = openGap {
+                gaps.append(start..<t)
+                openGap = nil
+            }
         }
         validFrames += 1
         if rangeG > 0 {
@@ -358,11 +365,15 @@ struct LegState: Sendable {
     mutating func gap(frame t: Int64) -> DetectedMovement? {
         gapFrames += 1
         guard running else {
-            if validFrames == 0 && t == 0 { gapCount += 1 }
+            if validFrames == 0 && t == 0 {
+                gapCount += 1
+                openGap = 0
+            }
             return nil
         }
         running = false
         gapCount += 1
+        openGap = t
         return cut(at: t)
     }
 

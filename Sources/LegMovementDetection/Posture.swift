@@ -54,6 +54,8 @@ public struct LegQuality: Sendable, Equatable {
     public var legAxisLearned: Bool
     /// Stretches of at least `stillFlag` without any movement (possibly not worn), as frame ranges.
     public var stillIntervals: [Range<Int64>]
+    /// Stretches without data for this leg, frames.
+    public var gapIntervals: [Range<Int64>]
     public var movementCount: Int
     public var postureChangeCount: Int
 
@@ -214,6 +216,7 @@ struct PostureAnalysis {
                 clippedSamples: leg.clipped,
                 noiseFloor: history.isEmpty ? nil : Double(history[history.count / 2]),
                 legAxisLearned: learned, stillIntervals: still,
+                gapIntervals: leg.present ? leg.gaps + (leg.openGap.map { [$0..<frameCount] } ?? []) : [],
                 movementCount: own.filter { $0.kind == .legMovement }.count,
                 postureChangeCount: own.filter { $0.kind == .postureChange }.count,
                 possiblyNotWorn: leg.validFrames > 0 && stillFrames * 10 >= leg.validFrames * 9)

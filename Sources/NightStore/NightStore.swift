@@ -170,6 +170,11 @@ public final class NightStore: Sendable {
                     e.seriesID, e.imiSeconds, e.state, e.stage, e.respiratoryRelated, e.arousal, e.isPLMNonRespiratory,
                 ])
             }
+            let interval = try db.makeStatement(
+                sql: "INSERT INTO night_interval(date, kind, leg, onset_s, end_s) VALUES (?, ?, ?, ?, ?)")
+            for i in n.intervals {
+                try interval.execute(arguments: [date, i.kind.rawValue, i.leg, i.onsetSeconds, i.endSeconds])
+            }
             try db.execute(sql: "DELETE FROM recording WHERE id NOT IN (SELECT recording_id FROM night)")
             return previous.map { .replaced(previousFile: $0) } ?? .added
         }
@@ -221,6 +226,22 @@ public final class NightStore: Sendable {
                     respiratoryRelated: row["resp_related"], arousal: row["arousal"],
                     isPLMNonRespiratory: row["is_plm_nr"])
                 return (night, event)
+            }
+        }
+    }
+
+    /// Time in bed and gaps of one night, in onset order.
+    public func intervals(of date: NightDate) throws -> [StoredInterval] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM night_interval WHERE date = ? ORDER BY onset_s, kind, leg",
+                arguments: [date.description]
+            ).map { row in
+                let kind: String = row["kind"]
+                guard let k = StoredInterval.Kind(rawValue: kind) else {
+                    throw StoreError("unknown interval kind '\(kind)' in night_interval")
+                }
+                return StoredInterval(kind: k, leg: row["leg"], onsetSeconds: row["onset_s"], endSeconds: row["end_s"])
             }
         }
     }

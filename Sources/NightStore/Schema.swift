@@ -96,6 +96,18 @@ extension NightStore {
                       ms_dysesthesia TEXT, fatigue INTEGER, irls_total INTEGER, notes TEXT);
                     """)
         }
+        m.registerMigration("v2: intervals of a night (in bed, gaps in the data) for its timeline") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE night_interval(
+                      date TEXT NOT NULL REFERENCES night(date) ON DELETE CASCADE,
+                      kind TEXT NOT NULL,
+                      leg TEXT,
+                      onset_s REAL NOT NULL,
+                      end_s REAL NOT NULL);
+                    CREATE INDEX night_interval_date ON night_interval(date);
+                    """)
+        }
         return m
     }()
 }

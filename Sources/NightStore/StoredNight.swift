@@ -95,6 +95,30 @@ public struct StoredEvent: Sendable, Equatable {
     }
 }
 
+/// A stretch of a night for its timeline: time in bed, or a gap in one leg's data.
+public struct StoredInterval: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// In bed (lights off to on, or in bed by leg posture).
+        case inBed = "in_bed"
+        /// No data from one leg's sensor.
+        case gap
+    }
+
+    public var kind: Kind
+    /// left or right for a gap; nil for time in bed.
+    public var leg: String?
+    /// From the start of the recording.
+    public var onsetSeconds: Double
+    public var endSeconds: Double
+
+    public init(kind: Kind, leg: String? = nil, onsetSeconds: Double, endSeconds: Double) {
+        self.kind = kind
+        self.leg = leg
+        self.onsetSeconds = onsetSeconds
+        self.endSeconds = endSeconds
+    }
+}
+
 /// The figures of a night that the store keeps as columns (for listing, export and correlation). Everything
 /// else of summary.json is kept too, as the summary itself and as named figures.
 public struct NightFigures: Sendable, Equatable {
@@ -152,16 +176,21 @@ public struct StoredNight: Sendable, Equatable {
     /// Every figure of summary.csv, by its column name.
     public var namedFigures: [(name: String, value: String)]
     public var events: [StoredEvent]
+    /// Time in bed and gaps in the data, for the night's timeline.
+    public var intervals: [StoredInterval]
 
     public static func == (a: StoredNight, b: StoredNight) -> Bool {
         a.night == b.night && a.recording == b.recording && a.figures == b.figures && a.summaryJSON == b.summaryJSON
-            && a.events == b.events && a.namedFigures.map(\.name) == b.namedFigures.map(\.name)
+            && a.events == b.events && a.intervals == b.intervals && a.namedFigures.map(\.name) == b.namedFigures.map(\.name)
             && a.namedFigures.map(\.value) == b.namedFigures.map(\.value)
     }
 
-    public init(report: ScoreReport, night: NightDate, recording: RecordingInfo) {
+    /// `intervals`: time in bed and gaps, when the path knows them (a recording's detector; an event table's
+    /// lights or in-bed annotations).
+    public init(report: ScoreReport, night: NightDate, recording: RecordingInfo, intervals: [StoredInterval] = []) {
         self.night = night
         self.recording = recording
+        self.intervals = intervals
         let s = report.result.summary
         events = report.result.movements.map(StoredEvent.init)
         var validLeft: Double? = nil

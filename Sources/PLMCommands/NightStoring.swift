@@ -2,6 +2,8 @@ import ArgumentParser
 import DiaryCorrelation
 import EDFFormat
 import Foundation
+import LegMovementDetection
+import LegMovementScoring
 import NightStore
 import ScoreExport
 import SleepDiary
@@ -79,11 +81,11 @@ enum NightStoring {
     /// Stores the night; returns its date and a line for the terminal.
     static func store(
         _ report: ScoreReport, recording: RecordingInfo, start: RecordingStart, options: StoreNightOptions,
-        into store: NightStore
+        into store: NightStore, intervals: [StoredInterval]
     ) throws -> (NightDate, String) {
         let settings = try store.settings()
         let date = try night(options.night, start: start, settings: settings, file: recording.fileName)
-        let outcome = try store.save(StoredNight(report: report, night: date, recording: recording))
+        let outcome = try store.save(StoredNight(report: report, night: date, recording: recording, intervals: intervals))
         switch outcome {
         case .added: return (date, "  stored as the night of \(date)\n")
         case .replaced(let previous):
@@ -94,6 +96,36 @@ enum NightStoring {
                     : "  stored as the night of \(date), replacing the figures from \(previous)\n"
             )
         }
+    }
+
+    /// A recording's time in bed (from the legs' posture) and each leg's gaps, for the night's timeline.
+    static func intervals(_ d: DetectionResult) -> [StoredInterval] {
+        let rate = d.description.sampleRate
+        var out = d.scoringInput().inBedIntervals.map {
+            StoredInterval(kind: .inBed, onsetSeconds: Seconds.from($0.onset), endSeconds: Seconds.from($0.end))
+        }
+        for q in d.quality.legs where q.declared {
+            for g in q.gapIntervals {
+                out.append(
+                    StoredInterval(
+                        kind: .gap, leg: q.leg == .left ? "left" : "right", onsetSeconds: Double(g.lowerBound) / rate,
+                        endSeconds: Double(g.upperBound) / rate))
+            }
+        }
+        return out
+    }
+
+    /// An event table's time in bed: its in-bed annotations, else lights off to on.
+    static func intervals(_ input: ScoringInput) -> [StoredInterval] {
+        if !input.inBedIntervals.isEmpty {
+            return input.inBedIntervals.map {
+                StoredInterval(kind: .inBed, onsetSeconds: Seconds.from($0.onset), endSeconds: Seconds.from($0.end))
+            }
+        }
+        guard input.lightsOff != nil || input.lightsOn != nil else { return [] }
+        let from = input.lightsOff ?? 0
+        let to = input.lightsOn ?? input.effectiveRecordingDuration
+        return to > from ? [StoredInterval(kind: .inBed, onsetSeconds: Seconds.from(from), endSeconds: Seconds.from(to))] : []
     }
 
     /// The store's correlation of diary factors with the PLM index, for summary.json's `correlation` section.

@@ -67,7 +67,8 @@ public struct Score: ParsableCommand {
             let recording = RecordingInfo(
                 sourceKey: "events:\(url.lastPathComponent)", fileName: url.lastPathComponent, format: imported.format)
             let (night, line) = try NightStoring.store(
-                report, recording: recording, start: start, options: storing, into: store)
+                report, recording: recording, start: start, options: storing, into: store,
+                intervals: NightStoring.intervals(imported.input))
             stored = line
             report.sections["correlation"] = try NightStoring.correlationSection(store, night: night)
         }

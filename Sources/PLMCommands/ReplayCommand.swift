@@ -201,7 +201,7 @@ public struct Replay: ParsableCommand {
                     do {
                         let (date, line) = try NightStoring.store(
                             replayed.night.report, recording: replayed.recording, start: replayed.start,
-                            options: storing, into: store)
+                            options: storing, into: store, intervals: NightStoring.intervals(replayed.night.detection))
                         texts[i] += line
                         stored.append((i, replayed, date))
                     } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import LegMovementScoring
 import ScoreExport
 import SleepDiary
@@ -42,12 +43,54 @@ struct NightStoreTests {
         let folder = try FileManager.default.attributesOfItem(atPath: store.url.deletingLastPathComponent().path)
         #expect((folder[.posixPermissions] as? Int) == 0o700)
         #expect(try store.journalMode() == "wal")
-        #expect(try store.appliedMigrations().count == 1)
+        #expect(try store.appliedMigrations().count == 2)
         #expect(try store.settings() == StoreSettings(nightCutoffHour: 14, timeZone: "Europe/Berlin"))
         // Reopening keeps the settings and does not migrate again.
         let again = try NightStore(url: store.url, defaults: StoreSettings(nightCutoffHour: 3, timeZone: "UTC"))
         #expect(try again.settings().nightCutoffHour == 14)
-        #expect(try again.appliedMigrations().count == 1)
+        #expect(try again.appliedMigrations().count == 2)
+    }
+
+    @Test("a store of the first version is brought up to date on opening, keeping its nights")
+    func migration() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plm-store-v1-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent("plm.sqlite")
+        let queue = try DatabaseQueue(path: url.path)
+        let first = try #require(NightStore.migrator.migrations.first)
+        try NightStore.migrator.migrate(queue, upTo: first)
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO recording(id, source_key, file_name, format) VALUES (1, 'k', 'old.tsv', 'tsv')")
+            try db.execute(
+                sql: """
+                    INSERT INTO night(date, recording_id, rules_profile, recording_hours, plm_index_basis, plm_index_hours,
+                      lm_count, clm_count, plm_count, plm_series_count, bilateral_lm_count, quality_findings, summary_json)
+                    VALUES ('2025-12-31', 1, 'wasm2016', 8, 'in_bed', 7.5, 10, 9, 4, 1, 0, '', '{}')
+                    """)
+        }
+        try queue.close()
+        let store = try NightStore(url: url)
+        #expect(try store.appliedMigrations() == NightStore.migrator.migrations)
+        #expect(try store.nights().map(\.night.description) == ["2025-12-31"])
+        #expect(try store.intervals(of: try date("2025-12-31")).isEmpty)
+    }
+
+    @Test("intervals of a night are stored and replaced with it")
+    func intervals() throws {
+        let (store, dir) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let night = try date("2026-01-05")
+        let intervals = [
+            StoredInterval(kind: .inBed, onsetSeconds: 300, endSeconds: 27_000),
+            StoredInterval(kind: .gap, leg: "left", onsetSeconds: 1_000, endSeconds: 1_062.5),
+        ]
+        let n = StoredNight(
+            report: try scoredReport(periodic: 5), night: night,
+            recording: RecordingInfo(sourceKey: "k", fileName: "f", format: "tsv"), intervals: intervals)
+        try store.save(n)
+        try store.save(n)
+        #expect(try store.intervals(of: night) == intervals)
     }
 
     @Test("every diary column has its column in the diary table")

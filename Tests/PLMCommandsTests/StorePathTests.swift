@@ -94,6 +94,14 @@ struct StorePathTests {
         let store = try NightStore(url: f.dataDir.appendingPathComponent("plm.sqlite"))
         #expect(try store.nights().map(\.night.description) == StorePathTests.nights)
         #expect(try store.sensors().map(\.serial) == ["SIM-L-101", "SIM-L-102", "SIM-L-103", "SIM-L-104", "SIM-R-101", "SIM-R-102", "SIM-R-104"])
+        // The timeline's intervals: time in bed adds up to the night's in-bed hours, one gap per counted gap.
+        for n in try store.nights() {
+            let intervals = try store.intervals(of: n.night)
+            let inBed = intervals.filter { $0.kind == .inBed }.reduce(0) { $0 + $1.endSeconds - $1.onsetSeconds }
+            #expect(abs(inBed / 3600 - (n.figures.inBedHours ?? -1)) < 1e-6, "\(n.night)")
+            #expect(intervals.filter { $0.kind == .gap }.count == n.figures.gapCount, "\(n.night)")
+            #expect(intervals.allSatisfy { $0.endSeconds > $0.onsetSeconds && $0.onsetSeconds >= 0 })
+        }
     }
 
     @Test("replaying a night again replaces it: same figures, no new rows, same output bytes")
