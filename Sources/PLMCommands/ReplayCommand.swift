@@ -172,7 +172,8 @@ public struct Replay: ParsableCommand {
         }
         @Sendable func target(_ i: Int) -> URL { files.count == 1 ? outDir : outDir.appendingPathComponent(names[i]) }
         let progress = ProgressDisplay(enabled: !quiet && isatty(2) != 0, names: names)
-        let results = Results<Replayed>(count: files.count)
+        // Without a store only the terminal text is kept of each night.
+        let results = Results<(text: String, replayed: Replayed?)>(count: files.count)
         let options = NightAnalysis.Options(rules: rules, pace: pace)
         // Recordings are analysed on all cores. Without a store each writes its outputs at once; with one, the
         // nights are stored in file order and then written with the store's correlation section, so that the
@@ -182,8 +183,13 @@ public struct Replay: ParsableCommand {
                 let replayed = try Replay.analyse(files[i], options: options) { done, total in
                     progress.update(i, done: done, total: total)
                 }
-                if store == nil { try Replay.write(replayed, to: target(i)) }
-                results.set(i, .success(replayed))
+                let text = replayed.night.report.humanSummary()
+                if store == nil {
+                    try Replay.write(replayed, to: target(i))
+                    results.set(i, .success((text, nil)))
+                } else {
+                    results.set(i, .success((text, replayed)))
+                }
             } catch {
                 results.set(i, .failure(error))
             }
@@ -195,9 +201,9 @@ public struct Replay: ParsableCommand {
         var stored: [(Int, Replayed, NightDate)] = []
         for (i, r) in results.all.enumerated() {
             switch r {
-            case .success(let replayed):
-                texts[i] = replayed.night.report.humanSummary()
-                if let store {
+            case .success(let (text, replayed)):
+                texts[i] = text
+                if let store, let replayed {
                     do {
                         let (date, line) = try NightStoring.store(
                             replayed.night.report, recording: replayed.recording, start: replayed.start,

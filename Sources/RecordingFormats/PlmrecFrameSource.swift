@@ -183,7 +183,10 @@ public struct PlmrecSummary: Sendable {
                         }
                         lastFrameEnd[sensor] = f.timestamp &+ UInt64(f.sampleCount) &* UInt64(f.period)
                         let lastSample = f.timestamp &+ UInt64(f.sampleCount - 1) &* UInt64(f.period)
-                        if let prev = frameAnchors[sensor].last, hostTime - prev.host < 1_000_000 {
+                        // Receptions are the clock's fallback, used only when the sensor has no clock anchors:
+                        // once it has one they are not kept (a night's worth would grow with its length).
+                        if !anchors[sensor].isEmpty {
+                        } else if let prev = frameAnchors[sensor].last, hostTime - prev.host < 1_000_000 {
                         } else {
                             frameAnchors[sensor].append(ClockAnchor(host: hostTime, device: lastSample))
                         }
@@ -192,6 +195,7 @@ public struct PlmrecSummary: Sendable {
             case .clockAnchor(let sensor, let hostTime, let deviceTime, _):
                 ensure(sensor)
                 anchors[sensor].append(ClockAnchor(host: hostTime, device: deviceTime))
+                frameAnchors[sensor] = []
             case .gap(let sensor, _, let from, let to, let kind, let reason):
                 quality.gaps.append(
                     RecordingGap(sensor: sensor, from: from, to: to, reason: reason.isEmpty ? "\(kind)" : "\(kind): \(reason)"))
