@@ -125,10 +125,7 @@ public struct DiaryAdd: ParsableCommand {
         let settings = try store.settings()
         let date: NightDate
         if let night {
-            guard let d = NightDate(night) else {
-                throw ValidationError("--night: expected a date YYYY-MM-DD, found '\(night)'")
-            }
-            date = d
+            date = try NightStoring.date(night, option: "--night")
         } else {
             let now = Int64(Date().timeIntervalSince1970 * 1e6)
             date = NightDate(
@@ -251,9 +248,7 @@ public struct DiaryShow: ParsableCommand {
         let store = try location.open()
         var entries = try store.diary()
         if let night {
-            guard let d = NightDate(night) else {
-                throw ValidationError("--night: expected a date YYYY-MM-DD, found '\(night)'")
-            }
+            let d = try NightStoring.date(night, option: "--night")
             entries = entries.filter { $0.night == d }
         }
         if csv {

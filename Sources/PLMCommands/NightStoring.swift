@@ -36,9 +36,7 @@ public struct StoreNightOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        if let night, NightDate(night) == nil {
-            throw ValidationError("--night: expected a date YYYY-MM-DD, found '\(night)'")
-        }
+        if let night { _ = try NightStoring.date(night, option: "--night") }
         if night != nil && !store { throw ValidationError("--night is only used with --store") }
     }
 }
@@ -64,6 +62,14 @@ enum RecordingStart {
 
 /// The one way every path stores a night: the same `StoredNight`, the same night date rule.
 enum NightStoring {
+    /// A night given on the command line, YYYY-MM-DD.
+    static func date(_ text: String, option: String) throws -> NightDate {
+        guard let d = NightDate(text) else {
+            throw ValidationError("\(option): expected a date YYYY-MM-DD, found '\(text)'")
+        }
+        return d
+    }
+
     /// The night's date: `--night` when given, else from the recording's start and the store's settings.
     static func night(_ given: String?, start: RecordingStart, settings: StoreSettings, file: String) throws
         -> NightDate
