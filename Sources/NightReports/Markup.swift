@@ -47,6 +47,21 @@ public enum Markup {
         return NumberFormat.fixed(v, decimals: decimals)
     }
 
+    /// A legend key drawn as a tiny inline SVG (prints the same as the plots, unlike CSS backgrounds).
+    ///
+    /// - Parameter drawing: SVG elements in a 10×10 box.
+    static func key(_ drawing: String) -> String {
+        "<svg class=\"key\" viewBox=\"0 0 10 10\" aria-hidden=\"true\">\(drawing)</svg>"
+    }
+
+    /// The legend key of hatched "no data".
+    static let hatchKey = key(
+        "<rect width=\"10\" height=\"10\" fill=\"#fff\" stroke=\"#000\"/>"
+            + "<path d=\"M0 5L5 0M0 10L10 0M5 10L10 5\" stroke=\"#000\" stroke-width=\"1.4\"/>")
+
+    /// The legend key of a dashed line.
+    static let dashKey = key("<path d=\"M0 5H3M4.5 5H7.5M9 5H10\" stroke=\"#000\" stroke-width=\"1.6\"/>")
+
     /// A whole HTML page: doctype, language, title, the shared style sheet, and `body`.
     ///
     /// - Parameters:
@@ -98,6 +113,8 @@ public enum Markup {
         .legend span { display: inline-block; margin-right: 1rem; white-space: nowrap; }
         .key { display: inline-block; width: 0.9rem; height: 0.9rem; vertical-align: -0.1rem; margin-right: 0.3rem;
           border: 1px solid #000; }
+        svg.key { display: inline-block; width: 0.9rem; height: 0.9rem; vertical-align: -0.1rem; margin-right: 0.3rem;
+          border: 0; }
         ul.findings { margin: 0.25rem 0; padding-left: 1.25rem; }
         section { break-inside: auto; }
         footer { margin-top: 2rem; font-size: 0.8rem; color: #444; }

@@ -316,8 +316,7 @@ public enum NightlyReport {
             + "<span><i class=\"key\" style=\"background:#b2182b\"></i>periodic leg movement (PLM)</span>"
             + "<span><i class=\"key\" style=\"background:#444\"></i>other leg movement</span>"
             + "<span><i class=\"key\" style=\"background:#f4c7c3\"></i>PLM series</span>"
-            + "<span><i class=\"key\" style=\"background:repeating-linear-gradient(45deg,#000 0 2px,#fff 2px 5px)\"></i>"
-            + "no data from that leg</span><br>"
+            + "<span>\(Markup.hatchKey)no data from that leg</span><br>"
             + (clock.known
                 ? "Local clock time (\(Markup.escape(input.settings.timeZone)))."
                 : "Hours from the start of the recording (its clock time is not known).")

@@ -270,8 +270,7 @@ public enum TrendReport {
         out += "\n<figcaption class=\"legend\"><span><i class=\"key\" style=\"background:#000;border-radius:50%\"></i>"
             + "PLM index of a night (red when above 15/h)</span><span><i class=\"key\" style=\"background:#2166ac\"></i>"
             + "\(input.correlation.settings.rollingWindowNights)-night rolling median</span>"
-            + "<span><i class=\"key\" style=\"background:repeating-linear-gradient(90deg,#000 0 4px,#fff 4px 7px);height:3px;border:0\"></i>"
-            + "15/h, the usual cut-off</span></figcaption>\n</figure>\n"
+            + "<span>\(Markup.dashKey)15/h, the usual cut-off</span></figcaption>\n</figure>\n"
         return out
     }
 
