@@ -97,13 +97,17 @@ let package = Package(
             swiftSettings: strict),
         // Diary factors against the nightly PLM index: which factors go with better or worse nights.
         .target(name: "DiaryCorrelation", dependencies: ["SleepDiary", "NightStatistics"], swiftSettings: strict),
+        // Nightly and trend reports: store data into self-contained HTML pages with inline SVG (docs/reports.md).
+        .target(
+            name: "NightReports", dependencies: ["NightStore", "SleepDiary", "DiaryCorrelation", "ScoreExport"],
+            swiftSettings: strict),
         // Command-line commands, as a library so they can be tested.
         .target(
             name: "PLMCommands",
             dependencies: [
                 "LegMovementScoring", "EventImport", "ScoreExport", "DetectorValidation", "NightAnalysis",
                 "NightSimulation", "RecordingFormats", "LegMovementDetection", "SensorFrames", "AccelerationSignal",
-                "EDFFormat", "SleepDiary", "NightStore", "DiaryCorrelation", "NightStatistics",
+                "EDFFormat", "SleepDiary", "NightStore", "DiaryCorrelation", "NightStatistics", "NightReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],
@@ -151,6 +155,12 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "DiaryCorrelationTests", dependencies: ["DiaryCorrelation", "SleepDiary", "NightStatistics"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "NightReportsTests",
+            dependencies: [
+                "NightReports", "NightStore", "SleepDiary", "DiaryCorrelation", "LegMovementScoring", "ScoreExport",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "PLMCommandsTests", dependencies: ["PLMCommands", "ScoreExport", "NightAnalysis", "NightStore", "SleepDiary"], swiftSettings: strict),

@@ -8,7 +8,10 @@ SUDO=""
 export DEBIAN_FRONTEND=noninteractive
 # libsqlite3-dev: the night store (GRDB). libusb-1.0-0-dev: the daemon's USB layer (Sources/SensorUSB);
 # umockdev + libumockdev-dev: its tests run real libusb against emulated sensors (Tests/SensorEmulator, docs/daemon.md).
-packages=(git ca-certificates pkg-config zlib1g-dev libsqlite3-dev python3-pip libusb-1.0-0-dev umockdev libumockdev-dev)
+# chromium + fonts-dejavu-core: the reports' test renders them in headless Chromium (docs/reports.md); chromium
+# adds about 400 MB and half a minute of installing.
+packages=(git ca-certificates pkg-config zlib1g-dev libsqlite3-dev python3-pip libusb-1.0-0-dev umockdev libumockdev-dev
+  chromium fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ] || [ "${PLM_APT_UPDATE:-1}" = 1 ]; then

@@ -49,20 +49,8 @@ public struct Nights: ParsableCommand {
         return ([line(header)] + rows.map(line)).joined(separator: "\n") + "\n"
     }
 
-    /// A few words on what the diary says of a night: triggers, remedies, medicines, symptoms.
-    static func highlights(_ e: DiaryEntry) -> String {
-        var parts: [String] = []
-        func n(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
-        if let c = e.caffeineCups, c > 0 { parts.append("caffeine \(c)") }
-        if let a = e.alcoholDrinks, a > 0 { parts.append("alcohol \(n(a))") }
-        if let x = e.exerciseMinutes, x > 0 { parts.append("exercise \(x) min") }
-        if let i = e.ironDoseMg, i > 0 { parts.append("iron \(n(i)) mg") }
-        for r in Remedy.allCases { if let m = e.remedies[r]?.minutes, m > 0 { parts.append("\(r.rawValue) \(m) min") } }
-        for m in e.medications { parts.append(m.name + (m.doseMg.map { " \(n($0)) mg" } ?? "")) }
-        if let s = e.symptomSeverity { parts.append("severity \(s)/10") }
-        if let f = e.fatigue { parts.append("fatigue \(f)/10") }
-        return parts.joined(separator: ", ")
-    }
+    /// A few words on what the diary says of a night (`DiaryEntry.highlights`).
+    static func highlights(_ e: DiaryEntry) -> String { e.highlights }
 }
 
 /// `plm correlate`: each diary factor against the nightly PLM index.
