@@ -19,6 +19,8 @@ rm -rf out/store
 "$bin/plm" nights "${store[@]}"
 "$bin/plm" correlate "${store[@]}" --csv out/correlation.csv
 "$bin/plm" export "${store[@]}" --csv out/nights.csv --events out/events.csv
+"$bin/plm" report 2026-01-05 "${store[@]}" --html out/report-night.html
+"$bin/plm" report --trend "${store[@]}" --html out/report-trend.html
 for f in SampleRecordings/events/*.tsv SampleRecordings/events/*.edf; do
   [ -e "$f" ] || continue
   name=$(basename "${f%.*}")
@@ -26,4 +28,4 @@ for f in SampleRecordings/events/*.tsv SampleRecordings/events/*.edf; do
     "$bin/plm" score "$f" --rules "$rules" --out "out/score/$name/$rules"
   done
 done
-echo "outputs in out/replay, out/store, out/nights.csv, out/events.csv, out/correlation.csv and out/score"
+echo "outputs in out/replay, out/store, out/nights.csv, out/events.csv, out/correlation.csv, out/report-*.html and out/score"
