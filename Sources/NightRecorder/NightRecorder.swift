@@ -51,6 +51,10 @@ public actor NightRecorder {
     private var endRequested = false
     private var stopSensorsOnDetach = false
     private var paused = false
+    /// False while the night's recording is being closed: no sensor is attached then.
+    private var accepting = false
+    /// Pending attach retries (awaited before the night's file is closed, so none touches USB afterwards).
+    private var retries: [Task<Void, Never>] = []
     /// When the last sensor was detached (wall clock µs), nil while one is attached.
     private var allDetachedSince: Int64?
     private var lastCRCLog: [String: Int64] = [:]
@@ -185,6 +189,7 @@ public actor NightRecorder {
         endRequested = false
         stopSensorsOnDetach = false
         paused = false
+        accepting = true
         earlier = [:]
         allDetachedSince = clock.unixMicroseconds()
         state = "recording"
@@ -236,6 +241,14 @@ public actor NightRecorder {
             }
         }
 
+        accepting = false
+        let pending = retries
+        retries = []
+        for r in pending {
+            r.cancel()
+            await r.value
+        }
+        while !attaching.isEmpty { await Task.yield() }
         if interrupted {
             logger.notice("stopping: flushing and closing the recording", metadata: ["file": "\(url.path)"])
             // The sensors keep sampling: a restarted daemon reads what they buffered meanwhile.
@@ -305,7 +318,7 @@ public actor NightRecorder {
 
     /// Opens a sensor, starts (or resumes) its sampling, anchors its clock and starts streaming.
     func attach(_ serial: String) async {
-        guard let session, session.isOpen, attached[serial] == nil, !attaching.contains(serial) else { return }
+        guard accepting, let session, session.isOpen, attached[serial] == nil, !attaching.contains(serial) else { return }
         attaching.insert(serial)
         defer { attaching.remove(serial) }
         let rate = configuration.rateHz
@@ -323,10 +336,16 @@ public actor NightRecorder {
                 }
             }
         } catch {
-            logger.error("cannot start the sensor", metadata: ["serial": "\(serial)", "error": "\(error)"])
+            logger.error("cannot start the sensor; retrying", metadata: ["serial": "\(serial)", "error": "\(error)"])
+            retryAttach(serial)
             return
         }
         let (device, start) = opened
+        guard accepting else {
+            // The night is being closed: leave the sensor sampling; its frames stay in it for the next stream.
+            _ = try? await offPool(controlQueue) { device.close() }
+            return
+        }
         let info = start.info
         let side: RecordingFormats.SensorSide
         switch configuration.sensors[serial] ?? (info.side == .left ? "left" : info.side == .right ? "right" : "") {
@@ -369,11 +388,31 @@ public actor NightRecorder {
                     "rate_hz": "\(info.rateHz)",
                 ])
         } catch {
-            logger.error("cannot record the sensor", metadata: ["serial": "\(serial)", "error": "\(error)"])
+            logger.error("cannot record the sensor; retrying", metadata: ["serial": "\(serial)", "error": "\(error)"])
             attached[serial] = nil
             if attached.isEmpty { allDetachedSince = clock.unixMicroseconds() }
             _ = try? await offPool(controlQueue) { device.close() }
+            retryAttach(serial)
         }
+    }
+
+    /// Tries to attach a sensor again after `rescanInterval` (a transient failure to open, start or stream it),
+    /// if it is still on the bus and the night is still recorded. The recording loop waits for these retries.
+    private func retryAttach(_ serial: String) {
+        let delay = configuration.rescanInterval
+        let task = Task { [weak self] in
+            try? await Task.sleep(for: .seconds(delay))
+            guard let self else { return }
+            let present = await self.isListed(serial)
+            if present { await self.attach(serial) }
+        }
+        retries.append(task)
+    }
+
+    private func isListed(_ serial: String) async -> Bool {
+        guard accepting else { return false }
+        let listed = (try? await offPool(controlQueue) { [usb] in try usb.listSensors().map(\.serial) }) ?? []
+        return listed.contains(serial)
     }
 
     /// GET_DEVICE_TIME with the round trip's midpoint as host time.
@@ -427,10 +466,7 @@ public actor NightRecorder {
                 logger.info("sensor stream stopped", metadata: ["serial": "\(serial)"])
             case .failed(let error):
                 logger.error("sensor stream failed; reopening it", metadata: ["serial": "\(serial)", "error": "\(error)"])
-                Task { [weak self] in
-                    try? await Task.sleep(for: .seconds(2))
-                    await self?.attach(serial)
-                }
+                retryAttach(serial)
             }
         }
     }

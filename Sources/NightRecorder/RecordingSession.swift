@@ -150,7 +150,12 @@ public final class RecordingSession {
             return i
         }
         let w = try openWriter()
-        let i = try w.addSensor(sensor)
+        let i = w.header.sensors.count
+        do { try w.addSensor(sensor) } catch {
+            // Described and buffered; only writing the full buffer failed.
+            guard w.header.sensors.count > i else { throw error }
+            flushFailed(error)
+        }
         sensors.append(sensor)
         counters[i] = DaemonStatus.Sensor(serial: sensor.serialNumber, side: Self.sideName(sensor.side))
         assignSlot(i)
@@ -181,7 +186,7 @@ public final class RecordingSession {
         let w = try openWriter()
         for f in frames {
             guard let bytes = SensorFrameCodec.encode(f) else { continue }
-            try w.appendFrame(sensor: index, hostTime: hostTime, bytes: bytes)
+            buffered { try w.appendFrame(sensor: index, hostTime: hostTime, bytes: bytes) }
             framesWritten += 1
             lastSequence[index] = f.sequence
             lastFrameHostTime[index] = hostTime
@@ -197,12 +202,15 @@ public final class RecordingSession {
     /// A clock anchor: the sensor's clock read `deviceTime` (µs) at host time `hostTime` (the round trip's
     /// midpoint); `roundTrip` µs.
     public func anchor(sensor index: Int, hostTime: Microseconds, deviceTime: UInt64, roundTrip: UInt32) throws {
-        try openWriter().appendClockAnchor(sensor: index, hostTime: hostTime, deviceTime: deviceTime, roundTrip: roundTrip)
+        let w = try openWriter()
+        buffered { try w.appendClockAnchor(sensor: index, hostTime: hostTime, deviceTime: deviceTime, roundTrip: roundTrip) }
     }
 
     /// Data lost for good: host times `from`..`to` µs.
     public func gap(sensor index: Int?, from: Microseconds, to: Microseconds, kind: PlmrecGapKind, reason: String) throws {
-        try openWriter().appendGap(sensor: index, hostTime: hostNow(), from: from, to: to, kind: kind, reason: reason)
+        let w = try openWriter()
+        let now = hostNow()
+        buffered { try w.appendGap(sensor: index, hostTime: now, from: from, to: to, kind: kind, reason: reason) }
         if let index { counters[index]?.gaps += 1 }
         logger.warning(
             "gap recorded",
@@ -213,7 +221,25 @@ public final class RecordingSession {
     }
 
     public func note(_ text: String) throws {
-        try openWriter().appendNote(hostTime: hostNow(), text: text)
+        let w = try openWriter()
+        let now = hostNow()
+        buffered { try w.appendNote(hostTime: now, text: text) }
+    }
+
+    /// Runs an append. The writer buffers the record before it writes a full buffer by itself, so when that write
+    /// fails (disk full) the record is kept all the same: the failure is a flush failure, not a lost record.
+    private func buffered(_ append: () throws -> Void) {
+        do { try append() } catch { flushFailed(error) }
+    }
+
+    private func flushFailed(_ error: any Error) {
+        let text = "\(error)"
+        if text != writeError {
+            logger.error(
+                "cannot write the recording; records stay buffered and writing is retried",
+                metadata: ["file": "\(url.path)", "error": "\(text)"])
+        }
+        writeError = text
     }
 
     /// Writes what is buffered as one fsynced block. On failure (disk full, I/O error) the records stay buffered
@@ -230,13 +256,7 @@ public final class RecordingSession {
             }
             return true
         } catch {
-            let text = "\(error)"
-            if text != writeError {
-                logger.error(
-                    "cannot write the recording; records stay buffered and writing is retried",
-                    metadata: ["file": "\(url.path)", "error": "\(text)"])
-            }
-            writeError = text
+            flushFailed(error)
             return false
         }
     }

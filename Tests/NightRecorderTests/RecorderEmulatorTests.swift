@@ -35,30 +35,33 @@ struct RecorderEmulatorTests {
             let recorder = NightRecorder(configuration: configuration(dir), usb: usb, clock: EveningClock(), logger: quietLogger)
             let night = Task { try await recorder.recordNight() }
             func status() async -> DaemonStatus { await recorder.status() }
-            try await waitUntilAsync(60) {
-                let s = await status()
-                return s.sensors.count == 2 && s.sensors.allSatisfy { $0.frames >= 20 }
+            // on a failed wait the recorder is stopped before the testbed and libusb go away
+            try await stoppingOnError(night) {
+                try await waitUntilAsync(120) {
+                    let s = await status()
+                    return s.sensors.count == 2 && s.sensors.allSatisfy { $0.frames >= 20 }
+                }
+                // unplug the left sensor; it records on (20 s fast-forwarded) and comes back with its backlog
+                emu.unplug(0)
+                try await waitUntilAsync(120) { await sensor(status(), Self.left)?.connected == false }
+                emu.fastForward(0, microseconds: 20_000_000)
+                emu.replug(0)
+                try await waitUntilAsync(120) {
+                    let s = await sensor(status(), Self.left)
+                    return s?.connected == true && (s?.frames ?? 0) >= Int(emu.framesProduced(0)) - 2
+                }
+                // corrupt frames and a stall on the right one
+                emu.corruptNext(1, frames: 3)
+                try await waitUntilAsync(120) { await sensor(status(), Self.right)?.crcErrors == 3 }
+                emu.stallNext(1)
+                try await waitUntilAsync(120) { await sensor(status(), Self.right)?.stallsRecovered == 1 }
+                let framesBeforeEnd = await sensor(status(), Self.right)?.frames ?? 0
+                // a few more seconds: anchors every second
+                try await waitUntilAsync(120) { (await sensor(status(), Self.right)?.frames ?? 0) > framesBeforeEnd + 60 }
+                let statusFile = try DaemonStatus.decode(Data(contentsOf: dir.appendingPathComponent("status.json")))
+                #expect(statusFile.state == "recording")
+                #expect(statusFile.sensors.count == 2)
             }
-            // unplug the left sensor; it records on (20 s fast-forwarded) and comes back with its backlog
-            emu.unplug(0)
-            try await waitUntilAsync(30) { await sensor(status(), Self.left)?.connected == false }
-            emu.fastForward(0, microseconds: 20_000_000)
-            emu.replug(0)
-            try await waitUntilAsync(60) {
-                let s = await sensor(status(), Self.left)
-                return s?.connected == true && (s?.frames ?? 0) >= Int(emu.framesProduced(0)) - 2
-            }
-            // corrupt frames and a stall on the right one
-            emu.corruptNext(1, frames: 3)
-            try await waitUntilAsync(30) { await sensor(status(), Self.right)?.crcErrors == 3 }
-            emu.stallNext(1)
-            try await waitUntilAsync(30) { await sensor(status(), Self.right)?.stallsRecovered == 1 }
-            let framesBeforeEnd = await sensor(status(), Self.right)?.frames ?? 0
-            // a few more seconds: anchors every second
-            try await waitUntilAsync(30) { (await sensor(status(), Self.right)?.frames ?? 0) > framesBeforeEnd + 60 }
-            let statusFile = try DaemonStatus.decode(Data(contentsOf: dir.appendingPathComponent("status.json")))
-            #expect(statusFile.state == "recording")
-            #expect(statusFile.sensors.count == 2)
             await recorder.endNight()
             let end = try await night.value
             guard case .finished(let nightName, let url, let outputs, let live, let final) = end else {
@@ -127,9 +130,11 @@ struct RecorderEmulatorTests {
                 configuration: ServiceGroupConfiguration(
                     services: [.init(service: RecorderService(recorder: recorder))], logger: quietLogger))
             let running = Task { try await group.run() }
-            try await waitUntilAsync(60) {
-                let s = await recorder.status()
-                return s.sensors.count == 2 && s.sensors.allSatisfy { $0.frames >= 50 }
+            try await stoppingOnError(running) {
+                try await waitUntilAsync(120) {
+                    let s = await recorder.status()
+                    return s.sensors.count == 2 && s.sensors.allSatisfy { $0.frames >= 50 }
+                }
             }
             await group.triggerGracefulShutdown()
             try await running.value
@@ -160,10 +165,12 @@ struct RecorderEmulatorTests {
             // the restarted recorder continues the same file; the sensors kept sampling meanwhile
             let again = NightRecorder(configuration: configuration(dir), usb: usb, clock: clock, logger: quietLogger)
             let night = Task { try await again.recordNight() }
-            try await waitUntilAsync(60) {
-                let s = await again.status()
-                return s.sensors.count == 2
-                    && s.sensors.allSatisfy { $0.connected && $0.attaches == 1 && $0.frames >= $0.backlogAtAttach + 20 }
+            try await stoppingOnError(night) {
+                try await waitUntilAsync(120) {
+                    let s = await again.status()
+                    return s.sensors.count == 2
+                        && s.sensors.allSatisfy { $0.connected && $0.attaches == 1 && $0.frames >= $0.backlogAtAttach + 20 }
+                }
             }
             await again.endNight()
             let end = try await night.value
@@ -191,6 +198,16 @@ struct RecorderEmulatorTests {
                 }
             }
         }
+    }
+}
+
+/// Runs `body`; if it throws, cancels `task` (the recorder, which then flushes, closes and stops using USB) and
+/// waits for it before rethrowing, so that nothing touches libusb after the bench has closed it.
+func stoppingOnError<T: Sendable>(_ task: Task<T, any Error>, _ body: () async throws -> Void) async throws {
+    do { try await body() } catch {
+        task.cancel()
+        _ = await task.result
+        throw error
     }
 }
 

@@ -76,10 +76,11 @@ func blockOffsets(_ url: URL) throws -> [Int] {
     return out
 }
 
-/// A logger that prints nothing (tests check files and counters, not log lines).
+/// A logger that prints errors only, to standard error (tests check files and counters, not log lines; an error
+/// line helps when one fails).
 let quietLogger: Logger = {
-    var l = Logger(label: "plmd-test", factory: { _ in SwiftLogNoOpLogHandler() })
-    l.logLevel = .critical
+    var l = Logger(label: "plmd-test", factory: { StreamLogHandler.standardError(label: $0) })
+    l.logLevel = .error
     return l
 }()
 
