@@ -33,6 +33,8 @@ struct ReadBack {
     var header: PlmrecHeader
     var sequences: [String: [UInt32]] = [:]
     var anchors: [String: [ClockAnchor]] = [:]
+    /// The anchors' round trips, µs.
+    var roundTrips: [String: [UInt32]] = [:]
     var gaps: [String: [(from: Int64, to: Int64, kind: PlmrecGapKind)]] = [:]
     var notes: [String] = []
     var tornTail: PlmrecProblem?
@@ -51,8 +53,9 @@ struct ReadBack {
             switch r {
             case .frame(let s, _, let bytes):
                 if case .success(let f) = SensorFrameCodec.decode(bytes) { sequences[serial(s), default: []].append(f.sequence) }
-            case .clockAnchor(let s, let host, let device, _):
+            case .clockAnchor(let s, let host, let device, let rt):
                 anchors[serial(s), default: []].append(ClockAnchor(host: host, device: device))
+                roundTrips[serial(s), default: []].append(rt)
             case .gap(let s, _, let from, let to, let kind, _):
                 gaps[s.map(serial) ?? "all", default: []].append((from, to, kind))
             case .note(_, let text):
