@@ -37,27 +37,29 @@ struct RecorderEmulatorTests {
             func status() async -> DaemonStatus { await recorder.status() }
             // on a failed wait the recorder is stopped before the testbed and libusb go away
             try await stoppingOnError(night) {
-                try await waitUntilAsync(120) {
+                try await waitUntilAsync(120, "both sensors streaming") {
                     let s = await status()
                     return s.sensors.count == 2 && s.sensors.allSatisfy { $0.frames >= 20 }
                 }
                 // unplug the left sensor; it records on (20 s fast-forwarded) and comes back with its backlog
                 emu.unplug(0)
-                try await waitUntilAsync(120) { await sensor(status(), Self.left)?.connected == false }
+                try await waitUntilAsync(120, "left detached") { await sensor(status(), Self.left)?.connected == false }
                 emu.fastForward(0, microseconds: 20_000_000)
                 emu.replug(0)
-                try await waitUntilAsync(120) {
+                // until the backlog is read and live frames follow (frames counts every frame since sequence 0)
+                let produced = Int(emu.framesProduced(0))
+                try await waitUntilAsync(120, "left backlog read") {
                     let s = await sensor(status(), Self.left)
-                    return s?.connected == true && (s?.frames ?? 0) >= Int(emu.framesProduced(0)) - 2
+                    return s?.connected == true && (s?.frames ?? 0) >= produced + 5
                 }
                 // corrupt frames and a stall on the right one
                 emu.corruptNext(1, frames: 3)
-                try await waitUntilAsync(120) { await sensor(status(), Self.right)?.crcErrors == 3 }
+                try await waitUntilAsync(120, "3 CRC errors counted") { await sensor(status(), Self.right)?.crcErrors == 3 }
                 emu.stallNext(1)
-                try await waitUntilAsync(120) { await sensor(status(), Self.right)?.stallsRecovered == 1 }
+                try await waitUntilAsync(120, "stall recovered") { await sensor(status(), Self.right)?.stallsRecovered == 1 }
                 let framesBeforeEnd = await sensor(status(), Self.right)?.frames ?? 0
                 // a few more seconds: anchors every second
-                try await waitUntilAsync(120) { (await sensor(status(), Self.right)?.frames ?? 0) > framesBeforeEnd + 60 }
+                try await waitUntilAsync(120, "60 more frames from the right") { (await sensor(status(), Self.right)?.frames ?? 0) > framesBeforeEnd + 60 }
                 let statusFile = try DaemonStatus.decode(Data(contentsOf: dir.appendingPathComponent("status.json")))
                 #expect(statusFile.state == "recording")
                 #expect(statusFile.sensors.count == 2)
@@ -134,7 +136,7 @@ struct RecorderEmulatorTests {
                     services: [.init(service: RecorderService(recorder: recorder))], logger: quietLogger))
             let running = Task { try await group.run() }
             try await stoppingOnError(running) {
-                try await waitUntilAsync(120) {
+                try await waitUntilAsync(120, "both streaming before the shutdown") {
                     let s = await recorder.status()
                     return s.sensors.count == 2 && s.sensors.allSatisfy { $0.frames >= 50 }
                 }
@@ -169,7 +171,7 @@ struct RecorderEmulatorTests {
             let again = NightRecorder(configuration: configuration(dir), usb: usb, clock: clock, logger: quietLogger)
             let night = Task { try await again.recordNight() }
             try await stoppingOnError(night) {
-                try await waitUntilAsync(120) {
+                try await waitUntilAsync(120, "both resumed after the restart") {
                     let s = await again.status()
                     return s.sensors.count == 2
                         && s.sensors.allSatisfy { $0.connected && $0.attaches == 1 && $0.frames >= $0.backlogAtAttach + 20 }
@@ -214,10 +216,10 @@ func stoppingOnError<T: Sendable>(_ task: Task<T, any Error>, _ body: () async t
     }
 }
 
-func waitUntilAsync(_ timeout: Double, _ condition: () async throws -> Bool) async throws {
+func waitUntilAsync(_ timeout: Double, _ what: String, _ condition: () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(timeout)
     while try await !condition() {
-        guard Date() < deadline else { throw EmulatorError.timeout("condition not met within \(timeout) s") }
+        guard Date() < deadline else { throw EmulatorError.timeout("\(what): not within \(timeout) s") }
         try await Task.sleep(for: .milliseconds(50))
     }
 }
