@@ -16,12 +16,15 @@ let package = Package(
     products: [
         .executable(name: "plm", targets: ["plm"]),
         .executable(name: "plm-replay", targets: ["plm-replay"]),
+        .executable(name: "plmd", targets: ["plmd"]),
         .library(name: "LegMovementScoring", targets: ["LegMovementScoring"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The scoring core: standard library only.
@@ -108,11 +111,35 @@ let package = Package(
                 "LegMovementScoring", "EventImport", "ScoreExport", "DetectorValidation", "NightAnalysis",
                 "NightSimulation", "RecordingFormats", "LegMovementDetection", "SensorFrames", "AccelerationSignal",
                 "EDFFormat", "SleepDiary", "NightStore", "DiaryCorrelation", "NightStatistics", "NightReports",
+                "SensorUSB", "DaemonStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: strict),
+        // What plmd reports in status.json and `plm status` reads: one Codable type, no dependencies.
+        .target(name: "DaemonStatus", swiftSettings: strict),
+        // The recording daemon's core: sensors -> .plmrec (flushed every second, clock anchors), live detector,
+        // status; at the night's end the recording through plm-replay's own code into outputs and store.
+        .target(
+            name: "NightRecorder",
+            dependencies: [
+                "SensorUSB", "SensorFrames", "RecordingFormats", "LegMovementDetection", "LegMovementScoring",
+                "AccelerationSignal", "NightAnalysis", "NightStore", "PLMCommands", "DaemonStatus",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         .executableTarget(name: "plm", dependencies: ["PLMCommands"], swiftSettings: strict),
+        // The recording daemon: configuration, logging and signals around NightRecorder.
+        .executableTarget(
+            name: "plmd",
+            dependencies: [
+                "NightRecorder", "SensorUSB",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         .executableTarget(name: "plm-replay", dependencies: ["PLMCommands"], swiftSettings: strict),
         .executableTarget(name: "plm-bench", dependencies: ["LegMovementDetection", "NightSimulation", "AccelerationSignal"], path: "Benchmarks/Sources/plm-bench", swiftSettings: [.swiftLanguageMode(.v6)]),
 
@@ -135,8 +162,13 @@ let package = Package(
         // Emulated sensors for the USB tests: a umockdev testbed whose usbfs ioctls are answered by the firmware core.
         .systemLibrary(name: "CUMockdev", path: "Tests/CUMockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
         .target(name: "CSensorEmulator", dependencies: ["CPLMFirmwareCore", "CUMockdev"], path: "Tests/SensorEmulator"),
+        // The emulator's Swift face for every test suite that uses it, and the one lock that keeps their testbeds
+        // one at a time in the process (an async lock: waiting suites do not block the cooperative threads).
+        .target(
+            name: "EmulatorTestSupport", dependencies: ["CSensorEmulator", "SensorUSB", "SensorFrames"],
+            path: "Tests/EmulatorTestSupport", swiftSettings: strict),
         .testTarget(
-            name: "SensorUSBTests", dependencies: ["SensorUSB", "SensorFrames", "CSensorEmulator"],
+            name: "SensorUSBTests", dependencies: ["SensorUSB", "SensorFrames", "CSensorEmulator", "EmulatorTestSupport"],
             swiftSettings: strict,
             // umockdev's preload library must come before libc in the test binary's NEEDED list so that its
             // open/ioctl/socket wrappers see libusb's calls (docs/daemon.md, "Tests").
@@ -164,5 +196,15 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "PLMCommandsTests", dependencies: ["PLMCommands", "ScoreExport", "NightAnalysis", "NightStore", "SleepDiary"], swiftSettings: strict),
+        .testTarget(
+            name: "NightRecorderTests",
+            dependencies: [
+                "NightRecorder", "PLMCommands", "RecordingFormats", "SensorUSB", "SensorFrames", "NightStore",
+                "DaemonStatus", "EmulatorTestSupport", "CSensorEmulator", "NightSimulation",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-as-needed"]), .linkedLibrary("umockdev-preload")]),
     ]
 )

@@ -89,9 +89,20 @@ enum NightStoring {
         _ report: ScoreReport, recording: RecordingInfo, start: RecordingStart, options: StoreNightOptions,
         into store: NightStore, intervals: [StoredInterval]
     ) throws -> (NightDate, String) {
+        try self.store(
+            report, recording: recording, start: start, night: options.night, into: store, intervals: intervals)
+    }
+
+    /// Stores the night (`night` YYYY-MM-DD, or nil for the date from the recording's start); returns its date and
+    /// a line for the terminal.
+    static func store(
+        _ report: ScoreReport, recording: RecordingInfo, start: RecordingStart, night given: String?,
+        into store: NightStore, intervals: [StoredInterval]
+    ) throws -> (NightDate, String) {
         let settings = try store.settings()
-        let date = try night(options.night, start: start, settings: settings, file: recording.fileName)
-        let outcome = try store.save(StoredNight(report: report, night: date, recording: recording, intervals: intervals))
+        let date = try night(given, start: start, settings: settings, file: recording.fileName)
+        let outcome = try store.save(
+            StoredNight(report: report, night: date, recording: recording, intervals: intervals))
         switch outcome {
         case .added: return (date, "  stored as the night of \(date)\n")
         case .replaced(let previous):

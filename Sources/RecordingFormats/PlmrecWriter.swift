@@ -34,6 +34,11 @@ public final class PlmrecWriter {
     private var handle: FileHandle?
     private var nextSequence: UInt32
     private var buffer: [UInt8] = []
+    /// End of the last block known to be complete on disk; a failed write is cut back to it.
+    private var committedEnd: UInt64 = 0
+
+    /// Bytes of records waiting for the next flush.
+    public var bufferedBytes: Int { buffer.count }
 
     private init(path: String, handle: FileHandle, header: PlmrecHeader, nextSequence: UInt32, recovery: PlmrecRecovery?) {
         self.path = path
@@ -86,8 +91,10 @@ public final class PlmrecWriter {
             let recovery = PlmrecRecovery(
                 tornTail: reader.tornTail, bytesTruncated: truncated, blocks: reader.blocksRead,
                 problems: reader.problems.filter { $0.kind != .tornTail })
-            return PlmrecWriter(
+            let writer = PlmrecWriter(
                 path: url.path, handle: handle, header: header, nextSequence: last &+ 1, recovery: recovery)
+            writer.committedEnd = UInt64(reader.validEnd)
+            return writer
         } catch {
             throw RecordingFormatError(
                 file: url.path, message: "cannot open the recording for appending (\(error.localizedDescription))")
@@ -147,7 +154,12 @@ public final class PlmrecWriter {
         do {
             try h.write(contentsOf: Data(block))
             try h.synchronize()
+            committedEnd = try h.offset()
         } catch {
+            // A partly written block (disk full) is cut off again, so that the retry of the same records as the
+            // same block follows the last complete block directly; the records stay buffered.
+            try? h.truncate(atOffset: committedEnd)
+            try? h.seek(toOffset: committedEnd)
             throw RecordingFormatError(file: path, message: "cannot write block \(nextSequence) (\(error.localizedDescription))")
         }
         buffer.removeAll(keepingCapacity: true)

@@ -1,11 +1,12 @@
-import CSensorEmulator
+import EmulatorTestSupport
 import Foundation
 import SensorFrames
 import SensorUSB
 import Testing
 
 /// Real libusb against sensors emulated with umockdev, whose USB side and frames are the firmware's own C core
-/// (Tests/SensorEmulator, docs/daemon.md). One testbed per process at a time, so the suite is serialized.
+/// (Tests/SensorEmulator, docs/daemon.md). One testbed per process at a time: the suite is serialized, and
+/// `withBench` takes the process-wide `EmulatorLock` that the other emulator suites (NightRecorderTests) take too.
 @Suite(.serialized)
 struct SensorUSBTests {
     static let serialA = "0123456789ABCDEF0000000A"
@@ -204,142 +205,5 @@ extension PresenceEvent {
     var serialOfDeparture: String? {
         if case .left(let l) = self { return l.serial }
         return nil
-    }
-}
-
-// MARK: Test bench
-
-/// The emulated sensors (Tests/SensorEmulator).
-final class Emulator: @unchecked Sendable {
-    private let emu: OpaquePointer
-
-    init() throws {
-        guard let emu = plm_emu_new() else { throw EmulatorError.setup("plm_emu_new") }
-        self.emu = emu
-    }
-
-    func add(serial: String, side: SensorSide) throws {
-        guard plm_emu_add_sensor(emu, serial, side.rawValue) >= 0 else { throw EmulatorError.setup("add \(serial)") }
-    }
-
-    func unplug(_ i: Int32) { _ = plm_emu_unplug(emu, i) }
-    func replug(_ i: Int32) { _ = plm_emu_replug(emu, i) }
-    func corruptNext(_ i: Int32, frames: UInt32) { plm_emu_corrupt_next(emu, i, frames) }
-    func stallNext(_ i: Int32) { plm_emu_stall_next(emu, i) }
-    func fastForward(_ i: Int32, microseconds: UInt64) { plm_emu_fast_forward(emu, i, microseconds) }
-    func deviceNumber(_ i: Int32) -> Int32 { plm_emu_device_number(emu, i) }
-    func framesProduced(_ i: Int32) -> UInt32 { plm_emu_frames_produced(emu, i) }
-    func framesSent(_ i: Int32) -> UInt32 { plm_emu_frames_sent(emu, i) }
-    func stalls(_ i: Int32) -> UInt32 { plm_emu_stalls(emu, i) }
-    func haltsCleared(_ i: Int32) -> UInt32 { plm_emu_halts_cleared(emu, i) }
-
-    /// After libusb_exit.
-    func free() { plm_emu_free(emu) }
-}
-
-enum EmulatorError: Error {
-    case setup(String)
-    case timeout(String)
-}
-
-/// The testbed first, then libusb; libusb_exit before the testbed goes.
-func withBench(
-    sensors: [(String, SensorSide)], _ body: (Emulator, USBContext) async throws -> Void
-) async throws {
-    let emu = try Emulator()
-    defer { emu.free() }
-    for (serial, side) in sensors { try emu.add(serial: serial, side: side) }
-    let usb = try USBContext()
-    defer { usb.close() }
-    try await body(emu, usb)
-}
-
-func waitUntil(timeout: Double, _ condition: () throws -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(timeout)
-    while try !condition() {
-        guard Date() < deadline else { throw EmulatorError.timeout("condition not met within \(timeout) s") }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}
-
-/// Opens a sensor once it is back on the bus (the rescan a daemon would do).
-func openWhenBack(_ usb: USBContext, serial: String) async throws -> SensorDevice {
-    let deadline = Date().addingTimeInterval(30)
-    while true {
-        if let device = try? usb.open(serial: serial) { return device }
-        guard Date() < deadline else { throw EmulatorError.timeout("\(serial) did not come back") }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}
-
-/// Everything a frame stream delivered.
-struct StreamResult: Sendable {
-    var frames: [SensorFrame] = []
-    var statuses: [SensorStatus] = []
-    var counters = StreamCounters()
-    var end: StreamEnd?
-}
-
-/// Consumes a frame stream in a task; `snapshot()` while it runs, `result()` once it has ended.
-final class Collector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current = StreamResult()
-    private var task: Task<Void, Never>?
-
-    init(_ events: AsyncStream<StreamEvent>) {
-        task = Task { [self] in
-            for await event in events { record(event) }
-        }
-    }
-
-    private func record(_ event: StreamEvent) {
-        lock.withLock {
-                switch event {
-                case .frames(let frames, let counters):
-                    current.frames += frames
-                    current.counters = counters
-                case .status(let status):
-                    current.statuses.append(status)
-                case .ended(let end, let counters):
-                    current.end = end
-                    current.counters = counters
-                }
-        }
-    }
-
-    func snapshot() -> StreamResult {
-        lock.lock()
-        defer { lock.unlock() }
-        return current
-    }
-
-    func result() async -> StreamResult {
-        await task?.value
-        return snapshot()
-    }
-
-    func result(within seconds: Double) async throws -> StreamResult {
-        try await waitUntil(timeout: seconds) { snapshot().end != nil }
-        return await result()
-    }
-}
-
-/// Collects the elements of an AsyncStream as they come.
-final class Collected<Element: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var all: [Element] = []
-
-    init(_ stream: AsyncStream<Element>) {
-        Task { [self] in
-            for await element in stream { append(element) }
-        }
-    }
-
-    private func append(_ element: Element) { lock.withLock { all.append(element) } }
-
-    func items() -> [Element] {
-        lock.lock()
-        defer { lock.unlock() }
-        return all
     }
 }

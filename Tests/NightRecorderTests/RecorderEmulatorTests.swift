@@ -1,0 +1,225 @@
+import DaemonStatus
+import EmulatorTestSupport
+import Foundation
+import Logging
+import NightRecorder
+import PLMCommands
+import RecordingFormats
+import SensorUSB
+import ServiceLifecycle
+import Testing
+
+/// plmd's recorder against two emulated sensors on real libusb (Tests/SensorEmulator). The testbed is one per
+/// process: `withBench` takes the `EmulatorLock` that SensorUSBTests take too, and this suite is serialized.
+@Suite(.serialized)
+struct RecorderEmulatorTests {
+    static let left = "0123456789ABCDEF0000000L"
+    static let right = "0123456789ABCDEF0000000R"
+
+    func configuration(_ dir: URL) -> RecorderConfiguration {
+        var c = RecorderConfiguration()
+        c.dataDir = dir.path
+        c.anchorInterval = 1
+        c.rescanInterval = 0.2
+        c.statusInterval = 0.5
+        return c
+    }
+
+    func sensor(_ s: DaemonStatus, _ serial: String) -> DaemonStatus.Sensor? { s.sensors.first { $0.serial == serial } }
+
+    /// Two sensors at 100 Hz; one unplugged and replugged, the other sending corrupt frames and stalling; the night
+    /// ended; the recording read back; the outputs equal plm-replay's, byte for byte.
+    @Test func recordsTwoSensorsThroughUnplugAndFaultsAndFinishesLikeReplay() async throws {
+        let dir = try temporaryFolder("night")
+        try await withBench(sensors: [(Self.left, .left), (Self.right, .right)]) { emu, usb in
+            let recorder = NightRecorder(configuration: configuration(dir), usb: usb, clock: EveningClock(), logger: quietLogger)
+            let night = Task { try await recorder.recordNight() }
+            func status() async -> DaemonStatus { await recorder.status() }
+            // on a failed wait the recorder is stopped before the testbed and libusb go away
+            try await stoppingOnError(night) {
+                try await waitUntilAsync(120, "both sensors streaming") {
+                    let s = await status()
+                    return s.sensors.count == 2 && s.sensors.allSatisfy { $0.frames >= 20 }
+                }
+                // unplug the left sensor; it records on (20 s fast-forwarded) and comes back with its backlog
+                emu.unplug(0)
+                try await waitUntilAsync(120, "left detached") { await sensor(status(), Self.left)?.connected == false }
+                emu.fastForward(0, microseconds: 20_000_000)
+                emu.replug(0)
+                // until the backlog is read and live frames follow (frames counts every frame since sequence 0)
+                let produced = Int(emu.framesProduced(0))
+                try await waitUntilAsync(120, "left backlog read") {
+                    let s = await sensor(status(), Self.left)
+                    return s?.connected == true && (s?.frames ?? 0) >= produced + 5
+                }
+                // corrupt frames and a stall on the right one
+                emu.corruptNext(1, frames: 3)
+                try await waitUntilAsync(120, "3 CRC errors counted") { await sensor(status(), Self.right)?.crcErrors == 3 }
+                emu.stallNext(1)
+                try await waitUntilAsync(120, "stall recovered") { await sensor(status(), Self.right)?.stallsRecovered == 1 }
+                let framesBeforeEnd = await sensor(status(), Self.right)?.frames ?? 0
+                // a few more seconds: anchors every second
+                try await waitUntilAsync(120, "60 more frames from the right") { (await sensor(status(), Self.right)?.frames ?? 0) > framesBeforeEnd + 60 }
+                let statusFile = try DaemonStatus.decode(Data(contentsOf: dir.appendingPathComponent("status.json")))
+                #expect(statusFile.state == "recording")
+                #expect(statusFile.sensors.count == 2)
+            }
+            await recorder.endNight()
+            let end = try await night.value
+            guard case .finished(let nightName, let url, let outputs, let live, let final) = end else {
+                Issue.record("expected a finished night, got \(end)")
+                return
+            }
+            #expect(url.path == dir.appendingPathComponent("recordings/\(nightName).plmrec").path)
+            #expect(live >= 0 && final >= 0)
+
+            let back = try ReadBack(url)
+            #expect(back.tornTail == nil && back.blocksCorrupt == 0)
+            #expect(back.header.sensors.map(\.serialNumber).sorted() == [Self.left, Self.right])
+            #expect(back.header.sensors.first { $0.serialNumber == Self.left }?.side == .left)
+            // left: every frame the sensor produced, contiguous across the unplug, nothing lost, no gap
+            let l = back.sequences[Self.left] ?? []
+            #expect(l == Array(0..<UInt32(l.count)))
+            #expect(l.count == Int(emu.framesSent(0)))
+            #expect(back.gaps[Self.left] == nil)
+            // right: all but the three corrupt frames, whose loss is recorded as a gap
+            let r = back.sequences[Self.right] ?? []
+            #expect(r.count + 3 == Int(emu.framesSent(1)))
+            #expect(Set(r).count == r.count && r == r.sorted())
+            #expect(back.gaps[Self.right]?.count == 1)
+            // clock anchors at every attach and every second
+            #expect((back.anchors[Self.left]?.count ?? 0) >= 4 && (back.anchors[Self.right]?.count ?? 0) >= 4)
+            #expect(back.notes.contains("sensor \(Self.left) unplugged"))
+
+            // left and right line up: each sensor's clock fit (offset and drift, per time base; the left one's
+            // base jumped by the 20 s fast-forward) maps every clock anchor taken with a short round trip back onto
+            // its host time within 5 ms, so both legs sit on the host's time line and line up within 10 ms
+            let summary = try PlmrecSummary.scan(url)
+            for (serial, index) in back.header.sensors.enumerated().map({ ($0.element.serialNumber, $0.offset) }) {
+                let rts = back.roundTrips[serial] ?? []
+                let anchors = back.anchors[serial] ?? []
+                var checked = 0
+                for (a, rt) in zip(anchors, rts) where rt < 4_000 {
+                    let mapped = summary.clocks[index].host(device: a.device, received: a.host)
+                    #expect(abs(mapped - Double(a.host)) < 5_000, "\(serial): anchor at \(a.host) maps to \(mapped)")
+                    checked += 1
+                }
+                #expect(checked >= 2, "\(serial): anchors with a short round trip: \(checked) of \(rts)")
+            }
+
+            // the nightly outputs and the store are plm-replay's, byte for byte
+            let replayDir = try temporaryFolder("replay")
+            var replay = try Replay.parseAsRoot(
+                [url.path, "--out", replayDir.appendingPathComponent("out").path, "--store", "--data-dir",
+                 replayDir.appendingPathComponent("data").path, "--quiet"])
+            try replay.run()
+            for name in ["lm_events.tsv", "lm_events.json", "summary.json", "summary.csv", "annotations.edf"] {
+                let daemon = try Data(contentsOf: outputs.appendingPathComponent(name))
+                let replayed = try Data(contentsOf: replayDir.appendingPathComponent("out/\(name)"))
+                #expect(daemon == replayed, "\(name) differs")
+            }
+            let stored = try NightStoreCheck.nights(dir.appendingPathComponent("plm.sqlite"))
+            #expect(stored == [nightName])
+        }
+    }
+
+    /// SIGTERM mid-night (graceful shutdown of the ServiceGroup): the recording is complete up to the signal.
+    /// Then a crash (the file's last blocks torn) and a restart: the same night's file is continued, and the
+    /// reader sees one night with a gap only where frames were really lost.
+    @Test func gracefulShutdownThenTornTailAndRestartContinueTheNight() async throws {
+        let dir = try temporaryFolder("sigterm")
+        let clock = EveningClock()
+        try await withBench(sensors: [(Self.left, .left), (Self.right, .right)]) { emu, usb in
+            let recorder = NightRecorder(configuration: configuration(dir), usb: usb, clock: clock, logger: quietLogger)
+            let group = ServiceGroup(
+                configuration: ServiceGroupConfiguration(
+                    services: [.init(service: RecorderService(recorder: recorder))], logger: quietLogger))
+            let running = Task { try await group.run() }
+            try await stoppingOnError(running) {
+                try await waitUntilAsync(120, "both streaming before the shutdown") {
+                    let s = await recorder.status()
+                    return s.sensors.count == 2 && s.sensors.allSatisfy { $0.frames >= 50 }
+                }
+            }
+            await group.triggerGracefulShutdown()
+            try await running.value
+            let status = try DaemonStatus.decode(Data(contentsOf: dir.appendingPathComponent("status.json")))
+            #expect(status.state == "stopped")
+            let url = try #require(status.recording.map { URL(fileURLWithPath: $0) })
+
+            // complete up to the signal: every frame the emulator sent is in the file, nothing torn
+            let first = try ReadBack(url)
+            #expect(first.tornTail == nil)
+            for (i, serial) in [Self.left, Self.right].enumerated() {
+                let seq = first.sequences[serial] ?? []
+                #expect(seq == Array(0..<UInt32(seq.count)))
+                #expect(seq.count == Int(emu.framesSent(Int32(i))), "\(serial)")
+            }
+            #expect(first.notes.last == "plmd stopped")
+
+            // a crash: the file ends in the middle of its second-to-last block
+            let blocks = try blockOffsets(url)
+            try #require(blocks.count >= 3)
+            let cut = blocks[blocks.count - 2] + 30
+            let handle = try FileHandle(forWritingTo: url)
+            try handle.truncate(atOffset: UInt64(cut))
+            try handle.close()
+            let kept = try ReadBack(url)
+            #expect(kept.tornTail != nil)
+
+            // the restarted recorder continues the same file; the sensors kept sampling meanwhile
+            let again = NightRecorder(configuration: configuration(dir), usb: usb, clock: clock, logger: quietLogger)
+            let night = Task { try await again.recordNight() }
+            try await stoppingOnError(night) {
+                try await waitUntilAsync(120, "both resumed after the restart") {
+                    let s = await again.status()
+                    return s.sensors.count == 2
+                        && s.sensors.allSatisfy { $0.connected && $0.attaches == 1 && $0.frames >= $0.backlogAtAttach + 20 }
+                }
+            }
+            await again.endNight()
+            let end = try await night.value
+            guard case .finished(_, let url2, _, _, _) = end else {
+                Issue.record("expected a finished night, got \(end)")
+                return
+            }
+            #expect(url2 == url)
+            let back = try ReadBack(url)
+            #expect(back.tornTail == nil && back.blocksCorrupt == 0)
+            #expect(back.header == first.header)
+            #expect(back.notes.contains("plmd continued the night"))
+            for (i, serial) in [Self.left, Self.right].enumerated() {
+                let seq = back.sequences[serial] ?? []
+                let before = kept.sequences[serial] ?? []
+                // before the cut: as kept; the lost ones (in the torn blocks) recorded as one gap; then contiguous
+                #expect(Array(seq.prefix(before.count)) == before)
+                let after = Array(seq.dropFirst(before.count))
+                let expectedStart = (first.sequences[serial]?.count).map(UInt32.init) ?? 0
+                #expect(after.first == expectedStart, "\(serial): continues after the last frame sent before the stop")
+                #expect(after == Array(expectedStart..<expectedStart + UInt32(after.count)))
+                #expect(UInt32(seq.count) + expectedStart - UInt32(before.count) == emu.framesSent(Int32(i)))
+                if before.count < Int(expectedStart) {
+                    #expect(back.gaps[serial]?.count == 1, "\(serial): the frames cut off are recorded as lost")
+                }
+            }
+        }
+    }
+}
+
+/// Runs `body`; if it throws, cancels `task` (the recorder, which then flushes, closes and stops using USB) and
+/// waits for it before rethrowing, so that nothing touches libusb after the bench has closed it.
+func stoppingOnError<T: Sendable>(_ task: Task<T, any Error>, _ body: () async throws -> Void) async throws {
+    do { try await body() } catch {
+        task.cancel()
+        _ = await task.result
+        throw error
+    }
+}
+
+func waitUntilAsync(_ timeout: Double, _ what: String, _ condition: () async throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while try await !condition() {
+        guard Date() < deadline else { throw EmulatorError.timeout("\(what): not within \(timeout) s") }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}
