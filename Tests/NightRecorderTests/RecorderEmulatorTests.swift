@@ -123,6 +123,46 @@ struct RecorderEmulatorTests {
         }
     }
 
+    /// The night ends by itself: at the morning time, or when both sensors have been taken off in the morning.
+    @Test(arguments: [false, true])
+    func nightEndsInTheMorning(sensorsTakenOff: Bool) async throws {
+        let dir = try temporaryFolder("morning")
+        let clock = MovableClock()
+        var c = configuration(dir)
+        c.morningHour = 7
+        c.morningMinute = 0
+        c.morningWindowHours = 3
+        c.unpluggedEndMinutes = 0.02
+        try await withBench(sensors: [(Self.left, .left), (Self.right, .right)]) { emu, usb in
+            let recorder = NightRecorder(configuration: c, usb: usb, clock: clock, logger: quietLogger)
+            let night = Task { try await recorder.recordNight() }
+            try await stoppingOnError(night) {
+                try await waitUntilAsync(120, "both sensors streaming") {
+                    let s = await recorder.status()
+                    return s.sensors.count == 2 && s.sensors.allSatisfy { $0.frames >= 20 }
+                }
+                if sensorsTakenOff {
+                    // 05:00: in the morning window (from 04:00); both sensors unplugged for more than 1.2 s
+                    clock.advance(hours: 7)
+                    emu.unplug(0)
+                    emu.unplug(1)
+                } else {
+                    // 08:00, sensors still on: the morning time has passed
+                    clock.advance(hours: 10)
+                }
+                try await waitUntilAsync(120, "the night finished by itself") { await recorder.status().state == "finished" }
+            }
+            let end = try await night.value
+            guard case .finished(let name, let url, let outputs, _, _) = end else {
+                Issue.record("expected a finished night, got \(end)")
+                return
+            }
+            #expect(FileManager.default.fileExists(atPath: outputs.appendingPathComponent("summary.json").path))
+            #expect(try ReadBack(url).tornTail == nil)
+            #expect(try NightStoreCheck.nights(dir.appendingPathComponent("plm.sqlite")) == [name])
+        }
+    }
+
     /// SIGTERM mid-night (graceful shutdown of the ServiceGroup): the recording is complete up to the signal.
     /// Then a crash (the file's last blocks torn) and a restart: the same night's file is continued, and the
     /// reader sees one night with a gap only where frames were really lost.
@@ -131,9 +171,13 @@ struct RecorderEmulatorTests {
         let clock = EveningClock()
         try await withBench(sensors: [(Self.left, .left), (Self.right, .right)]) { emu, usb in
             let recorder = NightRecorder(configuration: configuration(dir), usb: usb, clock: clock, logger: quietLogger)
+            // plmd's group shuts down on SIGTERM and SIGINT; the test sends a real signal through the same signal
+            // handling, SIGUSR2, which nothing else in the test process listens for (sent only once the group
+            // runs and has installed its handler).
             let group = ServiceGroup(
                 configuration: ServiceGroupConfiguration(
-                    services: [.init(service: RecorderService(recorder: recorder))], logger: quietLogger))
+                    services: [.init(service: RecorderService(recorder: recorder))],
+                    gracefulShutdownSignals: [.sigusr2], logger: quietLogger))
             let running = Task { try await group.run() }
             try await stoppingOnError(running) {
                 try await waitUntilAsync(120, "both streaming before the shutdown") {
@@ -141,7 +185,7 @@ struct RecorderEmulatorTests {
                     return s.sensors.count == 2 && s.sensors.allSatisfy { $0.frames >= 50 }
                 }
             }
-            await group.triggerGracefulShutdown()
+            kill(getpid(), SIGUSR2)
             try await running.value
             let status = try DaemonStatus.decode(Data(contentsOf: dir.appendingPathComponent("status.json")))
             #expect(status.state == "stopped")

@@ -100,3 +100,14 @@ struct FixedClock: RecorderClock {
     func unixMicroseconds() -> Int64 { unix }
     func monotonicMicroseconds() -> Int64 { HostClock.monotonicMicroseconds() }
 }
+
+/// `EveningClock` that a test can move forward (to the morning).
+final class MovableClock: RecorderClock, @unchecked Sendable {
+    private let evening = EveningClock()
+    private let lock = NSLock()
+    private var extra: Int64 = 0
+
+    func advance(hours: Double) { lock.withLock { extra += Int64(hours * 3600e6) } }
+    func unixMicroseconds() -> Int64 { evening.unixMicroseconds() + lock.withLock { extra } }
+    func monotonicMicroseconds() -> Int64 { evening.monotonicMicroseconds() }
+}
