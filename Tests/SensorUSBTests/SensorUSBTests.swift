@@ -114,7 +114,7 @@ struct SensorUSBTests {
             let secondA = Collector(try again.startStreaming(lastSequence: lastBefore))
             // until the backlog is read and live frames flow again
             let produced = emu.framesProduced(0)
-            try await waitUntil(timeout: 60) { (secondA.snapshot().counters.lastSequence ?? 0) >= produced + 5 }
+            try await waitUntil(timeout: 600) { (secondA.snapshot().counters.lastSequence ?? 0) >= produced + 5 }
             again.stopStreaming()
             b.stopStreaming()
             let after = await secondA.result()
@@ -138,17 +138,17 @@ struct SensorUSBTests {
             defer { a.close() }
             _ = try a.startSampling(rateHz: 200, rangeG: 8, hostTimeMicroseconds: nil)
             let stream = Collector(try a.startStreaming())
-            try await waitUntil(timeout: 30) { stream.snapshot().counters.framesOK >= 10 }
+            try await waitUntil(timeout: 600) { stream.snapshot().counters.framesOK >= 10 }
             emu.corruptNext(0, frames: 3)
             // streaming goes on after the corrupted frames
             let atCorruption = emu.framesSent(0)
-            try await waitUntil(timeout: 30) {
+            try await waitUntil(timeout: 600) {
                 stream.snapshot().counters.crcErrors == 3 && (stream.snapshot().counters.lastSequence ?? 0) > atCorruption + 5
             }
             emu.stallNext(0)
             // and after the stall
             let atStall = emu.framesSent(0)
-            try await waitUntil(timeout: 30) {
+            try await waitUntil(timeout: 600) {
                 stream.snapshot().counters.stallsRecovered == 1 && (stream.snapshot().counters.lastSequence ?? 0) > atStall + 5
             }
             a.stopStreaming()
@@ -176,15 +176,15 @@ struct SensorUSBTests {
             defer { monitor.stop() }
             #expect(monitor.usesHotplug == (useHotplug && usb.hasHotplug))
             let seen = Collected<PresenceEvent>(monitor.events)
-            try await waitUntil(timeout: 30) { seen.items().count >= 2 }
+            try await waitUntil(timeout: 600) { seen.items().count >= 2 }
             #expect(Set(seen.items().map(\.serialOfArrival)) == [Self.serialA, Self.serialB])
 
             // both at once (a hub going away), then one comes back
             emu.unplug(0)
             emu.unplug(1)
-            try await waitUntil(timeout: 30) { seen.items().count >= 4 }
+            try await waitUntil(timeout: 600) { seen.items().count >= 4 }
             emu.replug(1)
-            try await waitUntil(timeout: 30) { seen.items().count >= 5 }
+            try await waitUntil(timeout: 600) { seen.items().count >= 5 }
             let events = seen.items()
             #expect(Set(events[2...3].compactMap(\.serialOfDeparture)) == [Self.serialA, Self.serialB])
             guard case .arrived(let back) = events[4] else {
