@@ -141,7 +141,7 @@ let package = Package(
             ],
             swiftSettings: strict),
         .executableTarget(name: "plm-replay", dependencies: ["PLMCommands"], swiftSettings: strict),
-        .executableTarget(name: "plm-bench", dependencies: ["LegMovementDetection", "NightSimulation", "AccelerationSignal"], path: "Benchmarks/Sources/plm-bench", swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "plm-bench", dependencies: ["LegMovementDetection", "NightAnalysis", "NightSimulation", "AccelerationSignal"], path: "Benchmarks/Sources/plm-bench", swiftSettings: [.swiftLanguageMode(.v6)]),
 
         .testTarget(name: "LegMovementScoringTests", dependencies: ["LegMovementScoring"], swiftSettings: strict),
         .testTarget(

@@ -25,49 +25,149 @@ public struct DetectedMovement: Sendable, Hashable {
 /// The leg-movement detector. One implementation for streaming and batch: `push` frames in chunks of any
 /// size, then `finish`; the result is the same, to the bit, for every chunking.
 ///
-/// Per frame: the six channels (both legs) pass a 2nd-order Butterworth low-pass together in SIMD lanes, then
-/// a slower second stage (the orientation path). Per leg, perpendicular to gravity, the *motion* measure is the
-/// change of the fast signal over `motionLag`, and the *deviation* is the orientation path's distance from the
-/// leg's resting orientation. A movement starts when either exceeds its threshold — a multiple of one of the
-/// leg's adaptive noise floors (running medians of per-second medians) — and ends at the start of `quietToEnd` below the lower (hysteresis) thresholds, or, when the
-/// leg comes to rest somewhere else, at the start of `settleTime` of stillness (then the new orientation is
-/// the resting one, and a large change of orientation makes it a posture change). See docs/detector.md.
+/// Per frame and leg: the leg's three channels pass a 2nd-order Butterworth low-pass, then a slower second
+/// stage (the orientation path). Perpendicular to gravity, the *motion* measure is the change of the fast signal
+/// over `motionLag`, and the *deviation* is the orientation path's distance from the leg's resting orientation.
+/// A movement starts when either exceeds its threshold — a multiple of one of the leg's adaptive noise floors
+/// (running medians of per-second medians) — and ends at the start of `quietToEnd` below the lower
+/// (hysteresis) thresholds, or, when the leg comes to rest somewhere else, at the start of `settleTime` of
+/// stillness (then the new orientation is the resting one, and a large change of orientation makes it a posture
+/// change). See docs/detector.md.
+///
+/// Each leg is a `LegTrack` of its own, and the legs share nothing until `finish`: a caller with threads may
+/// push the two at the same time (`withLegs`); the result is the same.
 public struct LegMovementDetector: Sendable {
     public let description: SignalDescription
     public let parameters: DetectorParameters
     let p: ResolvedDetectorParameters
-
-    // Filter (left leg in lanes 0-2, right in 4-6 of SIMD8; lanes 3 and 7 stay zero).
-    let b0: Float, b1: Float, b2: Float, a1: Float, a2: Float
-    var z1 = SIMD8<Float>(repeating: 0)
-    var z2 = SIMD8<Float>(repeating: 0)
-    // The slower second stage for the orientation (deviation) path.
-    let c0: Float, c1: Float, c2: Float, d1: Float, d2: Float
-    var w1 = SIMD8<Float>(repeating: 0)
-    var w2 = SIMD8<Float>(repeating: 0)
-    var ring: [SIMD8<Float>]
-    var ringPosition = 0
-    var slowRing: [SIMD8<Float>]
-    var slowRingPosition = 0
-    var baseline = SIMD8<Float>(repeating: 0)
-
-    var legs: [LegState]
-    var frame: Int64 = 0
-    var emitted: [DetectedMovement] = []
-    var all: [DetectedMovement] = []
+    public private(set) var left: LegTrack
+    public private(set) var right: LegTrack
 
     public init(description: SignalDescription, parameters: DetectorParameters = .standard) {
         self.description = description
         self.parameters = parameters
         let p = ResolvedDetectorParameters(parameters, sampleRate: description.sampleRate)
         self.p = p
-        let fast = LegMovementDetector.butterworth(cutoff: p.cutoff, rate: p.rate)
-        (b0, b1, b2, a1, a2) = fast
-        let slow = LegMovementDetector.butterworth(cutoff: p.slowCutoff, rate: p.rate)
-        (c0, c1, c2, d1, d2) = slow
-        ring = [SIMD8<Float>](repeating: .zero, count: p.lag)
-        slowRing = [SIMD8<Float>](repeating: .zero, count: p.slowLag)
-        legs = [Leg.left, Leg.right].map { LegState(leg: $0, present: description.legs.contains($0), p: p) }
+        let rangeG = Float(description.rangeG ?? 0)
+        left = LegTrack(leg: .left, present: description.legs.contains(.left), p: p, rangeG: rangeG)
+        right = LegTrack(leg: .right, present: description.legs.contains(.right), p: p, rangeG: rangeG)
+    }
+
+    /// Frames pushed so far.
+    public var frameCount: Int64 { max(left.frameCount, right.frameCount) }
+
+    /// Processes frames (six values each, in g, NaN for missing).
+    public mutating func push(_ values: [Float]) {
+        values.withUnsafeBufferPointer { push($0) }
+    }
+
+    public mutating func push(_ values: UnsafeBufferPointer<Float>) {
+        left.push(values)
+        right.push(values)
+    }
+
+    /// Both legs, for a caller that pushes them itself, e.g. on two threads at once. Each leg must be given
+    /// the same six-channel frames, in the same order, as `push` would give it.
+    public mutating func withLegs<R>(_ body: (inout LegTrack, inout LegTrack) throws -> R) rethrows -> R {
+        try body(&left, &right)
+    }
+
+    /// Movements completed since the last call (for live use), in the order they ended (left leg first when
+    /// both end on the same frame).
+    public mutating func drainCompleted() -> [DetectedMovement] {
+        let a = left.drain()
+        let b = right.drain()
+        if b.isEmpty { return a.map(\.movement) }
+        if a.isEmpty { return b.map(\.movement) }
+        var out: [DetectedMovement] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0
+        var j = 0
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && a[i].frame <= b[j].frame) {
+                out.append(a[i].movement)
+                i += 1
+            } else {
+                out.append(b[j].movement)
+                j += 1
+            }
+        }
+        return out
+    }
+
+    /// Ends the stream and returns everything found.
+    public mutating func finish() -> DetectionResult {
+        let frame = frameCount
+        left.finish(frame: frame)
+        right.finish(frame: frame)
+        let sorted = (left.all + right.all).sorted {
+            ($0.onsetFrame, $0.leg.rawValue) < ($1.onsetFrame, $1.leg.rawValue)
+        }
+        let lms = sorted.filter { $0.kind == .legMovement }
+        let turns = sorted.filter { $0.kind == .postureChange }
+        let posture = PostureAnalysis(legs: [left.state, right.state], movements: sorted, p: p)
+        return DetectionResult(
+            description: description, parameters: parameters, frameCount: frame, movements: lms,
+            postureChanges: turns, inBedEpochs: posture.inBed, epochFrames: p.epochFrames,
+            quality: posture.quality(frameCount: frame, rate: p.rate))
+    }
+}
+
+/// One leg of the detector: its filters, its measures, its thresholds and its movements.
+///
+/// Frames are worked in blocks of at most `blockFrames`, in three passes: the filters (a recursion along
+/// time, the leg's three channels in one SIMD4); the motion measures (the same arithmetic for every frame, no
+/// state); then, frame by frame, the bookkeeping (epochs, seconds, noise floors) and the movement state. Each
+/// frame's arithmetic is exactly that of one pass frame by frame, so results do not depend on the blocking.
+public struct LegTrack: Sendable {
+    public let leg: Leg
+    /// The recording has this leg; an absent leg only counts frames.
+    public let present: Bool
+    let p: ResolvedDetectorParameters
+    /// Channel of the leg's x in a six-channel frame.
+    let channel: Int
+    /// Values at or beyond this (in g) count as clipped; 0 = range unknown.
+    let clipLimit: Float
+
+    // The low-pass (direct form II transposed), then the slower second stage for the orientation path.
+    let b0: Float, b1: Float, b2: Float, a1: Float, a2: Float
+    let c0: Float, c1: Float, c2: Float, d1: Float, d2: Float
+    var z1 = SIMD4<Float>(repeating: 0)
+    var z2 = SIMD4<Float>(repeating: 0)
+    var w1 = SIMD4<Float>(repeating: 0)
+    var w2 = SIMD4<Float>(repeating: 0)
+    /// The filter runs (the previous frame had data).
+    var filterRunning = false
+    /// The last `p.lag` outputs of the low-pass and the last `p.slowLag` of the second stage, oldest first.
+    var fastHistory: [SIMD4<Float>]
+    var slowHistory: [SIMD4<Float>]
+
+    /// The resting orientation (orientation path), and its unit vector while a movement is in progress.
+    var baseline = SIMD4<Float>(repeating: 0)
+    var restUnit = SIMD4<Float>(repeating: 0)
+    var thresholds: Thresholds
+
+    var state: LegState
+    var frame: Int64 = 0
+    /// Movements ended and not drained yet, with the frame at which each ended.
+    var emitted: [(frame: Int64, movement: DetectedMovement)] = []
+    var all: [DetectedMovement] = []
+
+    /// Frames per block of work (bounds the scratch memory: about 60 bytes a frame).
+    static let blockFrames = 1024
+
+    init(leg: Leg, present: Bool, p: ResolvedDetectorParameters, rangeG: Float) {
+        self.leg = leg
+        self.present = present
+        self.p = p
+        channel = leg == .left ? 0 : 3
+        clipLimit = rangeG > 0 ? rangeG * 0.999 : 0
+        (b0, b1, b2, a1, a2) = LegTrack.butterworth(cutoff: p.cutoff, rate: p.rate)
+        (c0, c1, c2, d1, d2) = LegTrack.butterworth(cutoff: p.slowCutoff, rate: p.rate)
+        fastHistory = [SIMD4<Float>](repeating: .zero, count: p.lag)
+        slowHistory = [SIMD4<Float>](repeating: .zero, count: p.slowLag)
+        state = LegState(leg: leg, present: present, p: p)
+        thresholds = Thresholds(state: state, p: p)
     }
 
     /// Bilinear-transform 2nd-order Butterworth low-pass (Q = 1/√2), normalised so a0 = 1.
@@ -81,156 +181,348 @@ public struct LegMovementDetector: Sendable {
         )
     }
 
-    /// Frames pushed so far.
+    /// Frames given so far.
     public var frameCount: Int64 { frame }
 
-    /// Processes frames (six values each, in g, NaN for missing).
-    public mutating func push(_ values: [Float]) {
-        values.withUnsafeBufferPointer { push($0) }
-    }
-
+    /// Processes this leg's channels of six-channel frames (in g, NaN for missing).
     public mutating func push(_ values: UnsafeBufferPointer<Float>) {
         let n = values.count / TwoLegFrame.channels
-        // The lag lines are worked on through buffer pointers for the chunk (no per-frame uniqueness checks).
-        var fastLine = ring
-        var slowLine = slowRing
-        ring = []
-        slowRing = []
-        fastLine.withUnsafeMutableBufferPointer { fast in
-            slowLine.withUnsafeMutableBufferPointer { slow in
-                var i = 0
-                for _ in 0..<n {
-                    // Left leg in lanes 0-2, right in 4-6: each leg's half of the vector is then its own SIMD4.
-                    let x = SIMD8<Float>(
-                        values[i], values[i + 1], values[i + 2], 0, values[i + 3], values[i + 4], values[i + 5], 0)
-                    process(x, fast: fast, slow: slow)
-                    i += TwoLegFrame.channels
-                }
-            }
+        guard present else {
+            frame += Int64(n)
+            return
         }
-        ring = fastLine
-        slowRing = slowLine
+        var start = 0
+        while start < n {
+            let m = min(LegTrack.blockFrames, n - start)
+            work(values, from: start, count: m)
+            start += m
+        }
     }
 
-    /// Movements completed since the last call (for live use).
-    public mutating func drainCompleted() -> [DetectedMovement] {
+    /// The movements ended since the last call, with the frame at which each ended.
+    mutating func drain() -> [(frame: Int64, movement: DetectedMovement)] {
         defer { emitted.removeAll(keepingCapacity: true) }
         return emitted
     }
 
-    @inline(__always)
-    mutating func process(
-        _ raw: SIMD8<Float>, fast ring: UnsafeMutableBufferPointer<SIMD8<Float>>,
-        slow slowRing: UnsafeMutableBufferPointer<SIMD8<Float>>
-    ) {
-        let t = frame
-        frame += 1
-        let validLeft = !(raw[0].isNaN || raw[1].isNaN || raw[2].isNaN)
-        let validRight = !(raw[4].isNaN || raw[5].isNaN || raw[6].isNaN)
-        var x = raw
-        if !validLeft { x.lowHalf = .zero }
-        if !validRight { x.highHalf = .zero }
-
-        // (Re)start the filter, the lag line and the resting orientation from the first sample after a gap, so
-        // the filter's warm-up cannot look like a movement.
-        var restart = SIMDMask<SIMD8<Int32>>(repeating: false)
-        if validLeft && !legs[0].running { restart[0] = true; restart[1] = true; restart[2] = true }
-        if validRight && !legs[1].running { restart[4] = true; restart[5] = true; restart[6] = true }
-        if restart != SIMDMask(repeating: false) {
-            z2.replace(with: (b2 - a2) * x, where: restart)
-            z1.replace(with: (b1 - a1 + b2 - a2) * x, where: restart)
-            w2.replace(with: (c2 - d2) * x, where: restart)
-            w1.replace(with: (c1 - d1 + c2 - d2) * x, where: restart)
-            for k in ring.indices { ring[k].replace(with: x, where: restart) }
-            for k in slowRing.indices { slowRing[k].replace(with: x, where: restart) }
-            baseline.replace(with: x, where: restart)
-        }
-
-        // Low-pass, direct form II transposed, all channels at once.
-        let y = b0 * x + z1
-        z1 = b1 * x - a1 * y + z2
-        z2 = b2 * x - a2 * y
-        let sl = c0 * y + w1
-        w1 = c1 * y - d1 * sl + w2
-        w2 = c2 * y - d2 * sl
-        let past = ring[ringPosition]
-        ring[ringPosition] = y
-        ringPosition += 1
-        if ringPosition == ring.count { ringPosition = 0 }
-        let slowPast = slowRing[slowRingPosition]
-        slowRing[slowRingPosition] = sl
-        slowRingPosition += 1
-        if slowRingPosition == slowRing.count { slowRingPosition = 0 }
-        let slowChange = sl - slowPast
-        let change = y - past
-        let off = sl - baseline
-
-        // Rotation changes the direction of the measured vector, not its length; a mattress shaken by a bed
-        // partner or a fan moves the leg along gravity. So all three measures keep only the part of a change
-        // that is perpendicular to the leg's resting gravity vector.
-        for k in 0..<2 {
-            guard legs[k].present else { continue }
-            let valid = k == 0 ? validLeft : validRight
-            guard valid else {
-                if let m = legs[k].gap(frame: t) { emit(m) }
-                continue
-            }
-            @inline(__always) func half(_ v: SIMD8<Float>) -> SIMD4<Float> { k == 0 ? v.lowHalf : v.highHalf }
-            // Changes: perpendicular to the present gravity (the slow path); the deviation: perpendicular to the
-            // resting gravity vector.
-            @inline(__always) func unit(_ g: SIMD4<Float>) -> SIMD4<Float> {
-                let n = (g * g).sum().squareRoot()
-                return n > 0.1 ? g / n : SIMD4<Float>(repeating: 0)
-            }
-            let f = half(sl)
-            let now = unit(f)
-            let rest = unit(half(baseline))
-            @inline(__always) func perpendicular(_ w: SIMD4<Float>, _ u: SIMD4<Float>) -> Float {
-                let q = w - (w * u).sum() * u
-                return (q * q).sum().squareRoot()
-            }
-            let motion = perpendicular(half(change), now)
-            let deviation = perpendicular(half(off), rest)
-            let slow = perpendicular(half(slowChange), now)
-            let r = half(raw)
-            var b = half(baseline)
-            let ended = legs[k].step(
-                frame: t, motion: motion, slowMotion: slow, deviation: deviation, raw: r, filtered: f,
-                baseline: &b, alpha: p.baselineAlpha, rangeG: rangeG)
-            if k == 0 { baseline.lowHalf = b } else { baseline.highHalf = b }
-            if let ended { emit(ended) }
-        }
+    mutating func finish(frame t: Int64) {
+        if let m = state.cut(at: t) { emit(m, at: t) }
     }
 
-    var rangeG: Float { Float(description.rangeG ?? 0) }
-
-    mutating func emit(_ m: DetectedMovement) {
+    mutating func emit(_ m: DetectedMovement, at t: Int64) {
         guard m.endFrame - m.onsetFrame >= Int64(p.minimumFrames) else { return }
-        emitted.append(m)
+        emitted.append((t, m))
         all.append(m)
     }
 
-    /// Ends the stream and returns everything found.
-    public mutating func finish() -> DetectionResult {
-        for k in legs.indices {
-            if let m = legs[k].finish(frame: frame) { emit(m) }
+    /// Frame kinds in a block.
+    static let valid: UInt8 = 0, missing: UInt8 = 1, resumed: UInt8 = 2
+
+    mutating func work(_ values: UnsafeBufferPointer<Float>, from start: Int, count m: Int) {
+        let lag = p.lag
+        let slowLag = p.slowLag
+        let fps = p.framesPerSecond
+        withUnsafeTemporaryAllocation(of: SIMD4<Float>.self, capacity: lag + slowLag + 3 * m) { vectors in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * m + 2 * fps) { floats in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: m) { kinds in
+                    guard let v = vectors.baseAddress, let f = floats.baseAddress, let kind = kinds.baseAddress
+                    else { return }
+                    // fast[k]: low-pass output of frame k - lag of the block (its history first); slow likewise.
+                    let fast = v
+                    let slow = v + lag + m
+                    let raw = slow + slowLag + m
+                    let motion = f
+                    let slowMotion = f + m
+                    let second = f + 2 * m
+                    filter(values, from: start, count: m, fast: fast, slow: slow, raw: raw, kind: kind)
+                    measure(count: m, fast: fast, slow: slow, motion: motion, slowMotion: slowMotion)
+                    step(
+                        count: m, filtered: slow + slowLag, raw: raw, kind: kind, motion: motion,
+                        slowMotion: slowMotion, second: second)
+                }
+            }
         }
-        let sorted = all.sorted { ($0.onsetFrame, $0.leg.rawValue) < ($1.onsetFrame, $1.leg.rawValue) }
-        let lms = sorted.filter { $0.kind == .legMovement }
-        let turns = sorted.filter { $0.kind == .postureChange }
-        let posture = PostureAnalysis(legs: legs, movements: sorted, p: p)
-        return DetectionResult(
-            description: description, parameters: parameters, frameCount: frame, movements: lms,
-            postureChanges: turns, inBedEpochs: posture.inBed, epochFrames: p.epochFrames,
-            quality: posture.quality(frameCount: frame, rate: p.rate))
+    }
+
+    /// Pass 1: both filter stages for the block; `kind` says which frames have data and where data resume.
+    @inline(__always)
+    mutating func filter(
+        _ values: UnsafeBufferPointer<Float>, from start: Int, count m: Int, fast: UnsafeMutablePointer<SIMD4<Float>>,
+        slow: UnsafeMutablePointer<SIMD4<Float>>, raw: UnsafeMutablePointer<SIMD4<Float>>,
+        kind: UnsafeMutablePointer<UInt8>
+    ) {
+        let lag = p.lag
+        let slowLag = p.slowLag
+        fastHistory.withUnsafeBufferPointer { h in for k in 0..<lag { fast[k] = h[k] } }
+        slowHistory.withUnsafeBufferPointer { h in for k in 0..<slowLag { slow[k] = h[k] } }
+        var z1 = self.z1
+        var z2 = self.z2
+        var w1 = self.w1
+        var w2 = self.w2
+        var running = filterRunning
+        var o = start * TwoLegFrame.channels + channel
+        for i in 0..<m {
+            let x = SIMD4<Float>(values[o], values[o + 1], values[o + 2], 0)
+            o += TwoLegFrame.channels
+            raw[i] = x
+            if x[0].isNaN || x[1].isNaN || x[2].isNaN {
+                // No data: the filters stop, and start again from the next sample with data.
+                kind[i] = LegTrack.missing
+                running = false
+                fast[lag + i] = .zero
+                slow[slowLag + i] = .zero
+                continue
+            }
+            if running {
+                kind[i] = LegTrack.valid
+            } else {
+                // (Re)start the filters and the lag lines from the first sample after a gap, so the filters'
+                // warm-up cannot look like a movement.
+                kind[i] = LegTrack.resumed
+                running = true
+                z2 = (b2 - a2) * x
+                z1 = (b1 - a1 + b2 - a2) * x
+                w2 = (c2 - d2) * x
+                w1 = (c1 - d1 + c2 - d2) * x
+                for k in 0..<lag { fast[i + k] = x }
+                for k in 0..<slowLag { slow[i + k] = x }
+            }
+            let y = b0 * x + z1
+            z1 = b1 * x - a1 * y + z2
+            z2 = b2 * x - a2 * y
+            let sl = c0 * y + w1
+            w1 = c1 * y - d1 * sl + w2
+            w2 = c2 * y - d2 * sl
+            fast[lag + i] = y
+            slow[slowLag + i] = sl
+        }
+        self.z1 = z1
+        self.z2 = z2
+        self.w1 = w1
+        self.w2 = w2
+        filterRunning = running
+        fastHistory.withUnsafeMutableBufferPointer { h in for k in 0..<lag { h[k] = fast[m + k] } }
+        slowHistory.withUnsafeMutableBufferPointer { h in for k in 0..<slowLag { h[k] = slow[m + k] } }
+    }
+
+    /// Pass 2: the motion measures. Rotation changes the direction of the measured vector, not its length; a
+    /// mattress shaken by a bed partner or a fan moves the leg along gravity. So the measures keep only the
+    /// part of a change that is perpendicular to gravity (the orientation path).
+    @inline(__always)
+    func measure(
+        count m: Int, fast: UnsafeMutablePointer<SIMD4<Float>>, slow: UnsafeMutablePointer<SIMD4<Float>>,
+        motion: UnsafeMutablePointer<Float>, slowMotion: UnsafeMutablePointer<Float>
+    ) {
+        let lag = p.lag
+        let slowLag = p.slowLag
+        // Four frames at a time, each coordinate in a vector of its own (x of four frames, y, z): the same
+        // operations on every lane as `unit` and `perpendicular` do for one frame, in the same order.
+        var i = 0
+        while i + 4 <= m {
+            let f0 = slow[slowLag + i], f1 = slow[slowLag + i + 1], f2 = slow[slowLag + i + 2]
+            let f3 = slow[slowLag + i + 3]
+            let c0 = fast[lag + i] - fast[i], c1 = fast[lag + i + 1] - fast[i + 1]
+            let c2 = fast[lag + i + 2] - fast[i + 2], c3 = fast[lag + i + 3] - fast[i + 3]
+            let s0 = f0 - slow[i], s1 = f1 - slow[i + 1], s2 = f2 - slow[i + 2], s3 = f3 - slow[i + 3]
+            let fx = SIMD4(f0[0], f1[0], f2[0], f3[0])
+            let fy = SIMD4(f0[1], f1[1], f2[1], f3[1])
+            let fz = SIMD4(f0[2], f1[2], f2[2], f3[2])
+            let n = ((fx * fx + fy * fy) + fz * fz).squareRoot()
+            let usable = n .> 0.1
+            let zero = SIMD4<Float>(repeating: 0)
+            let ux = (fx / n).replacing(with: zero, where: .!usable)
+            let uy = (fy / n).replacing(with: zero, where: .!usable)
+            let uz = (fz / n).replacing(with: zero, where: .!usable)
+            @inline(__always) func perpendicular(
+                _ wx: SIMD4<Float>, _ wy: SIMD4<Float>, _ wz: SIMD4<Float>
+            ) -> SIMD4<Float> {
+                let along = ((wx * ux + wy * uy) + wz * uz) + zero
+                let qx = wx - along * ux
+                let qy = wy - along * uy
+                let qz = wz - along * uz
+                return ((qx * qx + qy * qy) + qz * qz).squareRoot()
+            }
+            let mo = perpendicular(
+                SIMD4(c0[0], c1[0], c2[0], c3[0]), SIMD4(c0[1], c1[1], c2[1], c3[1]),
+                SIMD4(c0[2], c1[2], c2[2], c3[2]))
+            let sm = perpendicular(
+                SIMD4(s0[0], s1[0], s2[0], s3[0]), SIMD4(s0[1], s1[1], s2[1], s3[1]),
+                SIMD4(s0[2], s1[2], s2[2], s3[2]))
+            for k in 0..<4 {
+                motion[i + k] = mo[k]
+                slowMotion[i + k] = sm[k]
+            }
+            i += 4
+        }
+        while i < m {
+            let f = slow[slowLag + i]
+            let now = LegTrack.unit(f)
+            motion[i] = LegTrack.perpendicular(fast[lag + i] - fast[i], now)
+            slowMotion[i] = LegTrack.perpendicular(f - slow[i], now)
+            i += 1
+        }
+    }
+
+    @inline(__always)
+    static func unit(_ g: SIMD4<Float>) -> SIMD4<Float> {
+        let n = (g * g).sum().squareRoot()
+        return n > 0.1 ? g / n : SIMD4<Float>(repeating: 0)
+    }
+
+    /// Length of the part of `w` perpendicular to the unit vector `u` (all of `w` when `u` is zero).
+    @inline(__always)
+    static func perpendicular(_ w: SIMD4<Float>, _ u: SIMD4<Float>) -> Float {
+        let q = w - (w * u).sum() * u
+        return (q * q).sum().squareRoot()
+    }
+
+    /// Pass 3, frame by frame: gaps, epochs and seconds, noise floors, and the movement state.
+    @inline(__always)
+    mutating func step(
+        count m: Int, filtered: UnsafeMutablePointer<SIMD4<Float>>, raw: UnsafeMutablePointer<SIMD4<Float>>,
+        kind: UnsafeMutablePointer<UInt8>, motion: UnsafeMutablePointer<Float>,
+        slowMotion: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>
+    ) {
+        let fps = p.framesPerSecond
+        let motionSecond = second
+        let deviationSecond = second + fps
+        // The second in progress, carried between blocks.
+        var filled = state.secondMotion.count
+        state.secondMotion.withUnsafeBufferPointer { s in for k in 0..<filled { motionSecond[k] = s[k] } }
+        state.secondDeviation.withUnsafeBufferPointer { s in for k in 0..<filled { deviationSecond[k] = s[k] } }
+        let alpha = p.baselineAlpha
+        let quiet = p.quiet
+        let settle = p.settle
+        let epochFrames = Int64(p.epochFrames)
+        var epoch = state.epochs.last ?? EpochStat()
+        var th = thresholds
+        var baseline = self.baseline
+        for i in 0..<m {
+            let t = frame + Int64(i)
+            switch kind[i] {
+            case LegTrack.missing:
+                if let ended = state.gap(frame: t) { emit(ended, at: t) }
+                continue
+            case LegTrack.resumed:
+                baseline = raw[i]
+                state.resume(at: t)
+            default:
+                break
+            }
+            let x = raw[i]
+            let mo = motion[i]
+            let f = filtered[i]
+            state.validFrames += 1
+            if clipLimit > 0 && (abs(x[0]) >= clipLimit || abs(x[1]) >= clipLimit || abs(x[2]) >= clipLimit) {
+                state.clipped += 1
+            }
+            if t >= state.epochEnd {
+                if !state.epochs.isEmpty { state.epochs[state.epochs.count - 1] = epoch }
+                let k = Int(t / epochFrames)
+                while state.epochs.count <= k { state.epochs.append(EpochStat()) }
+                state.epochEnd = Int64(k + 1) * epochFrames
+                epoch = EpochStat()
+            }
+            epoch.add(raw: x, motion: mo)
+            if t >= state.secondEnd {
+                state.motionFloor.closeSecond(UnsafeMutableBufferPointer(start: motionSecond, count: filled))
+                state.deviationFloor.closeSecond(UnsafeMutableBufferPointer(start: deviationSecond, count: filled))
+                filled = 0
+                state.secondEnd = (t / Int64(fps) + 1) * Int64(fps)
+                th = Thresholds(state: state, p: p)
+            }
+            motionSecond[filled] = mo
+            deviationSecond[filled] = slowMotion[i]
+            filled += 1
+
+            if !state.inMovement {
+                // Most frames: at rest. The deviation is at most the distance from the resting orientation, so
+                // when that is clearly below both deviation thresholds its square root is not needed.
+                let off = f - baseline
+                let exact = (off * off).sum() > th.deviationSafeSquared
+                let deviation = exact ? LegTrack.perpendicular(off, LegTrack.unit(baseline)) : 0
+                if th.canStart && ((exact && deviation > th.deviationOn) || mo > th.motionOn) {
+                    state.inMovement = true
+                    state.onset = state.lastQuiet + 1
+                    state.peak = exact ? deviation : LegTrack.perpendicular(off, LegTrack.unit(baseline))
+                    state.quietRun = 0
+                    state.stillRun = 0
+                    state.restAtOnset = baseline
+                    restUnit = LegTrack.unit(baseline)
+                } else {
+                    if !((exact && deviation > th.deviationOff) || mo > th.motionOff) { state.lastQuiet = t }
+                    // The resting orientation follows slow drift.
+                    baseline += alpha * (f - baseline)
+                }
+            } else {
+                let deviation = LegTrack.perpendicular(f - baseline, restUnit)
+                state.peak = max(state.peak, deviation)
+                let active = deviation > th.deviationOff || mo > th.motionOff
+                state.quietRun = active ? 0 : state.quietRun + 1
+                state.stillRun = mo > th.motionOff ? 0 : state.stillRun + 1
+                if state.quietRun >= quiet {
+                    emit(
+                        DetectedMovement(
+                            leg: leg, onsetFrame: state.onset, endFrame: t - Int64(quiet) + 1, kind: .legMovement,
+                            peakDeviation: state.peak, truncated: false), at: t)
+                    state.inMovement = false
+                    state.lastQuiet = t
+                } else if state.stillRun >= settle {
+                    // At rest in a new orientation: that is the resting orientation now.
+                    let rest = state.restAtOnset
+                    baseline = f
+                    let dot = (rest * f).sum()
+                    let norms = ((rest * rest).sum() * (f * f).sum()).squareRoot()
+                    let turned = norms > 0 && dot / norms < p.postureCos
+                    emit(
+                        DetectedMovement(
+                            leg: leg, onsetFrame: state.onset, endFrame: t - Int64(settle) + 1,
+                            kind: turned ? .postureChange : .legMovement, peakDeviation: state.peak,
+                            truncated: false), at: t)
+                    state.inMovement = false
+                    state.lastQuiet = t
+                }
+            }
+        }
+        if !state.epochs.isEmpty { state.epochs[state.epochs.count - 1] = epoch }
+        state.secondMotion = Array(UnsafeBufferPointer(start: motionSecond, count: filled))
+        state.secondDeviation = Array(UnsafeBufferPointer(start: deviationSecond, count: filled))
+        thresholds = th
+        self.baseline = baseline
+        frame += Int64(m)
     }
 }
 
-/// One leg's detector state.
+/// A leg's thresholds, g, from its noise floors (they change once a second).
+struct Thresholds: Sendable {
+    var deviationOn: Float
+    var motionOn: Float
+    var deviationOff: Float
+    var motionOff: Float
+    /// Below this squared distance from the resting orientation the deviation cannot exceed either deviation
+    /// threshold (with a margin far above the rounding of the deviation's arithmetic).
+    var deviationSafeSquared: Float
+    /// No movement starts before the first second has given a noise floor.
+    var canStart: Bool
+
+    init(state: LegState, p: ResolvedDetectorParameters) {
+        let q = p.parameters
+        deviationOn = max(
+            Float(q.deviationOnsetFactor) * state.deviationFloor.value, Float(q.minimumDeviationThreshold))
+        motionOn = max(Float(q.motionOnsetFactor) * state.motionFloor.value, Float(q.minimumMotionThreshold))
+        let f = Float(q.offsetFraction)
+        deviationOff = deviationOn * f
+        motionOff = motionOn * f
+        let lower = min(deviationOn, deviationOff)
+        deviationSafeSquared = lower * lower * 0.998
+        canStart = !state.motionFloor.history.isEmpty
+    }
+}
+
+/// One leg's movement state and its bookkeeping for posture and quality.
 struct LegState: Sendable {
     let leg: Leg
     let present: Bool
-    let p: ResolvedDetectorParameters
     var running = false
 
     // Movement state.
@@ -242,9 +534,11 @@ struct LegState: Sendable {
     var peak: Float = 0
     var restAtOnset = SIMD4<Float>(repeating: 0)
 
-    // Adaptive noise floors of the motion and of the deviation.
+    // Adaptive noise floors of the motion and of the deviation, and the second in progress.
     var motionFloor: RunningFloor
     var deviationFloor: RunningFloor
+    var secondMotion: [Float] = []
+    var secondDeviation: [Float] = []
     /// First frame of the next second of the stream.
     var secondEnd: Int64
 
@@ -263,7 +557,6 @@ struct LegState: Sendable {
     init(leg: Leg, present: Bool, p: ResolvedDetectorParameters) {
         self.leg = leg
         self.present = present
-        self.p = p
         secondEnd = Int64(p.framesPerSecond)
         motionFloor = RunningFloor(framesPerSecond: p.framesPerSecond, seconds: p.noiseSeconds)
         deviationFloor = RunningFloor(framesPerSecond: p.framesPerSecond, seconds: p.noiseSeconds)
@@ -271,94 +564,14 @@ struct LegState: Sendable {
 
     var floorHistory: [Float] { motionFloor.history }
 
-    var thresholds: (deviationOn: Float, motionOn: Float, deviationOff: Float, motionOff: Float) {
-        let q = p.parameters
-        let dOn = max(Float(q.deviationOnsetFactor) * deviationFloor.value, Float(q.minimumDeviationThreshold))
-        let mOn = max(Float(q.motionOnsetFactor) * motionFloor.value, Float(q.minimumMotionThreshold))
-        let f = Float(q.offsetFraction)
-        return (dOn, mOn, dOn * f, mOn * f)
-    }
-
-    mutating func epoch(for frame: Int64) -> Int {
-        let k = Int(frame / Int64(p.epochFrames))
-        while epochs.count <= k { epochs.append(EpochStat()) }
-        return k
-    }
-
-    /// One valid frame. Returns a movement when one ends here.
-    @inline(__always)
-    mutating func step(
-        frame t: Int64, motion: Float, slowMotion: Float, deviation: Float, raw: SIMD4<Float>, filtered: SIMD4<Float>,
-        baseline: inout SIMD4<Float>, alpha: Float, rangeG: Float
-    ) -> DetectedMovement? {
-        if !running {
-            running = true
-            lastQuiet = t - 1
-            if let start = openGap {
-                gaps.append(start..<t)
-                openGap = nil
-            }
+    /// The first frame with data after a gap (or at the start).
+    mutating func resume(at t: Int64) {
+        running = true
+        lastQuiet = t - 1
+        if let start = openGap {
+            gaps.append(start..<t)
+            openGap = nil
         }
-        validFrames += 1
-        if rangeG > 0 {
-            let limit = rangeG * 0.999
-            if abs(raw[0]) >= limit || abs(raw[1]) >= limit || abs(raw[2]) >= limit { clipped += 1 }
-        }
-        if t >= epochEnd {
-            let e = epoch(for: t)
-            epochEnd = Int64(e + 1) * Int64(p.epochFrames)
-        }
-        epochs[epochs.count - 1].add(raw: raw, motion: motion)
-        if t >= secondEnd {
-            motionFloor.closeSecond()
-            deviationFloor.closeSecond()
-            secondEnd = (t / Int64(p.framesPerSecond) + 1) * Int64(p.framesPerSecond)
-        }
-        motionFloor.add(motion)
-        deviationFloor.add(slowMotion)
-
-        let th = thresholds
-        let active = deviation > th.deviationOff || motion > th.motionOff
-        var ended: DetectedMovement? = nil
-        if !inMovement {
-            // No movement starts before the first second has given a noise floor.
-            if !motionFloor.history.isEmpty && (deviation > th.deviationOn || motion > th.motionOn) {
-                inMovement = true
-                onset = lastQuiet + 1
-                peak = deviation
-                quietRun = 0
-                stillRun = 0
-                restAtOnset = baseline
-            } else {
-                if !active { lastQuiet = t }
-                // The resting orientation follows slow drift.
-                baseline += alpha * (filtered - baseline)
-            }
-        } else {
-            peak = max(peak, deviation)
-            quietRun = active ? 0 : quietRun + 1
-            stillRun = motion > th.motionOff ? 0 : stillRun + 1
-            if quietRun >= p.quiet {
-                ended = DetectedMovement(
-                    leg: leg, onsetFrame: onset, endFrame: t - Int64(p.quiet) + 1, kind: .legMovement,
-                    peakDeviation: peak, truncated: false)
-                inMovement = false
-                lastQuiet = t
-            } else if stillRun >= p.settle {
-                // At rest in a new orientation: that is the resting orientation now.
-                let newRest = filtered
-                baseline = filtered
-                let dot = (restAtOnset * newRest).sum()
-                let norms = ((restAtOnset * restAtOnset).sum() * (newRest * newRest).sum()).squareRoot()
-                let turned = norms > 0 && dot / norms < p.postureCos
-                ended = DetectedMovement(
-                    leg: leg, onsetFrame: onset, endFrame: t - Int64(p.settle) + 1,
-                    kind: turned ? .postureChange : .legMovement, peakDeviation: peak, truncated: false)
-                inMovement = false
-                lastQuiet = t
-            }
-        }
-        return ended
     }
 
     /// A frame without data for this leg.
@@ -377,8 +590,6 @@ struct LegState: Sendable {
         return cut(at: t)
     }
 
-    mutating func finish(frame t: Int64) -> DetectedMovement? { cut(at: t) }
-
     /// Ends a movement in progress at frame `t` (exclusive), marked truncated.
     mutating func cut(at t: Int64) -> DetectedMovement? {
         guard inMovement else { return nil }
@@ -393,7 +604,6 @@ struct LegState: Sendable {
 struct RunningFloor: Sendable {
     let framesPerSecond: Int
     let seconds: Int
-    var second: [Float] = []
     var window: [Float] = []  // FIFO of per-second medians from windowStart
     var windowStart = 0
     var sorted: [Float] = []
@@ -403,19 +613,14 @@ struct RunningFloor: Sendable {
     init(framesPerSecond: Int, seconds: Int) {
         self.framesPerSecond = framesPerSecond
         self.seconds = seconds
-        second.reserveCapacity(framesPerSecond)
     }
 
-    mutating func add(_ v: Float) { second.append(v) }
-
-    mutating func closeSecond() {
-        guard second.count * 2 >= framesPerSecond else {
-            second.removeAll(keepingCapacity: true)
-            return
-        }
+    /// Closes a second with these values of the measure (reordered). A second with data for less than half of
+    /// it is left out.
+    mutating func closeSecond(_ values: UnsafeMutableBufferPointer<Float>) {
+        guard values.count * 2 >= framesPerSecond else { return }
         // The element of rank count/2 (what sorting and indexing would give), by selection: same value, less work.
-        let median = second.withUnsafeMutableBufferPointer { RunningFloor.select(rank: $0.count / 2, in: $0) }
-        second.removeAll(keepingCapacity: true)
+        let median = RunningFloor.select(rank: values.count / 2, in: values)
         window.append(median)
         sorted.insert(median, at: position(of: median))
         if window.count - windowStart > seconds {
@@ -432,36 +637,61 @@ struct RunningFloor: Sendable {
         history.append(value)
     }
 
-    /// The value of rank `k` (0-based) in ascending order; reorders `a`. Quickselect, median-of-three pivot.
+    /// The value of rank `k` (0-based) in ascending order; reorders `a`. Quickselect with a median-of-three
+    /// pivot and three-way partitions written out of place, the next index counted rather than branched on (a
+    /// second's values compare unpredictably); equal values, as quantised still data give, cannot make it
+    /// quadratic.
     static func select(rank k: Int, in a: UnsafeMutableBufferPointer<Float>) -> Float {
-        var lo = 0
-        var hi = a.count - 1
-        while hi > lo {
-            let mid = lo + (hi - lo) / 2
-            if a[mid] < a[lo] { a.swapAt(mid, lo) }
-            if a[hi] < a[lo] { a.swapAt(hi, lo) }
-            if a[hi] < a[mid] { a.swapAt(hi, mid) }
-            let pivot = a[mid]
-            var i = lo
-            var j = hi
-            while i <= j {
-                while a[i] < pivot { i += 1 }
-                while pivot < a[j] { j -= 1 }
-                if i <= j {
-                    a.swapAt(i, j)
-                    i += 1
+        guard let start = a.baseAddress, k >= 0, k < a.count else { return .nan }
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: a.count) { scratch -> Float in
+            guard let other = scratch.baseAddress else { return .nan }
+            var src = start
+            var dst = other
+            var srcInA = true
+            var n = a.count
+            var k = k
+            while n > 12 {
+                let x = src[0]
+                let y = src[n / 2]
+                let z = src[n - 1]
+                let pivot = max(min(x, y), min(max(x, y), z))
+                // Values below the pivot to the front of `dst`, values above it to the back.
+                var below = 0
+                var above = 0
+                for i in 0..<n {
+                    let v = src[i]
+                    dst[below] = v
+                    dst[n - 1 - above] = v
+                    below &+= Int(truncatingIfNeeded: unsafeBitCast(v < pivot, to: UInt8.self))
+                    above &+= Int(truncatingIfNeeded: unsafeBitCast(v > pivot, to: UInt8.self))
+                }
+                if k < below {
+                    src = dst
+                    n = below
+                } else if k >= n - above {
+                    k -= n - above
+                    src = dst + (n - above)
+                    n = above
+                } else {
+                    return pivot
+                }
+                srcInA.toggle()
+                dst = srcInA ? other : start
+            }
+            // A few values left: insertion sort.
+            var i = 1
+            while i < n {
+                let v = src[i]
+                var j = i
+                while j > 0 && v < src[j - 1] {
+                    src[j] = src[j - 1]
                     j -= 1
                 }
+                src[j] = v
+                i += 1
             }
-            if k <= j {
-                hi = j
-            } else if k >= i {
-                lo = i
-            } else {
-                return a[k]
-            }
+            return src[k]
         }
-        return a[k]
     }
 
     func position(of v: Float) -> Int {
@@ -481,6 +711,7 @@ struct EpochStat: Sendable {
     var motion: Double = 0
     var count = 0
 
+    @inline(__always)
     mutating func add(raw: SIMD4<Float>, motion m: Float) {
         sum += SIMD4<Double>(Double(raw[0]), Double(raw[1]), Double(raw[2]), 0)
         motion += Double(m)

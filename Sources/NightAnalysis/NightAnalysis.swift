@@ -34,7 +34,7 @@ public enum NightAnalysis {
         public var pace: Pace
 
         public init(
-            rules: ScoringRules = .wasm2016, detector: DetectorParameters = .standard, chunkFrames: Int = 8192,
+            rules: ScoringRules = .wasm2016, detector: DetectorParameters = .standard, chunkFrames: Int = 16384,
             pace: Pace = .max
         ) {
             self.rules = rules
@@ -57,14 +57,29 @@ public enum NightAnalysis {
         problems: [String: JSONValue] = [:], progress: ((Int64) -> Void)? = nil
     ) throws -> Night {
         var detector = LegMovementDetector(description: source.description, parameters: options.detector)
-        var buffer: [Float] = []
-        buffer.reserveCapacity(options.chunkFrames * TwoLegFrame.channels)
+        // Two buffers: the detector works one chunk (both legs at once) while the next is read into the other.
+        var current: [Float] = []
+        var next: [Float] = []
+        current.reserveCapacity(options.chunkFrames * TwoLegFrame.channels)
+        next.reserveCapacity(options.chunkFrames * TwoLegFrame.channels)
         let started = DispatchTime.now().uptimeNanoseconds
-        while true {
-            buffer.removeAll(keepingCapacity: true)
-            let n = try source.read(into: &buffer, maxFrames: options.chunkFrames)
-            if n == 0 { break }
-            detector.push(buffer)
+        var count = try source.read(into: &current, maxFrames: options.chunkFrames)
+        while count > 0 {
+            var nextCount = 0
+            var readError: (any Error)? = nil
+            next.removeAll(keepingCapacity: true)
+            current.withUnsafeBufferPointer { chunk in
+                detector.pushConcurrently(chunk) {
+                    do {
+                        nextCount = try source.read(into: &next, maxFrames: options.chunkFrames)
+                    } catch {
+                        readError = error
+                    }
+                }
+            }
+            if let readError { throw readError }
+            swap(&current, &next)
+            count = nextCount
             progress?(detector.frameCount)
             if case .factor(let f) = options.pace {
                 let due = Double(detector.frameCount) / source.description.sampleRate / f

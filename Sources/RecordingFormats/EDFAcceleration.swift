@@ -201,9 +201,20 @@ public struct EDFAccelerationSource: FrameSource {
             let digital = header.digitalSamples(c.signal, inRecord: bytes)
             let gain = s.gain
             let slot = TwoLegFrame.offset(of: c.leg) + c.axis
-            for k in skip..<samplesPerRecord where k < digital.count {
-                let physical = s.physicalMinimum + (Double(digital[k]) - Double(s.digitalMinimum)) * gain
-                pending[base + (k - skip) * TwoLegFrame.channels + slot] = Float(physical * c.gPerUnit)
+            let end = min(samplesPerRecord, digital.count)
+            guard skip < end else { continue }
+            let physicalMinimum = s.physicalMinimum
+            let digitalMinimum = Double(s.digitalMinimum)
+            let gPerUnit = c.gPerUnit
+            digital.withUnsafeBufferPointer { d in
+                pending.withUnsafeMutableBufferPointer { out in
+                    var o = base + slot
+                    for k in skip..<end {
+                        let physical = physicalMinimum + (Double(d[k]) - digitalMinimum) * gain
+                        out[o] = Float(physical * gPerUnit)
+                        o += TwoLegFrame.channels
+                    }
+                }
             }
         }
         record += 1

@@ -1,10 +1,14 @@
 // plm-bench: the detector's throughput on a whole simulated night held in memory, and the cost of streaming
 // one second of two-leg data as the daemon does. Only LegMovementDetector.push/finish/drainCompleted is timed.
 // Usage: plm-bench [--hours 8] [--seed 7] [--rate 100] [--repetitions 5]
+//        plm-bench --fingerprint   (a hash of everything the detector reports, for several simulated nights,
+//                                   pushed whole and one second at a time: optimisations must not change it)
 // Prints `key value` lines for Benchmarks/run.sh.
 import AccelerationSignal
 import Dispatch
+import Foundation
 import LegMovementDetection
+import NightAnalysis
 import NightSimulation
 
 var hours = 8.0
@@ -12,6 +16,10 @@ var seed: UInt64 = 7
 var rate = 100.0
 var repetitions = 5
 var arguments = Array(CommandLine.arguments.dropFirst())
+if arguments == ["--fingerprint"] {
+    try printFingerprints()
+    exit(0)
+}
 while !arguments.isEmpty {
     let name = arguments.removeFirst()
     guard let value = arguments.first else { fatalError("\(name) needs a value") }
@@ -43,27 +51,35 @@ func median(_ xs: [Double]) -> Double {
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
-// Batch: the whole night, pushed in chunks as plm-replay does, then finish.
-let chunkFrames = 4096
-var batchTimes: [Double] = []
-var movements = 0
-night.frames.withUnsafeBufferPointer { all in
-    for _ in 0..<repetitions {
-        var detector = LegMovementDetector(description: night.description)
-        var result: DetectionResult? = nil
-        let t = seconds {
-            var start = 0
-            while start < frameCount {
-                let n = min(chunkFrames, frameCount - start)
-                detector.push(UnsafeBufferPointer(rebasing: all[(start * channels)..<((start + n) * channels)]))
-                start += n
+// Batch: the whole night, pushed in chunks, then finish: on one thread (`push`), and with the two legs on two
+// threads at once as plm-replay does (`pushConcurrently`, chunks of NightAnalysis.Options().chunkFrames).
+@MainActor func batch(chunkFrames: Int, concurrent: Bool) -> (times: [Double], movements: Int) {
+    var times: [Double] = []
+    var movements = 0
+    night.frames.withUnsafeBufferPointer { all in
+        for _ in 0..<repetitions {
+            var detector = LegMovementDetector(description: night.description)
+            var result: DetectionResult? = nil
+            let t = seconds {
+                var start = 0
+                while start < frameCount {
+                    let n = min(chunkFrames, frameCount - start)
+                    let chunk = UnsafeBufferPointer(rebasing: all[(start * channels)..<((start + n) * channels)])
+                    if concurrent { detector.pushConcurrently(chunk) } else { detector.push(chunk) }
+                    start += n
+                }
+                result = detector.finish()
             }
-            result = detector.finish()
+            movements = result!.movements.count
+            times.append(t)
         }
-        movements = result!.movements.count
-        batchTimes.append(t)
     }
+    return (times, movements)
 }
+let chunkFrames = NightAnalysis.Options().chunkFrames
+let (batchTimes, movements) = batch(chunkFrames: chunkFrames, concurrent: false)
+let (concurrentTimes, concurrentMovements) = batch(chunkFrames: chunkFrames, concurrent: true)
+precondition(concurrentMovements == movements, "the legs on two threads must find the same movements")
 
 // Streaming: one second (rate frames) at a time, then drainCompleted, as the daemon does.
 let perSecond = Int(rate.rounded())
@@ -96,5 +112,90 @@ print("detector_seconds_best \(best)")
 print("detector_seconds_median \(med)")
 print("detector_frames_per_second \(Double(frameCount) / med)")
 print("detector_samples_per_second \(Double(frameCount * channels) / med)")
+print("detector_two_threads_seconds_median \(median(concurrentTimes))")
+print("detector_two_threads_frames_per_second \(Double(frameCount) / median(concurrentTimes))")
+print("detector_two_threads_samples_per_second \(Double(frameCount * channels) / median(concurrentTimes))")
 print("stream_movements \(drained)")
 print("stream_microseconds_per_second_of_data \(median(streamTimes) * 1e6)")
+
+/// FNV-1a over every field of a detection result (floats by their bit patterns).
+struct Fingerprint {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    mutating func add(_ v: UInt64) {
+        for k in 0..<8 {
+            h ^= (v >> (8 * UInt64(k))) & 0xff
+            h = h &* 0x100_0000_01b3
+        }
+    }
+    mutating func add(_ v: Int64) { add(UInt64(bitPattern: v)) }
+    mutating func add(_ v: Int) { add(Int64(v)) }
+    mutating func add(_ v: Double) { add(v.bitPattern) }
+    mutating func add(_ v: Float) { add(UInt64(v.bitPattern)) }
+    mutating func add(_ v: Bool) { add(v ? 1 : 0) }
+
+    mutating func add(_ r: DetectionResult) {
+        add(r.frameCount)
+        for m in r.movements + r.postureChanges {
+            add(m.leg == .left ? 0 : 1)
+            add(m.onsetFrame)
+            add(m.endFrame)
+            add(m.kind == .legMovement)
+            add(m.peakDeviation)
+            add(m.truncated)
+        }
+        for e in r.inBedEpochs { add(e.lowerBound); add(e.upperBound) }
+        let q = r.quality
+        add(q.recordingSeconds)
+        add(q.inBedSeconds)
+        for l in q.legs {
+            add(l.validSeconds); add(l.gapSeconds); add(l.gapCount); add(l.clippedSamples)
+            add(l.noiseFloor ?? -1); add(l.legAxisLearned); add(l.movementCount); add(l.postureChangeCount)
+            add(l.possiblyNotWorn)
+            for s in l.stillIntervals + [-1..<(-1)] + l.gapIntervals { add(s.lowerBound); add(s.upperBound) }
+        }
+        for f in q.findings { for b in f.utf8 { add(Int(b)) } }
+    }
+}
+
+func printFingerprints() throws {
+    let nights: [(String, SimulationSettings)] = {
+        func with(_ s: SimulationSettings, rate: Double, hours: Double) -> SimulationSettings {
+            var s = s
+            s.sampleRate = rate
+            s.hoursInBed = hours
+            return s
+        }
+        return [
+            ("typical-moderate-100Hz", with(.typical(seed: 7, severity: .moderate), rate: 100, hours: 3)),
+            ("challenging-severe-50Hz", with(.challenging(seed: 21, severity: .severe), rate: 50, hours: 3)),
+            ("challenging-moderate-200Hz", with(.challenging(seed: 22, severity: .moderate), rate: 200, hours: 2)),
+            ("clean-severe-128Hz", with(.clean(seed: 24, severity: .severe), rate: 128, hours: 2)),
+            ("left-leg-mild-100Hz", with(.singleLeg(seed: 23, leg: .left, severity: .mild), rate: 100, hours: 2)),
+            ("right-leg-moderate-25Hz", with(.singleLeg(seed: 25, leg: .right, severity: .moderate), rate: 25, hours: 2)),
+        ]
+    }()
+    for (name, settings) in nights {
+        let night = try simulate(settings)
+        let channels = TwoLegFrame.channels
+        let frames = night.frames.count / channels
+        var prints: [UInt64] = []
+        for chunk in [frames, Int(settings.sampleRate.rounded()), 4096] {
+            var d = LegMovementDetector(description: night.description)
+            var drained: [DetectedMovement] = []
+            night.frames.withUnsafeBufferPointer { all in
+                var start = 0
+                while start < frames {
+                    let n = min(chunk, frames - start)
+                    d.push(UnsafeBufferPointer(rebasing: all[(start * channels)..<((start + n) * channels)]))
+                    drained += d.drainCompleted()
+                    start += n
+                }
+            }
+            var f = Fingerprint()
+            f.add(d.finish())
+            for m in drained { f.add(m.leg == .left ? 0 : 1); f.add(m.onsetFrame); f.add(m.endFrame) }
+            prints.append(f.h)
+        }
+        print("fingerprint \(name) " + prints.map { String($0, radix: 16) }.joined(separator: " "))
+    }
+}
