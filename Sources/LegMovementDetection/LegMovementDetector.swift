@@ -393,102 +393,135 @@ public struct LegTrack: Sendable {
         let alpha = p.baselineAlpha
         let quiet = p.quiet
         let settle = p.settle
+        let postureCos = p.postureCos
+        let clipLimit = self.clipLimit
         let epochFrames = Int64(p.epochFrames)
         var epoch = state.epochs.last ?? EpochStat()
         var th = thresholds
         var baseline = self.baseline
+        var restUnit = self.restUnit
+        // The state's busy fields live in locals for the block (written back around the rare calls that use
+        // them, and at the end).
+        var validFrames = state.validFrames
+        var clipped = state.clipped
+        var epochEnd = state.epochEnd
+        var secondEnd = state.secondEnd
+        var inMovement = state.inMovement
+        var onset = state.onset
+        var lastQuiet = state.lastQuiet
+        var quietRun = state.quietRun
+        var stillRun = state.stillRun
+        var peak = state.peak
+        var restAtOnset = state.restAtOnset
         for i in 0..<m {
             let t = frame + Int64(i)
-            switch kind[i] {
-            case LegTrack.missing:
-                if let ended = state.gap(frame: t) { emit(ended, at: t) }
-                continue
-            case LegTrack.resumed:
+            let k = kind[i]
+            if k != LegTrack.valid {
+                if k == LegTrack.missing {
+                    state.validFrames = validFrames
+                    state.inMovement = inMovement
+                    state.onset = onset
+                    state.peak = peak
+                    if let ended = state.gap(frame: t) { emit(ended, at: t) }
+                    inMovement = state.inMovement
+                    continue
+                }
                 baseline = raw[i]
                 state.resume(at: t)
-            default:
-                break
+                lastQuiet = t - 1
             }
             let x = raw[i]
             let mo = motion[i]
             let f = filtered[i]
-            state.validFrames += 1
+            validFrames += 1
             if clipLimit > 0 && (abs(x[0]) >= clipLimit || abs(x[1]) >= clipLimit || abs(x[2]) >= clipLimit) {
-                state.clipped += 1
+                clipped += 1
             }
-            if t >= state.epochEnd {
+            if t >= epochEnd {
                 if !state.epochs.isEmpty { state.epochs[state.epochs.count - 1] = epoch }
-                let k = Int(t / epochFrames)
-                while state.epochs.count <= k { state.epochs.append(EpochStat()) }
-                state.epochEnd = Int64(k + 1) * epochFrames
+                let e = Int(t / epochFrames)
+                while state.epochs.count <= e { state.epochs.append(EpochStat()) }
+                epochEnd = Int64(e + 1) * epochFrames
                 epoch = EpochStat()
             }
             epoch.add(raw: x, motion: mo)
-            if t >= state.secondEnd {
+            if t >= secondEnd {
                 state.motionFloor.closeSecond(UnsafeMutableBufferPointer(start: motionSecond, count: filled))
                 state.deviationFloor.closeSecond(UnsafeMutableBufferPointer(start: deviationSecond, count: filled))
                 filled = 0
-                state.secondEnd = (t / Int64(fps) + 1) * Int64(fps)
+                secondEnd = (t / Int64(fps) + 1) * Int64(fps)
                 th = Thresholds(state: state, p: p)
             }
             motionSecond[filled] = mo
             deviationSecond[filled] = slowMotion[i]
             filled += 1
 
-            if !state.inMovement {
+            if !inMovement {
                 // Most frames: at rest. The deviation is at most the distance from the resting orientation, so
-                // when that is clearly below both deviation thresholds its square root is not needed.
+                // when that is clearly below both deviation thresholds its square roots are not needed.
                 let off = f - baseline
                 let exact = (off * off).sum() > th.deviationSafeSquared
                 let deviation = exact ? LegTrack.perpendicular(off, LegTrack.unit(baseline)) : 0
                 if th.canStart && ((exact && deviation > th.deviationOn) || mo > th.motionOn) {
-                    state.inMovement = true
-                    state.onset = state.lastQuiet + 1
-                    state.peak = exact ? deviation : LegTrack.perpendicular(off, LegTrack.unit(baseline))
-                    state.quietRun = 0
-                    state.stillRun = 0
-                    state.restAtOnset = baseline
+                    inMovement = true
+                    onset = lastQuiet + 1
+                    peak = exact ? deviation : LegTrack.perpendicular(off, LegTrack.unit(baseline))
+                    quietRun = 0
+                    stillRun = 0
+                    restAtOnset = baseline
                     restUnit = LegTrack.unit(baseline)
                 } else {
-                    if !((exact && deviation > th.deviationOff) || mo > th.motionOff) { state.lastQuiet = t }
+                    if !((exact && deviation > th.deviationOff) || mo > th.motionOff) { lastQuiet = t }
                     // The resting orientation follows slow drift.
                     baseline += alpha * (f - baseline)
                 }
             } else {
                 let deviation = LegTrack.perpendicular(f - baseline, restUnit)
-                state.peak = max(state.peak, deviation)
+                peak = max(peak, deviation)
                 let active = deviation > th.deviationOff || mo > th.motionOff
-                state.quietRun = active ? 0 : state.quietRun + 1
-                state.stillRun = mo > th.motionOff ? 0 : state.stillRun + 1
-                if state.quietRun >= quiet {
+                quietRun = active ? 0 : quietRun + 1
+                stillRun = mo > th.motionOff ? 0 : stillRun + 1
+                if quietRun >= quiet {
                     emit(
                         DetectedMovement(
-                            leg: leg, onsetFrame: state.onset, endFrame: t - Int64(quiet) + 1, kind: .legMovement,
-                            peakDeviation: state.peak, truncated: false), at: t)
-                    state.inMovement = false
-                    state.lastQuiet = t
-                } else if state.stillRun >= settle {
+                            leg: leg, onsetFrame: onset, endFrame: t - Int64(quiet) + 1, kind: .legMovement,
+                            peakDeviation: peak, truncated: false), at: t)
+                    inMovement = false
+                    lastQuiet = t
+                } else if stillRun >= settle {
                     // At rest in a new orientation: that is the resting orientation now.
-                    let rest = state.restAtOnset
+                    let rest = restAtOnset
                     baseline = f
                     let dot = (rest * f).sum()
                     let norms = ((rest * rest).sum() * (f * f).sum()).squareRoot()
-                    let turned = norms > 0 && dot / norms < p.postureCos
+                    let turned = norms > 0 && dot / norms < postureCos
                     emit(
                         DetectedMovement(
-                            leg: leg, onsetFrame: state.onset, endFrame: t - Int64(settle) + 1,
-                            kind: turned ? .postureChange : .legMovement, peakDeviation: state.peak,
-                            truncated: false), at: t)
-                    state.inMovement = false
-                    state.lastQuiet = t
+                            leg: leg, onsetFrame: onset, endFrame: t - Int64(settle) + 1,
+                            kind: turned ? .postureChange : .legMovement, peakDeviation: peak, truncated: false),
+                        at: t)
+                    inMovement = false
+                    lastQuiet = t
                 }
             }
         }
         if !state.epochs.isEmpty { state.epochs[state.epochs.count - 1] = epoch }
         state.secondMotion = Array(UnsafeBufferPointer(start: motionSecond, count: filled))
         state.secondDeviation = Array(UnsafeBufferPointer(start: deviationSecond, count: filled))
+        state.validFrames = validFrames
+        state.clipped = clipped
+        state.epochEnd = epochEnd
+        state.secondEnd = secondEnd
+        state.inMovement = inMovement
+        state.onset = onset
+        state.lastQuiet = lastQuiet
+        state.quietRun = quietRun
+        state.stillRun = stillRun
+        state.peak = peak
+        state.restAtOnset = restAtOnset
         thresholds = th
         self.baseline = baseline
+        self.restUnit = restUnit
         frame += Int64(m)
     }
 }

@@ -32,15 +32,19 @@ public enum NightAnalysis {
         /// Frames per chunk read from the source.
         public var chunkFrames: Int
         public var pace: Pace
+        /// Work the two legs on two threads and read ahead on a third (one night at a time); off when several
+        /// nights already run side by side on the cores.
+        public var legsConcurrently: Bool
 
         public init(
             rules: ScoringRules = .wasm2016, detector: DetectorParameters = .standard, chunkFrames: Int = 16384,
-            pace: Pace = .max
+            pace: Pace = .max, legsConcurrently: Bool = true
         ) {
             self.rules = rules
             self.detector = detector
             self.chunkFrames = chunkFrames
             self.pace = pace
+            self.legsConcurrently = legsConcurrently
         }
     }
 
@@ -69,14 +73,19 @@ public enum NightAnalysis {
             var readError: (any Error)? = nil
             next.removeAll(keepingCapacity: true)
             current.withUnsafeBufferPointer { chunk in
-                detector.pushConcurrently(chunk) {
-                    do {
-                        nextCount = try source.read(into: &next, maxFrames: options.chunkFrames)
-                    } catch {
-                        readError = error
+                if options.legsConcurrently {
+                    detector.pushConcurrently(chunk) {
+                        do {
+                            nextCount = try source.read(into: &next, maxFrames: options.chunkFrames)
+                        } catch {
+                            readError = error
+                        }
                     }
+                } else {
+                    detector.push(chunk)
                 }
             }
+            if !options.legsConcurrently { nextCount = try source.read(into: &next, maxFrames: options.chunkFrames) }
             if let readError { throw readError }
             swap(&current, &next)
             count = nextCount

@@ -174,7 +174,8 @@ public struct Replay: ParsableCommand {
         let progress = ProgressDisplay(enabled: !quiet && isatty(2) != 0, names: names)
         // Without a store only the terminal text is kept of each night.
         let results = Results<(text: String, replayed: Replayed?)>(count: files.count)
-        let options = NightAnalysis.Options(rules: rules, pace: pace)
+        // One recording: its two legs on two cores. Several: the recordings side by side on all cores.
+        let options = NightAnalysis.Options(rules: rules, pace: pace, legsConcurrently: files.count == 1)
         // Recordings are analysed on all cores. Without a store each writes its outputs at once; with one, the
         // nights are stored in file order and then written with the store's correlation section, so that the
         // outputs do not depend on which recording finished first.
