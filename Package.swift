@@ -32,7 +32,9 @@ let package = Package(
         // The sensor wire protocol: the firmware's own C code (single source of truth) and a Swift face.
         .target(
             name: "CPLMProtocol", path: "Firmware/protocol", exclude: ["testdata"], sources: ["plm_protocol.c"],
-            publicHeadersPath: "include"),
+            publicHeadersPath: "include",
+            // On the host the CRC comes from zlib (zlib1g-dev, as for CZlib); the MCU keeps its nibble table.
+            cSettings: [.define("PLM_CRC_ZLIB")], linkerSettings: [.linkedLibrary("z")]),
         .target(
             name: "CPLMGolden", path: "Firmware/protocol/testdata", exclude: ["golden_frames.hex"],
             sources: ["golden_frames.c"], publicHeadersPath: "include"),
@@ -147,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "EventImportTests", dependencies: ["EventImport", "EDFFormat"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "SensorFramesTests", dependencies: ["SensorFrames", "CPLMGolden"], swiftSettings: strict),
+        .testTarget(name: "SensorFramesTests", dependencies: ["SensorFrames", "CPLMGolden", "CPLMProtocol"], swiftSettings: strict),
         .testTarget(
             name: "LegMovementDetectionTests", dependencies: ["LegMovementDetection", "AccelerationSignal"],
             swiftSettings: strict),

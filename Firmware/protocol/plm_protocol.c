@@ -58,7 +58,7 @@ static const uint32_t crc_nibble[16] = {
     0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu,
 };
 
-uint32_t plm_crc32_update(uint32_t state, const uint8_t *data, size_t len)
+uint32_t plm_crc32_nibble_update(uint32_t state, const uint8_t *data, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         state ^= data[i];
@@ -67,6 +67,25 @@ uint32_t plm_crc32_update(uint32_t state, const uint8_t *data, size_t len)
     }
     return state;
 }
+
+#ifdef PLM_CRC_ZLIB
+/* The host build (Swift package) takes the same CRC from zlib, several times
+ * faster than the nibble table: replaying a night checks every byte twice. */
+#include <zlib.h>
+
+uint32_t plm_crc32_update(uint32_t state, const uint8_t *data, size_t len)
+{
+    if (len == 0)
+        return state;
+    /* zlib takes and returns the finished (inverted) value */
+    return ~(uint32_t)crc32_z(~state & 0xFFFFFFFFu, data, (z_size_t)len) & 0xFFFFFFFFu;
+}
+#else
+uint32_t plm_crc32_update(uint32_t state, const uint8_t *data, size_t len)
+{
+    return plm_crc32_nibble_update(state, data, len);
+}
+#endif
 
 uint32_t plm_crc32(const uint8_t *data, size_t len)
 {

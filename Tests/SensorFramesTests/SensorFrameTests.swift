@@ -1,4 +1,5 @@
 import CPLMGolden
+import CPLMProtocol
 import SensorFrames
 import Testing
 
@@ -74,6 +75,26 @@ struct SensorFrameTests {
     @Test("CRC-32/ISO-HDLC check value")
     func crc() {
         #expect(SensorFrameCodec.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(SensorFrameCodec.crc32([]) == 0)
+    }
+
+    @Test("the host's CRC (zlib) equals the firmware's nibble table, whole and in pieces, on 2000 buffers")
+    func crcAgainstFirmware() {
+        var state: UInt64 = 99
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        for n in 0..<2000 {
+            let bytes = (0..<(n % 300 + n / 7)).map { _ in UInt8(truncatingIfNeeded: next()) }
+            let nibble = bytes.withUnsafeBufferPointer { plm_crc32_nibble_update(0xFFFF_FFFF, $0.baseAddress, $0.count) }
+            #expect(SensorFrameCodec.crc32(bytes) == nibble ^ 0xFFFF_FFFF)
+            let cut = bytes.isEmpty ? 0 : Int(next() % UInt64(bytes.count))
+            let pieces = bytes.withUnsafeBufferPointer { b in
+                plm_crc32_update(plm_crc32_update(0xFFFF_FFFF, b.baseAddress, cut), b.baseAddress.map { $0 + cut }, b.count - cut)
+            }
+            #expect(pieces == nibble)
+        }
     }
 }
 

@@ -112,8 +112,12 @@ int plm_frame_add_loss(uint8_t *buf, size_t len, uint8_t flags, uint32_t lost);
 /* CRC-32/ISO-HDLC (the zlib/Ethernet CRC): poly 0x04C11DB7 reflected,
  * init 0xFFFFFFFF, xorout 0xFFFFFFFF. check("123456789") = 0xCBF43926. */
 uint32_t plm_crc32(const uint8_t *data, size_t len);
-/* Incremental form: state starts at 0xFFFFFFFF, final value = state ^ 0xFFFFFFFF. */
+/* Incremental form: state starts at 0xFFFFFFFF, final value = state ^ 0xFFFFFFFF.
+ * Built with PLM_CRC_ZLIB (the host's Swift package) it is zlib's crc32;
+ * otherwise (the MCU) the nibble table below. */
 uint32_t plm_crc32_update(uint32_t state, const uint8_t *data, size_t len);
+/* The nibble-table form, always built (so the host can check one against the other). */
+uint32_t plm_crc32_nibble_update(uint32_t state, const uint8_t *data, size_t len);
 
 /* little-endian helpers */
 void plm_put_u16(uint8_t *p, uint16_t v);
