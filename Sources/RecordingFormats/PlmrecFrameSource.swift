@@ -113,6 +113,9 @@ public struct PlmrecSummary: Sendable {
     /// Clock anchors per sensor index, as recorded.
     public var anchors: [[ClockAnchor]]
     public var quality: RecordingQuality
+    /// Where the scan stopped, and the blocks it found corrupt: the later passes trust it up to there.
+    public var scannedEnd: Int
+    public var corruptPayloads: Set<Int>
 
     /// Reads the whole file once (block by block) for the header, the clock anchors, the events and the
     /// frame-level quality.
@@ -230,7 +233,9 @@ public struct PlmrecSummary: Sendable {
         }.map(\.element)
         quality.problemCount += reader.problemCount
         quality.problems = Array(merged.prefix(1000))
-        return PlmrecSummary(header: header, clocks: clocks, anchors: anchors, quality: quality)
+        return PlmrecSummary(
+            header: header, clocks: clocks, anchors: anchors, quality: quality, scannedEnd: reader.fileSize,
+            corruptPayloads: reader.corruptPayloads)
     }
 }
 
@@ -260,8 +265,9 @@ struct SensorSampleCursor {
     var samplesSinceReference = 0
     var previous: (timestamp: UInt64, count: Int)?
 
-    init(url: URL, sensor: Int, clock: SensorClock) throws {
+    init(url: URL, sensor: Int, clock: SensorClock, after summary: PlmrecSummary) throws {
         reader = try PlmrecReader(url: url)
+        reader.trust(scannedUpTo: summary.scannedEnd, corruptPayloads: summary.corruptPayloads)
         self.sensor = sensor
         self.clock = clock
     }
@@ -275,10 +281,8 @@ struct SensorSampleCursor {
     }
 
     private mutating func loadFrame() throws -> Bool {
-        while let entry = try reader.nextRecord() {
-            guard case .frame(let s, let received, let bytes) = entry.record, s == sensor,
-                case .success(let f) = SensorFrameCodec.decode(bytes)
-            else { continue }
+        while let (received, bytes) = try reader.nextFrame(ofSensor: sensor) {
+            guard case .success(let f) = SensorFrameCodec.decode(bytes) else { continue }
             guard case .keep(let restart, let dropped, _) = tracker.judge(f) else { continue }
             let nominal = Double(f.period)
             var discontinuity = restart || dropped > 0 || f.lostSamples > 0
@@ -413,7 +417,7 @@ public struct PlmrecFrameSource: FrameSource {
         for (slot, leg) in [Leg.left, .right].enumerated() {
             guard let i = forLeg[leg] else { continue }
             let clock = i < summary.clocks.count ? summary.clocks[i] : SensorClock(anchors: [])
-            let cursor = try SensorSampleCursor(url: url, sensor: i, clock: clock)
+            let cursor = try SensorSampleCursor(url: url, sensor: i, clock: clock, after: summary)
             let nominal = sensors[i].sampleRate > 0 ? 1e6 / Double(sensors[i].sampleRate) : 1e6 / rate
             resamplers.append(LegResampler(cursor: cursor, nominalPeriod: nominal))
             slots.append(slot)

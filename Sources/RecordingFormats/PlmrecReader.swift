@@ -102,6 +102,12 @@ public final class PlmrecReader {
     /// Sensor descriptions by index (nil for an index never described).
     public private(set) var sensors: [PlmrecSensor?] = []
 
+    /// Offsets of the blocks whose payload failed its CRC.
+    public private(set) var corruptPayloads: Set<Int> = []
+    /// Blocks that end at or before this offset were checked by an earlier pass over the file (`trust`).
+    private var trustedEnd = 0
+    private var knownCorrupt: Set<Int> = []
+
     private let handle: FileHandle
     private var position = 0
     private var block: PlmrecBlock?
@@ -118,6 +124,14 @@ public final class PlmrecReader {
     }
 
     deinit { try? handle.close() }
+
+    /// Trusts an earlier pass over the same file (`PlmrecSummary.scan`): blocks that end at or before `end` are
+    /// not CRC-checked again, and the ones it found corrupt (`corruptPayloads`) are stepped over. Blocks past
+    /// `end` (written since) are checked as usual.
+    public func trust(scannedUpTo end: Int, corruptPayloads: Set<Int>) {
+        trustedEnd = end
+        knownCorrupt = corruptPayloads
+    }
 
     func report(_ p: PlmrecProblem) {
         problemCount += 1
@@ -213,8 +227,10 @@ public final class PlmrecReader {
                 return nil
             }
             let payload = try read(at: payloadAt, count: length)
-            guard payload.count == length, SensorFrameCodec.crc32(payload) == crc else {
+            let trusted = payloadAt + length <= trustedEnd && !knownCorrupt.contains(at)
+            guard payload.count == length, trusted || SensorFrameCodec.crc32(payload) == crc else {
                 blocksCorrupt += 1
+                corruptPayloads.insert(at)
                 report(
                     PlmrecProblem(
                         offset: at, kind: .corruptPayload,
@@ -243,9 +259,18 @@ public final class PlmrecReader {
         report(p)
     }
 
-    /// The next record of a valid block, or nil at the end of the file. Sensor and header records also
-    /// update `header`.
-    public func nextRecord() throws -> PlmrecEntry? {
+    /// One record as stored: its type, sensor, host time and bytes (a slice of its block's payload).
+    struct RawRecord {
+        var type: UInt8
+        var sensor: UInt8
+        var hostTime: Int64
+        var data: ArraySlice<UInt8>
+        var offset: Int
+        var blockSequence: UInt32
+    }
+
+    /// The next record of a valid block, undecoded, or nil at the end of the file.
+    func nextRawRecord() throws -> RawRecord? {
         while true {
             if block == nil {
                 guard let b = try nextBlock() else { return nil }
@@ -265,10 +290,7 @@ public final class PlmrecReader {
                 continue
             }
             let p = recordPosition
-            let type = payload[p]
-            let sensor = payload[p + 1]
             let length = Int(le(payload[(p + 2)..<(p + 4)]))
-            let hostTime = Int64(bitPattern: le(payload[(p + 4)..<(p + 12)]))
             let dataAt = p + Plmrec.recordHeaderSize
             guard dataAt + length <= payload.count else {
                 report(
@@ -279,11 +301,28 @@ public final class PlmrecReader {
                 continue
             }
             recordPosition = dataAt + length
-            guard
-                let record = PlmrecRecord.decode(
-                    type: type, sensor: sensor, hostTime: hostTime, data: payload[dataAt..<(dataAt + length)])
+            return RawRecord(
+                type: payload[p], sensor: payload[p + 1], hostTime: Int64(bitPattern: le(payload[(p + 4)..<(p + 12)])),
+                data: payload[dataAt..<(dataAt + length)], offset: at, blockSequence: b.sequence)
+        }
+    }
+
+    /// The next frame record of one sensor: its reception time and frame bytes. Other records are stepped over
+    /// without being decoded (and do not update `header`).
+    public func nextFrame(ofSensor sensor: Int) throws -> (hostTime: Int64, bytes: ArraySlice<UInt8>)? {
+        while let r = try nextRawRecord() {
+            if r.type == RecordType.frame.rawValue && Int(r.sensor) == sensor { return (r.hostTime, r.data) }
+        }
+        return nil
+    }
+
+    /// The next record of a valid block, or nil at the end of the file. Sensor and header records also
+    /// update `header`.
+    public func nextRecord() throws -> PlmrecEntry? {
+        while let r = try nextRawRecord() {
+            guard let record = PlmrecRecord.decode(type: r.type, sensor: r.sensor, hostTime: r.hostTime, data: r.data)
             else {
-                report(PlmrecProblem(offset: at, kind: .badRecord, message: "record of type \(type) is too short"))
+                report(PlmrecProblem(offset: r.offset, kind: .badRecord, message: "record of type \(r.type) is too short"))
                 continue
             }
             switch record {
@@ -294,7 +333,8 @@ public final class PlmrecReader {
                 sensors[index] = s
             default: break
             }
-            return PlmrecEntry(record: record, offset: at, blockSequence: b.sequence)
+            return PlmrecEntry(record: record, offset: r.offset, blockSequence: r.blockSequence)
         }
+        return nil
     }
 }

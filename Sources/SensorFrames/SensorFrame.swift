@@ -82,11 +82,10 @@ public enum SensorFrameCodec {
 
     /// Decodes the frame at the start of `bytes`.
     public static func decode(_ bytes: some Collection<UInt8>) -> Result<SensorFrame, FrameDecodeError> {
-        let buffer = Array(bytes)
         var out = plm_frame_t()
-        let status = buffer.withUnsafeBufferPointer { p in
-            plm_frame_decode(p.baseAddress, p.count, &out)
-        }
+        let status =
+            bytes.withContiguousStorageIfAvailable { p in plm_frame_decode(p.baseAddress, p.count, &out) }
+            ?? Array(bytes).withUnsafeBufferPointer { p in plm_frame_decode(p.baseAddress, p.count, &out) }
         switch status {
         case PLM_DECODE_OK: break
         case PLM_DECODE_BAD_MAGIC: return .failure(.badMagic)
@@ -100,7 +99,11 @@ public enum SensorFrameCodec {
         samples.reserveCapacity(3 * count)
         withUnsafeBytes(of: out.samples) { raw in
             let s = raw.bindMemory(to: plm_sample_t.self)
-            for i in 0..<count { samples += [s[i].x, s[i].y, s[i].z] }
+            for i in 0..<count {
+                samples.append(s[i].x)
+                samples.append(s[i].y)
+                samples.append(s[i].z)
+            }
         }
         var frame = SensorFrame(
             flags: SensorFrame.Flags(rawValue: out.flags), sequence: out.seq, timestamp: out.timestamp_us,
