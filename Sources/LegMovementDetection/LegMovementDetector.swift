@@ -155,6 +155,10 @@ public struct LegTrack: Sendable {
 
     /// Frames per block of work (bounds the scratch memory: about 60 bytes a frame).
     static let blockFrames = 1024
+    /// Scratch memory of a block (no state: its contents do not outlive one block).
+    var scratchVectors: [SIMD4<Float>] = []
+    var scratchFloats: [Float] = []
+    var scratchKinds: [UInt8] = []
 
     init(leg: Leg, present: Bool, p: ResolvedDetectorParameters, rangeG: Float) {
         self.leg = leg
@@ -222,9 +226,22 @@ public struct LegTrack: Sendable {
         let lag = p.lag
         let slowLag = p.slowLag
         let fps = p.framesPerSecond
-        withUnsafeTemporaryAllocation(of: SIMD4<Float>.self, capacity: lag + slowLag + 3 * m) { vectors in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * m + 2 * fps) { floats in
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: m) { kinds in
+        // Scratch for one block, kept between blocks (moved out so that the passes may mutate `self`).
+        var vectors = scratchVectors
+        var floats = scratchFloats
+        var kinds = scratchKinds
+        scratchVectors = []
+        scratchFloats = []
+        scratchKinds = []
+        let block = LegTrack.blockFrames
+        if vectors.count < lag + slowLag + 3 * block {
+            vectors = [SIMD4<Float>](repeating: .zero, count: lag + slowLag + 3 * block)
+            floats = [Float](repeating: 0, count: 2 * block + 3 * fps)
+            kinds = [UInt8](repeating: 0, count: block)
+        }
+        vectors.withUnsafeMutableBufferPointer { vectors in
+            floats.withUnsafeMutableBufferPointer { floats in
+                kinds.withUnsafeMutableBufferPointer { kinds in
                     guard let v = vectors.baseAddress, let f = floats.baseAddress, let kind = kinds.baseAddress
                     else { return }
                     // fast[k]: low-pass output of frame k - lag of the block (its history first); slow likewise.
@@ -242,6 +259,9 @@ public struct LegTrack: Sendable {
                 }
             }
         }
+        scratchVectors = vectors
+        scratchFloats = floats
+        scratchKinds = kinds
     }
 
     /// Pass 1: both filter stages for the block; `kind` says which frames have data and where data resume.
@@ -406,29 +426,21 @@ public struct LegTrack: Sendable {
         var clipped = state.clipped
         var epochEnd = state.epochEnd
         var secondEnd = state.secondEnd
-        var inMovement = state.inMovement
-        var onset = state.onset
-        var lastQuiet = state.lastQuiet
-        var quietRun = state.quietRun
-        var stillRun = state.stillRun
-        var peak = state.peak
-        var restAtOnset = state.restAtOnset
+        var mv = state.movement
         for i in 0..<m {
             let t = frame + Int64(i)
             let k = kind[i]
             if k != LegTrack.valid {
                 if k == LegTrack.missing {
                     state.validFrames = validFrames
-                    state.inMovement = inMovement
-                    state.onset = onset
-                    state.peak = peak
+                    state.movement = mv
                     if let ended = state.gap(frame: t) { emit(ended, at: t) }
-                    inMovement = state.inMovement
+                    mv = state.movement
                     continue
                 }
                 baseline = raw[i]
                 state.resume(at: t)
-                lastQuiet = t - 1
+                mv.lastQuiet = t - 1
             }
             let x = raw[i]
             let mo = motion[i]
@@ -446,8 +458,11 @@ public struct LegTrack: Sendable {
             }
             epoch.add(raw: x, motion: mo)
             if t >= secondEnd {
-                state.motionFloor.closeSecond(UnsafeMutableBufferPointer(start: motionSecond, count: filled))
-                state.deviationFloor.closeSecond(UnsafeMutableBufferPointer(start: deviationSecond, count: filled))
+                let selection = deviationSecond + fps
+                state.motionFloor.closeSecond(
+                    UnsafeMutableBufferPointer(start: motionSecond, count: filled), scratch: selection)
+                state.deviationFloor.closeSecond(
+                    UnsafeMutableBufferPointer(start: deviationSecond, count: filled), scratch: selection)
                 filled = 0
                 secondEnd = (t / Int64(fps) + 1) * Int64(fps)
                 th = Thresholds(state: state, p: p)
@@ -456,52 +471,52 @@ public struct LegTrack: Sendable {
             deviationSecond[filled] = slowMotion[i]
             filled += 1
 
-            if !inMovement {
+            if !mv.inMovement {
                 // Most frames: at rest. The deviation is at most the distance from the resting orientation, so
                 // when that is clearly below both deviation thresholds its square roots are not needed.
                 let off = f - baseline
                 let exact = (off * off).sum() > th.deviationSafeSquared
                 let deviation = exact ? LegTrack.perpendicular(off, LegTrack.unit(baseline)) : 0
                 if th.canStart && ((exact && deviation > th.deviationOn) || mo > th.motionOn) {
-                    inMovement = true
-                    onset = lastQuiet + 1
-                    peak = exact ? deviation : LegTrack.perpendicular(off, LegTrack.unit(baseline))
-                    quietRun = 0
-                    stillRun = 0
-                    restAtOnset = baseline
+                    mv.inMovement = true
+                    mv.onset = mv.lastQuiet + 1
+                    mv.peak = exact ? deviation : LegTrack.perpendicular(off, LegTrack.unit(baseline))
+                    mv.quietRun = 0
+                    mv.stillRun = 0
+                    mv.restAtOnset = baseline
                     restUnit = LegTrack.unit(baseline)
                 } else {
-                    if !((exact && deviation > th.deviationOff) || mo > th.motionOff) { lastQuiet = t }
+                    if !((exact && deviation > th.deviationOff) || mo > th.motionOff) { mv.lastQuiet = t }
                     // The resting orientation follows slow drift.
                     baseline += alpha * (f - baseline)
                 }
             } else {
                 let deviation = LegTrack.perpendicular(f - baseline, restUnit)
-                peak = max(peak, deviation)
+                mv.peak = max(mv.peak, deviation)
                 let active = deviation > th.deviationOff || mo > th.motionOff
-                quietRun = active ? 0 : quietRun + 1
-                stillRun = mo > th.motionOff ? 0 : stillRun + 1
-                if quietRun >= quiet {
+                mv.quietRun = active ? 0 : mv.quietRun + 1
+                mv.stillRun = mo > th.motionOff ? 0 : mv.stillRun + 1
+                if mv.quietRun >= quiet {
                     emit(
                         DetectedMovement(
-                            leg: leg, onsetFrame: onset, endFrame: t - Int64(quiet) + 1, kind: .legMovement,
-                            peakDeviation: peak, truncated: false), at: t)
-                    inMovement = false
-                    lastQuiet = t
-                } else if stillRun >= settle {
+                            leg: leg, onsetFrame: mv.onset, endFrame: t - Int64(quiet) + 1, kind: .legMovement,
+                            peakDeviation: mv.peak, truncated: false), at: t)
+                    mv.inMovement = false
+                    mv.lastQuiet = t
+                } else if mv.stillRun >= settle {
                     // At rest in a new orientation: that is the resting orientation now.
-                    let rest = restAtOnset
+                    let rest = mv.restAtOnset
                     baseline = f
                     let dot = (rest * f).sum()
                     let norms = ((rest * rest).sum() * (f * f).sum()).squareRoot()
                     let turned = norms > 0 && dot / norms < postureCos
                     emit(
                         DetectedMovement(
-                            leg: leg, onsetFrame: onset, endFrame: t - Int64(settle) + 1,
-                            kind: turned ? .postureChange : .legMovement, peakDeviation: peak, truncated: false),
+                            leg: leg, onsetFrame: mv.onset, endFrame: t - Int64(settle) + 1,
+                            kind: turned ? .postureChange : .legMovement, peakDeviation: mv.peak, truncated: false),
                         at: t)
-                    inMovement = false
-                    lastQuiet = t
+                    mv.inMovement = false
+                    mv.lastQuiet = t
                 }
             }
         }
@@ -512,13 +527,7 @@ public struct LegTrack: Sendable {
         state.clipped = clipped
         state.epochEnd = epochEnd
         state.secondEnd = secondEnd
-        state.inMovement = inMovement
-        state.onset = onset
-        state.lastQuiet = lastQuiet
-        state.quietRun = quietRun
-        state.stillRun = stillRun
-        state.peak = peak
-        state.restAtOnset = restAtOnset
+        state.movement = mv
         thresholds = th
         self.baseline = baseline
         self.restUnit = restUnit
@@ -558,14 +567,7 @@ struct LegState: Sendable {
     let present: Bool
     var running = false
 
-    // Movement state.
-    var inMovement = false
-    var onset: Int64 = 0
-    var lastQuiet: Int64 = -1
-    var quietRun = 0
-    var stillRun = 0
-    var peak: Float = 0
-    var restAtOnset = SIMD4<Float>(repeating: 0)
+    var movement = MovementState()
 
     // Adaptive noise floors of the motion and of the deviation, and the second in progress.
     var motionFloor: RunningFloor
@@ -597,10 +599,9 @@ struct LegState: Sendable {
 
     var floorHistory: [Float] { motionFloor.history }
 
-    /// The first frame with data after a gap (or at the start).
+    /// The first frame with data after a gap (or at the start); the caller sets `movement.lastQuiet`.
     mutating func resume(at t: Int64) {
         running = true
-        lastQuiet = t - 1
         if let start = openGap {
             gaps.append(start..<t)
             openGap = nil
@@ -625,11 +626,28 @@ struct LegState: Sendable {
 
     /// Ends a movement in progress at frame `t` (exclusive), marked truncated.
     mutating func cut(at t: Int64) -> DetectedMovement? {
-        guard inMovement else { return nil }
-        inMovement = false
+        guard movement.inMovement else { return nil }
+        movement.inMovement = false
         return DetectedMovement(
-            leg: leg, onsetFrame: onset, endFrame: t, kind: .legMovement, peakDeviation: peak, truncated: true)
+            leg: leg, onsetFrame: movement.onset, endFrame: t, kind: .legMovement, peakDeviation: movement.peak,
+            truncated: true)
     }
+}
+
+/// Where a leg is in a movement.
+struct MovementState: Sendable {
+    var inMovement = false
+    /// First frame of the movement in progress.
+    var onset: Int64 = 0
+    /// Last frame below the lower (offset) thresholds.
+    var lastQuiet: Int64 = -1
+    /// Frames in a row below the lower thresholds, and without motion above them.
+    var quietRun = 0
+    var stillRun = 0
+    /// Largest deviation so far, g.
+    var peak: Float = 0
+    /// The resting orientation when the movement began.
+    var restAtOnset = SIMD4<Float>(repeating: 0)
 }
 
 /// An adaptive noise floor: each second's median of a measure goes into a window of `seconds` seconds; the
@@ -648,12 +666,12 @@ struct RunningFloor: Sendable {
         self.seconds = seconds
     }
 
-    /// Closes a second with these values of the measure (reordered). A second with data for less than half of
-    /// it is left out.
-    mutating func closeSecond(_ values: UnsafeMutableBufferPointer<Float>) {
+    /// Closes a second with these values of the measure (reordered; `scratch` holds as many). A second with
+    /// data for less than half of it is left out.
+    mutating func closeSecond(_ values: UnsafeMutableBufferPointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         guard values.count * 2 >= framesPerSecond else { return }
         // The element of rank count/2 (what sorting and indexing would give), by selection: same value, less work.
-        let median = RunningFloor.select(rank: values.count / 2, in: values)
+        let median = RunningFloor.select(rank: values.count / 2, in: values, scratch: scratch)
         window.append(median)
         sorted.insert(median, at: position(of: median))
         if window.count - windowStart > seconds {
@@ -674,57 +692,57 @@ struct RunningFloor: Sendable {
     /// pivot and three-way partitions written out of place, the next index counted rather than branched on (a
     /// second's values compare unpredictably); equal values, as quantised still data give, cannot make it
     /// quadratic.
-    static func select(rank k: Int, in a: UnsafeMutableBufferPointer<Float>) -> Float {
+    /// `scratch` has room for as many values as `a`.
+    static func select(rank k: Int, in a: UnsafeMutableBufferPointer<Float>, scratch other: UnsafeMutablePointer<Float>)
+        -> Float
+    {
         guard let start = a.baseAddress, k >= 0, k < a.count else { return .nan }
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: a.count) { scratch -> Float in
-            guard let other = scratch.baseAddress else { return .nan }
-            var src = start
-            var dst = other
-            var srcInA = true
-            var n = a.count
-            var k = k
-            while n > 12 {
-                let x = src[0]
-                let y = src[n / 2]
-                let z = src[n - 1]
-                let pivot = max(min(x, y), min(max(x, y), z))
-                // Values below the pivot to the front of `dst`, values above it to the back.
-                var below = 0
-                var above = 0
-                for i in 0..<n {
-                    let v = src[i]
-                    dst[below] = v
-                    dst[n - 1 - above] = v
-                    below &+= Int(truncatingIfNeeded: unsafeBitCast(v < pivot, to: UInt8.self))
-                    above &+= Int(truncatingIfNeeded: unsafeBitCast(v > pivot, to: UInt8.self))
-                }
-                if k < below {
-                    src = dst
-                    n = below
-                } else if k >= n - above {
-                    k -= n - above
-                    src = dst + (n - above)
-                    n = above
-                } else {
-                    return pivot
-                }
-                srcInA.toggle()
-                dst = srcInA ? other : start
-            }
-            // A few values left: insertion sort.
-            var i = 1
-            while i < n {
+        var src = start
+        var dst = other
+        var srcInA = true
+        var n = a.count
+        var k = k
+        while n > 12 {
+            let x = src[0]
+            let y = src[n / 2]
+            let z = src[n - 1]
+            let pivot = max(min(x, y), min(max(x, y), z))
+            // Values below the pivot to the front of `dst`, values above it to the back.
+            var below = 0
+            var above = 0
+            for i in 0..<n {
                 let v = src[i]
-                var j = i
-                while j > 0 && v < src[j - 1] {
-                    src[j] = src[j - 1]
-                    j -= 1
-                }
-                src[j] = v
-                i += 1
+                dst[below] = v
+                dst[n - 1 - above] = v
+                below &+= Int(truncatingIfNeeded: unsafeBitCast(v < pivot, to: UInt8.self))
+                above &+= Int(truncatingIfNeeded: unsafeBitCast(v > pivot, to: UInt8.self))
             }
-            return src[k]
+            if k < below {
+                src = dst
+                n = below
+            } else if k >= n - above {
+                k -= n - above
+                src = dst + (n - above)
+                n = above
+            } else {
+                return pivot
+            }
+            srcInA.toggle()
+            dst = srcInA ? other : start
         }
+        // A few values left: insertion sort.
+        var i = 1
+        while i < n {
+            let v = src[i]
+            var j = i
+            while j > 0 && v < src[j - 1] {
+                src[j] = src[j - 1]
+                j -= 1
+            }
+            src[j] = v
+            i += 1
+        }
+        return src[k]
     }
 
     func position(of v: Float) -> Int {
