@@ -196,23 +196,28 @@ public struct EDFAccelerationSource: FrameSource {
         let base = pending.count
         let frames = max(0, samplesPerRecord - skip)
         pending.append(contentsOf: repeatElement(Float.nan, count: frames * TwoLegFrame.channels))
-        for c in channels {
-            let s = header.signals[c.signal]
-            let digital = header.digitalSamples(c.signal, inRecord: bytes)
-            let gain = s.gain
-            let slot = TwoLegFrame.offset(of: c.leg) + c.axis
-            let end = min(samplesPerRecord, digital.count)
-            guard skip < end else { continue }
-            let physicalMinimum = s.physicalMinimum
-            let digitalMinimum = Double(s.digitalMinimum)
-            let gPerUnit = c.gPerUnit
-            digital.withUnsafeBufferPointer { d in
-                pending.withUnsafeMutableBufferPointer { out in
-                    var o = base + slot
-                    for k in skip..<end {
-                        let physical = physicalMinimum + (Double(d[k]) - digitalMinimum) * gain
+        bytes.withUnsafeBufferPointer { data in
+            pending.withUnsafeMutableBufferPointer { out in
+                for c in channels {
+                    let s = header.signals[c.signal]
+                    // The signal's little-endian 16-bit samples, straight from the record's bytes (a signal cut
+                    // short by the record's end gives none, as EDFHeader.digitalSamples).
+                    let first = header.signalOffset(c.signal)
+                    guard first + 2 * s.samplesPerRecord <= data.count else { continue }
+                    let end = min(samplesPerRecord, s.samplesPerRecord)
+                    guard skip < end else { continue }
+                    let gain = s.gain
+                    let physicalMinimum = s.physicalMinimum
+                    let digitalMinimum = Double(s.digitalMinimum)
+                    let gPerUnit = c.gPerUnit
+                    var o = base + TwoLegFrame.offset(of: c.leg) + c.axis
+                    var b = first + 2 * skip
+                    for _ in skip..<end {
+                        let digital = Int16(bitPattern: UInt16(data[b]) | UInt16(data[b + 1]) << 8)
+                        let physical = physicalMinimum + (Double(digital) - digitalMinimum) * gain
                         out[o] = Float(physical * gPerUnit)
                         o += TwoLegFrame.channels
+                        b += 2
                     }
                 }
             }
