@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # plm benchmark: the Swift detector and plm-replay against the numpy/scipy baseline, on the same simulated
 # night(s), in one run. Usage (from anywhere):  bash Benchmarks/run.sh
-# Environment: PLM_BENCH_DIR (scratch directory, default a fresh /tmp/plm-bench.XXXX), REPS (default 3).
+# Environment: PLM_BENCH_DIR (scratch directory, default a fresh /tmp/plm-bench.XXXX), REPS (default 5).
 # Needs: swift, python3 with numpy, scipy, pyedflib; /usr/bin/time (Debian package `time`).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DIR="${PLM_BENCH_DIR:-$(mktemp -d /tmp/plm-bench.XXXX)}"
-REPS="${REPS:-3}"
+REPS="${REPS:-5}"
 mkdir -p "$DIR"
 cd "$ROOT"
 
