@@ -155,7 +155,8 @@ public struct LegTrack: Sendable {
 
     /// Frames per block of work (bounds the scratch memory: about 60 bytes a frame).
     static let blockFrames = 1024
-    /// Scratch memory of a block (no state: its contents do not outlive one block).
+    /// Working memory of a block. Only the second in progress (the noise floors' values since the last whole
+    /// second, in `floats` after the block's measures) is carried from one block to the next.
     var scratchVectors: [SIMD4<Float>] = []
     var scratchFloats: [Float] = []
     var scratchKinds: [UInt8] = []
@@ -250,7 +251,7 @@ public struct LegTrack: Sendable {
                     let raw = slow + slowLag + m
                     let motion = f
                     let slowMotion = f + m
-                    let second = f + 2 * m
+                    let second = f + 2 * block
                     filter(values, from: start, count: m, fast: fast, slow: slow, raw: raw, kind: kind)
                     measure(count: m, fast: fast, slow: slow, motion: motion, slowMotion: slowMotion)
                     step(
@@ -406,10 +407,8 @@ public struct LegTrack: Sendable {
         let fps = p.framesPerSecond
         let motionSecond = second
         let deviationSecond = second + fps
-        // The second in progress, carried between blocks.
-        var filled = state.secondMotion.count
-        state.secondMotion.withUnsafeBufferPointer { s in for k in 0..<filled { motionSecond[k] = s[k] } }
-        state.secondDeviation.withUnsafeBufferPointer { s in for k in 0..<filled { deviationSecond[k] = s[k] } }
+        // The second in progress, carried between blocks where `second` points.
+        var filled = state.secondFilled
         let alpha = p.baselineAlpha
         let quiet = p.quiet
         let settle = p.settle
@@ -521,8 +520,7 @@ public struct LegTrack: Sendable {
             }
         }
         if !state.epochs.isEmpty { state.epochs[state.epochs.count - 1] = epoch }
-        state.secondMotion = Array(UnsafeBufferPointer(start: motionSecond, count: filled))
-        state.secondDeviation = Array(UnsafeBufferPointer(start: deviationSecond, count: filled))
+        state.secondFilled = filled
         state.validFrames = validFrames
         state.clipped = clipped
         state.epochEnd = epochEnd
@@ -572,8 +570,8 @@ struct LegState: Sendable {
     // Adaptive noise floors of the motion and of the deviation, and the second in progress.
     var motionFloor: RunningFloor
     var deviationFloor: RunningFloor
-    var secondMotion: [Float] = []
-    var secondDeviation: [Float] = []
+    /// Values of the second in progress (kept in the track's working memory).
+    var secondFilled = 0
     /// First frame of the next second of the stream.
     var secondEnd: Int64
 
