@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "RecordingFormats",
             dependencies: [
-                "AccelerationSignal", "SensorFrames", "EDFFormat", "LegMovementScoring", "CZlib",
+                "AccelerationSignal", "SensorFrames", "EDFFormat", "LegMovementScoring", "CZlib", "CivilCalendar",
                 .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: strict),
@@ -92,7 +92,9 @@ let package = Package(
         // Statistics for one person's nights (n-of-1): rank tests, Spearman, Benjamini-Hochberg, rolling medians.
         .target(name: "NightStatistics", swiftSettings: strict),
         // The self-reported sleep diary: fields, validation, CSV template and import.
-        .target(name: "SleepDiary", swiftSettings: strict),
+        // Dates and day numbers of the Gregorian calendar (standard library only).
+        .target(name: "CivilCalendar", swiftSettings: strict),
+        .target(name: "SleepDiary", dependencies: ["CivilCalendar"], swiftSettings: strict),
         // Nightly summaries, leg movements and diary entries in SQLite (GRDB).
         .target(
             name: "NightStore",
@@ -180,6 +182,7 @@ let package = Package(
             name: "NightStatisticsTests", dependencies: ["NightStatistics"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(name: "SleepDiaryTests", dependencies: ["SleepDiary"], swiftSettings: strict),
+        .testTarget(name: "CivilCalendarTests", dependencies: ["CivilCalendar"], swiftSettings: strict),
         .testTarget(
             name: "NightStoreTests",
             dependencies: [

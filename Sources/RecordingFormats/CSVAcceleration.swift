@@ -1,4 +1,5 @@
 import AccelerationSignal
+import CivilCalendar
 import CSV
 import Foundation
 import LegMovementScoring
@@ -67,14 +68,7 @@ public enum ISO8601Time {
             }
         }
         guard i == b.count else { return nil }
-        // Days from the civil date (Howard Hinnant's algorithm).
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
+        let days = Int64(CivilCalendar.dayNumber(year: Int(year), month: Int(month), day: Int(day)))
         let seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset
         return (seconds * 1_000_000 + micros, hasOffset)
     }

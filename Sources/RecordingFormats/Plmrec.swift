@@ -1,3 +1,4 @@
+import CivilCalendar
 import Foundation
 import LegMovementScoring
 import SensorFrames
@@ -305,20 +306,11 @@ public enum HostClock {
         let micros = local - secs * 1_000_000
         let days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400
         let sod = secs - days * 86400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (y, m, d) = CivilCalendar.date(dayNumber: Int(days))
         let sign = offsetSeconds < 0 ? "-" : "+"
         let off = abs(offsetSeconds)
         return String(
-            format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lld", y, m, d, sod / 3600, sod % 3600 / 60,
+            format: "%04ld-%02ld-%02ldT%02lld:%02lld:%02lld.%03lld", y, m, d, sod / 3600, sod % 3600 / 60,
             sod % 60, micros / 1000) + sign + String(format: "%02d:%02d", off / 3600, off % 3600 / 60)
     }
 }

@@ -1,3 +1,5 @@
+import CivilCalendar
+
 /// A night, labelled by the date of its evening: the night from Monday evening to Tuesday morning is Monday's.
 ///
 /// Written strictly as `YYYY-MM-DD` (a valid Gregorian date in the years 1900-2200). Calendar arithmetic is done
@@ -36,17 +38,7 @@ public struct NightDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Uses the proleptic Gregorian calendar (H. Hinnant's `civil_from_days`); the result is not limited to the
     /// years 1900-2200.
     public init(dayNumber: Int) {
-        let z = dayNumber + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        self.year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        self.month = month
-        self.day = day
+        (year, month, day) = CivilCalendar.date(dayNumber: dayNumber)
     }
 
     /// The night a moment belongs to.
@@ -63,14 +55,7 @@ public struct NightDate: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// Days since 1970-01-01 (H. Hinnant's `days_from_civil`).
-    public var dayNumber: Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
+    public var dayNumber: Int { CivilCalendar.dayNumber(year: year, month: month, day: day) }
 
     /// The date `days` later (or earlier, when negative).
     public func adding(days: Int) -> NightDate {
