@@ -18,8 +18,17 @@ public struct StoreLocation: ParsableArguments {
 
     public var url: URL { NightStore.defaultURL(dataDir: dataDir) }
 
+    /// Opens the store to write to it (created if needed, brought up to date).
     public func open() throws -> NightStore {
         do { return try NightStore(url: url) } catch let e as StoreError { throw ValidationError(e.description) }
+    }
+
+    /// Opens the store only to read it: a store the user cannot write (or on a read-only file system) is read
+    /// read-only.
+    public func openForReading() throws -> NightStore {
+        do { return try NightStore(url: url, access: .read) } catch let e as StoreError {
+            throw ValidationError(e.description)
+        }
     }
 }
 

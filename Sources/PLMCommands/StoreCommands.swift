@@ -15,7 +15,7 @@ public struct Nights: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let store = try location.open()
+        let store = try location.openForReading()
         let nights = try store.nights()
         let diary = Dictionary(try store.diary().map { ($0.night, $0) }, uniquingKeysWith: { a, _ in a })
         if nights.isEmpty {
@@ -79,7 +79,7 @@ public struct CorrelationCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let store = try location.open()
+        let store = try location.openForReading()
         let settings = CorrelationSettings(minimumNightsPerGroup: minNights, minimumNightsForDose: minDoseNights)
         let report = try CorrelationCommand.analyse(store, settings: settings)
         print(CorrelationCommand.text(report), terminator: "")
@@ -189,7 +189,7 @@ public struct Export: ParsableCommand {
     }
 
     public func run() throws {
-        let store = try location.open()
+        let store = try location.openForReading()
         let settings = try store.settings()
         let nights = try store.nights()
         if let csv {
@@ -224,7 +224,8 @@ public struct Settings: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let store = try location.open()
+        let changing = nightCutoffHour != nil || timeZone != nil
+        let store = try changing ? location.open() : location.openForReading()
         var s = try store.settings()
         if let h = nightCutoffHour {
             guard (0...23).contains(h) else { throw ValidationError("--night-cutoff-hour: expected 0-23, found \(h)") }
