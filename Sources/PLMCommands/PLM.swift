@@ -107,13 +107,20 @@ public struct Rules: ParsableCommand {
 
 /// The files every scoring path writes.
 public enum ScoreOutput {
+    /// Writes the night's files as one set into `directory` (`AtomicFiles.writeFolder`).
     public static func write(_ report: ScoreReport, to directory: URL) throws {
-        try AtomicFiles.write(
-            [
-                ("lm_events.tsv", report.eventsTSV()),
-                ("lm_events.json", report.eventsSidecar().rendered()),
-                ("summary.json", report.summaryJSON().rendered()),
-                ("summary.csv", report.summaryCSV()),
-            ], into: directory)
+        try AtomicFiles.writeFolder(directory) { staging in try writeFiles(report, into: staging) }
+    }
+
+    /// Writes the files into a new folder (each file created new, never through a link, and flushed).
+    static func writeFiles(_ report: ScoreReport, into staging: URL) throws {
+        for (name, contents) in [
+            ("lm_events.tsv", report.eventsTSV()),
+            ("lm_events.json", report.eventsSidecar().rendered()),
+            ("summary.json", report.summaryJSON().rendered()),
+            ("summary.csv", report.summaryCSV()),
+        ] {
+            try AtomicFiles.writeNew(staging.appendingPathComponent(name), Data(contents.utf8))
+        }
     }
 }

@@ -274,13 +274,15 @@ public struct Replay: ParsableCommand {
             duration: Double(night.detection.frameCount) / night.detection.description.sampleRate)
     }
 
-    /// Writes a replayed night's files into `directory`.
+    /// Writes a replayed night's files into `directory`, as one set (`AtomicFiles.writeFolder`).
     public static func write(_ r: Replayed, to directory: URL) throws {
         let annotations = ReplayAnnotations.edf(r.night)
-        try ScoreOutput.write(r.night.report, to: directory)
-        try EDFExport.writeAnnotations(
-            annotations, duration: r.duration, to: directory.appendingPathComponent("annotations.edf"),
-            start: SimulatedRecording.edfStart(r.startDate ?? Date(timeIntervalSince1970: 473_385_600)))
+        try AtomicFiles.writeFolder(directory) { staging in
+            try ScoreOutput.writeFiles(r.night.report, into: staging)
+            try EDFExport.writeAnnotations(
+                annotations, duration: r.duration, to: staging.appendingPathComponent("annotations.edf"),
+                start: SimulatedRecording.edfStart(r.startDate ?? Date(timeIntervalSince1970: 473_385_600)))
+        }
     }
 
     /// Replays one recording into `directory`; returns the human summary.
