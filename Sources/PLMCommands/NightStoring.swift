@@ -4,6 +4,7 @@ import EDFFormat
 import Foundation
 import LegMovementDetection
 import LegMovementScoring
+import NightAnalysis
 import NightStore
 import ScoreExport
 import SleepDiary
@@ -124,10 +125,12 @@ enum NightStoring {
         }
     }
 
-    /// A recording's time in bed (from the legs' posture) and each leg's gaps, for the night's timeline.
-    static func intervals(_ d: DetectionResult) -> [StoredInterval] {
+    /// A recording's time in bed (from the legs' posture, or as given with `--in-bed`) and each leg's gaps, for
+    /// the night's timeline.
+    static func intervals(_ night: NightAnalysis.Night) -> [StoredInterval] {
+        let d = night.detection
         let rate = d.description.sampleRate
-        var out = d.scoringInput().inBedIntervals.map {
+        var out = night.scoringInput.inBedIntervals.map {
             StoredInterval(kind: .inBed, onsetSeconds: Seconds.from($0.onset), endSeconds: Seconds.from($0.end))
         }
         for q in d.quality.legs where q.declared {

@@ -53,12 +53,17 @@ public struct Score: ParsableCommand {
         let rules = try ProfileFile.rules(profile: self.rules, overrides: overrides)
         let url = URL(fileURLWithPath: events)
         let imported = try EventFileReader.read(url, defaultEpoch: rules.defaultEpochDuration)
-        let result = try Scorer.score(imported.input, rules: rules)
+        var result = try Scorer.score(imported.input, rules: rules)
+        var warnings = imported.warnings
+        if let short = Score.shortBasis(result.summary) {
+            warnings.append(short)
+            result.summary.withholdIndices()
+        }
         var report = ScoreReport(
             result: result,
             source: InputDescription(
                 file: url.lastPathComponent, format: imported.format, unknownLabels: imported.unknownLabels,
-                ignoredLabels: imported.ignoredLabels, warnings: imported.warnings))
+                ignoredLabels: imported.ignoredLabels, warnings: warnings))
         var stored = ""
         if storing.store {
             let store = try storing.location.open()
@@ -74,6 +79,22 @@ public struct Score: ParsableCommand {
         }
         try ScoreOutput.write(report, to: URL(fileURLWithPath: out))
         if !quiet { print(report.humanSummary() + stored, terminator: "") }
+    }
+}
+
+extension Score {
+    /// The finding when an event table's basis is shorter than `NightSummary.minimumBasisHours` (the index is
+    /// then withheld), else nil.
+    static func shortBasis(_ s: NightSummary) -> String? {
+        let what: String
+        switch s.basis {
+        case .sleep: what = "sleep (from the hypnogram)"
+        case .inBed: what = "time in bed (lights off to on, or in-bed annotations)"
+        case .recording: what = "recording (no lights or in-bed annotations)"
+        }
+        return NightSummary.shortBasisFinding(
+            hours: s.basisHours, of: what,
+            howToGive: "the table must cover the night; give lights-off and lights-on or in-bed annotations")
     }
 }
 

@@ -36,7 +36,7 @@ public struct Nights: ParsableCommand {
             rows.append([
                 n.night.description + " " + NightExport.weekday(n.night), f(fig.inBedHours, 1),
                 f(fig.plmIndex, 1), fig.plmIndexBasis, f(rolling[n.night] ?? nil, 1), String(fig.plmCount),
-                fig.qualityFindings.isEmpty ? "ok" : "check", diary[n.night].map(Nights.highlights) ?? "",
+                fig.dataQuality.replacingOccurrences(of: "_", with: " "), diary[n.night].map(Nights.highlights) ?? "",
             ])
         }
         var widths = header.map(\.count)
@@ -90,10 +90,11 @@ public struct CorrelationCommand: ParsableCommand {
         }
     }
 
-    /// The store's nights with a PLM index, against its diary.
+    /// The store's nights with a usable PLM index (`NightFigures.usablePLMIndex`: not those without a basis or
+    /// whose sensors were not worn), against its diary.
     static func analyse(_ store: NightStore, settings: CorrelationSettings) throws -> CorrelationReport {
         let nights = try store.nights().compactMap { n in
-            n.figures.plmIndex.map { NightOutcome(night: n.night, plmIndex: $0) }
+            n.figures.usablePLMIndex.map { NightOutcome(night: n.night, plmIndex: $0) }
         }
         return DiaryCorrelation.analyse(nights: nights, diary: try store.diary(), settings: settings)
     }
