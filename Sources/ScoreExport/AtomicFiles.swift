@@ -107,7 +107,11 @@ public enum AtomicFiles {
                 return
             }
             let present = Set(try FileManager.default.contentsOfDirectory(atPath: folder.path))
-            if present.isSubset(of: Set(written)) {
+            // The process's working folder is never swapped away under it (`--out .`).
+            let isWorkingFolder =
+                URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.resolvingSymlinksInPath()
+                .path == folder.resolvingSymlinksInPath().path
+            if present.isSubset(of: Set(written)) && !isWorkingFolder {
                 try swap(staging, folder, retired: retired)
                 syncFolder(parent)
                 try? FileManager.default.removeItem(at: retired)
