@@ -65,7 +65,13 @@ struct DaemonSafetyTests {
         #expect(stopped.status == 3 && stopped.out.hasPrefix("plmd is not running"))
         // The lock was the kernel's: a new plmd starts at once.
         let (third, _) = try Self.start(["--data-dir", data.path, "--log-level", "error"])
-        try Self.waitFor("the third plmd's lock") { DaemonLock.holder(folder: data) == third.processIdentifier }
+        // (its status written means its signal handlers are in place: SIGTERM then stops it cleanly)
+        try Self.waitFor("the third plmd's status") {
+            guard let d = try? Data(contentsOf: data.appendingPathComponent(DaemonStatus.fileName)),
+                let s = try? DaemonStatus.decode(d)
+            else { return false }
+            return s.pid == third.processIdentifier && s.state != "stopped"
+        }
         third.terminate()
         third.waitUntilExit()
         #expect(third.terminationStatus == 0)

@@ -103,11 +103,16 @@ struct StoreSafetyTests {
         #expect(try reader.diary().count == 1)
         // The commands that only read work (exit 0); the export is written elsewhere.
         let export = dir.appendingPathComponent("out/nights.csv")
-        for args in [["nights"], ["export", "--csv", export.path], ["correlate"], ["diary", "show"]] {
+        let report = dir.appendingPathComponent("out/night.html")
+        for args in [
+            ["nights"], ["export", "--csv", export.path], ["correlate"], ["diary", "show"], ["settings"],
+            ["report", "2026-01-05", "--html", report.path],
+        ] {
             let r = try Self.together(1, args + ["--data-dir", dir.path])[0]
             #expect(r.status == 0, "\(args): \(r.err)")
         }
         #expect(try String(contentsOf: export, encoding: .utf8).contains("2026-01-05"))
+        #expect(FileManager.default.fileExists(atPath: report.path))
         // Writing is refused with the reason, the mode is left alone and nothing was changed.
         #expect {
             _ = try NightStore(url: url)

@@ -1,4 +1,5 @@
 import Foundation
+import LegMovementScoring
 import NightAnalysis
 @testable import NightStore
 @testable import PLMCommands
@@ -145,6 +146,40 @@ struct IndexBasisTests {
         #expect(!worn.legsNotWorn && worn.usablePLMIndex == 0 && worn.dataQuality == "check")
         worn.qualityFindings = []
         #expect(worn.dataQuality == "ok")
+    }
+
+    @Test("a night without an index is kept out of the 7-night median and the correlations; listed as not usable")
+    func medianLeavesOutUnusableNights() throws {
+        let base = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let store = try NightStore(url: base.appendingPathComponent("plm.sqlite"), defaults: StoreSettings(timeZone: "UTC"))
+        // Four nights of 8 h with 40, 0 (not usable: withheld), 80 and 120 PLMs in series 20 s apart.
+        for (day, plms, usable) in [
+            ("2026-01-05", 40, true), ("2026-01-06", 0, false), ("2026-01-07", 80, true), ("2026-01-08", 120, true),
+        ] {
+            let s: Int64 = 1_000_000
+            let lms = (0..<plms).map { LegMovementEvent(onset: 600 * s + Int64($0) * 20 * s, duration: 2 * s, leg: .left) }
+            var result = try Scorer.score(
+                ScoringInput(legMovements: lms, lightsOff: 0, lightsOn: 8 * 3600 * s, recordingDuration: 8 * 3600 * s),
+                rules: .wasm2016)
+            var warnings: [String] = []
+            if !usable {
+                result.summary.withholdIndices()
+                warnings = ["no leg's sensor was worn (no data, or no movement at all the whole night): no PLM index"]
+            }
+            let report = ScoreReport(result: result, source: InputDescription(file: "\(day).tsv", format: "tsv", warnings: warnings))
+            try store.save(
+                StoredNight(
+                    report: report, night: try #require(NightDate(day)),
+                    recording: RecordingInfo(sourceKey: day, fileName: "\(day).tsv", format: "tsv")))
+        }
+        let analysis = try CorrelationCommand.analyse(store, settings: .init())
+        #expect(analysis.nightCount == 3)
+        // Median of 5, 10 and 15 /h: 10, not the 7.5 a 0.0/h night would make it.
+        #expect(analysis.rolling.map(\.night.description) == ["2026-01-05", "2026-01-07", "2026-01-08"])
+        #expect(analysis.rolling.last?.median == 10)
+        let table = Nights.table(try store.nights(), diary: [:], rolling: [:])
+        #expect(table.contains("not usable") && !table.contains("n/a/h"))
     }
 
     @Test("--in-bed: offsets and clock times, across midnight; bad values are refused naming the option")
