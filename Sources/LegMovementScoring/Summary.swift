@@ -227,3 +227,43 @@ public struct NightSummary: Sendable, Equatable {
         }
     }
 }
+
+extension NightSummary {
+    /// The least basis a PLM index is given on: one hour of valid time in bed (or of sleep, with a hypnogram).
+    ///
+    /// Why an hour: an index is a count per hour, and PLMs come in series (at least 4 movements 10–90 s apart)
+    /// that last minutes to tens of minutes. Over less than an hour a single series decides the figure — 0.5 h
+    /// holding one series of 8 PLMs is already "16/h, above the 15/h cut-off", and 0.02 h with 5 PLMs was
+    /// reported as 236/h — and one PLM more or less moves the index by more than 1/h. An hour is also less than
+    /// one NREM–REM cycle (about 90 min), so even at this minimum a night's index is only a rough figure; below it
+    /// the index is not a measurement of the night at all. The cut-off's own studies score whole nights (WASM
+    /// 2016, Ferri et al. 2016).
+    public static let minimumBasisHours = 1.0
+
+    /// Withholds every figure that is per hour of the basis (and the cut-off verdict): they become nil. Counts
+    /// stay: they are what was seen, whatever the basis.
+    public mutating func withholdIndices() {
+        plmIndex = nil
+        clmIndex = nil
+        plmsIndex = nil
+        plmwIndex = nil
+        plmArousalIndex = nil
+        plmsArousalIndex = nil
+        plmIndexNonRespiratory = nil
+        plmsIndexNonRespiratory = nil
+        shortIMIIndex = nil
+        isolatedLMIndex = nil
+        plmIndexLeft = nil
+        plmIndexRight = nil
+        plmIndexBilateral = nil
+        plmIndexAboveCutoff = nil
+    }
+
+    /// Words for a basis too short to give an index on, or nil when `hours` suffice.
+    public static func shortBasisFinding(hours: Double, of what: String, howToGive: String) -> String? {
+        guard !(hours >= minimumBasisHours) else { return nil }
+        let shown = (hours * 100).rounded() / 100
+        return "only \(shown) h of \(what), less than the \(Int(minimumBasisHours)) h a PLM index needs: "
+            + "no PLM index (\(howToGive))"
+    }
+}

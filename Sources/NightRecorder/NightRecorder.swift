@@ -33,6 +33,9 @@ public actor NightRecorder {
         case finished(night: String, recording: URL, outputs: URL, liveLegMovements: Int, finalLegMovements: Int)
         /// The task was cancelled (SIGTERM/SIGINT): the recording was flushed and closed; a restart continues it.
         case interrupted(night: String, recording: URL)
+        /// The night ended and no sensor was ever plugged in: nothing to summarise. The recording holds a note
+        /// saying so; no outputs, nothing stored.
+        case withoutSensors(night: String, recording: URL)
     }
 
     public let configuration: RecorderConfiguration
@@ -92,6 +95,39 @@ public actor NightRecorder {
         self.startedUnix = clock.unixMicroseconds()
     }
 
+    // MARK: Start
+
+    /// What plmd does before it records anything: takes the data folder's lock (one plmd per folder; a second one
+    /// is told which pid holds it), creates the data folders owner-only (0700), and checks everything the night
+    /// will need — the rule profile, the store (created or brought up to date, writable), the folders writable —
+    /// so that a mistake is an error at start, not a failed summary in the morning. Returns the held lock.
+    public static func prepare(
+        configuration: RecorderConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> DaemonLock {
+        let dataDir = configuration.dataFolder(environment: environment)
+        try DataFolders.create(dataDir)
+        let lock = try DaemonLock.acquire(folder: dataDir)
+        do {
+            for sub in ["recordings", "nights"] {
+                let folder = dataDir.appendingPathComponent(sub)
+                try DataFolders.create(folder)
+                guard access(folder.path, W_OK) == 0 else {
+                    throw DataFolders.FolderError(description: "\(folder.path): plmd cannot write this folder")
+                }
+            }
+            do {
+                _ = try ProfileFile.rules(profile: configuration.rules, overrides: [])
+            } catch {
+                throw DataFolders.FolderError(description: "rules '\(configuration.rules)': \(error)")
+            }
+            _ = try NightStore(url: dataDir.appendingPathComponent(NightStore.fileName)).settings()
+        } catch {
+            lock.release()
+            throw error
+        }
+        return lock
+    }
+
     // MARK: Paths
 
     public var storeURL: URL { dataDir.appendingPathComponent("plm.sqlite") }
@@ -122,7 +158,7 @@ public actor NightRecorder {
 
     private func writeStatus() {
         do {
-            try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
+            try DataFolders.create(dataDir)
             try status().write(into: dataDir)
         } catch {
             logger.warning("cannot write status.json", metadata: ["error": "\(error)"])
@@ -133,7 +169,7 @@ public actor NightRecorder {
 
     /// The store's settings (night cutoff, time zone).
     func storeSettings() throws -> StoreSettings {
-        try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
+        try DataFolders.create(dataDir)
         return try NightStore(url: storeURL).settings()
     }
 
@@ -153,11 +189,13 @@ public actor NightRecorder {
     /// Records nights until cancelled: waits while there is no night to record (the current one is finished or
     /// its morning has passed), records it, finishes it, and so on.
     public func run() async throws {
+        /// Nights that ended without any sensor: not recorded again (the next night is waited for).
+        var withoutSensors: Set<String> = []
         while !Task.isCancelled {
             let settings = try storeSettings()
             let now = clock.unixMicroseconds()
             let night = try settings.night(startingAt: now)
-            let finished = FileManager.default.fileExists(
+            let finished = withoutSensors.contains(night.description) || FileManager.default.fileExists(
                 atPath: outputsURL(night: night.description).appendingPathComponent("summary.json").path)
             if finished || now >= morning(of: night, settings: settings) {
                 if state != "waiting" {
@@ -170,6 +208,7 @@ public actor NightRecorder {
             }
             let end = try await recordNight()
             if case .interrupted = end { break }
+            if case .withoutSensors(let n, _) = end { withoutSensors.insert(n) }
         }
         state = "stopped"
         writeStatus()
@@ -265,6 +304,17 @@ public actor NightRecorder {
         state = "finishing"
         stopSensorsOnDetach = true
         await detachAll()
+        if session.sensors.isEmpty {
+            // Nothing was recorded: no summary to compute (that would fail on a recording without sensors).
+            try session.note("plmd ended the night: no sensor was plugged in, nothing to summarise")
+            try session.close()
+            logger.notice(
+                "the night ended without any sensor plugged in: no summary, nothing stored",
+                metadata: ["night": "\(night)", "recording": "\(url.path)"])
+            state = "finished"
+            writeStatus()
+            return .withoutSensors(night: night, recording: url)
+        }
         try session.note("plmd ended the night")
         try session.close()
         writeStatus()

@@ -63,10 +63,18 @@ public final class RecordingSession {
         self.logger = logger
         self.sampleRate = sampleRate
         self.rangeG = rangeG
-        let fm = FileManager.default
-        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try DataFolders.create(url.deletingLastPathComponent())
         let w: PlmrecWriter
-        if fm.fileExists(atPath: url.path) {
+        var st = stat()
+        let found = lstat(url.path, &st) == 0
+        if found && (st.st_mode & S_IFMT) != S_IFREG {
+            // A link (or anything but a file) put where the night's recording goes is never followed: writing
+            // through it would truncate or grow whatever it points to.
+            throw DataFolders.FolderError(
+                description: "\(url.path): not a regular file (\((st.st_mode & S_IFMT) == S_IFLNK ? "a symbolic link" : "a special file")); "
+                    + "plmd does not write through it: move it away")
+        }
+        if found {
             w = try PlmrecWriter.open(existing: url)
             recovery = w.recovery
             let h = w.header

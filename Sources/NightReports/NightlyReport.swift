@@ -99,15 +99,17 @@ public enum NightlyReport {
         }
         let basis = basisWords(f.plmIndexBasis)
         add(
-            "PLM index", "plm_index", f.plmIndex.map { Markup.fixed($0, 1) + " /h" } ?? "–",
+            "PLM index", "plm_index", f.plmIndex.map { Markup.fixed($0, 1) + " /h" } ?? "n/a",
             Markup.fixed(f.plmIndex, 3),
-            "PLMs per hour of \(basis) (\(Markup.fixed(f.plmIndexHours, 2)) h)"
-                + (f.plmIndex.map { $0 > 15 ? "; above 15/h" : "; not above 15/h" } ?? ""))
+            f.plmIndex == nil
+                ? "no PLM index: no valid basis (\(Markup.fixed(f.plmIndexHours, 2)) h of \(basis)); see data quality"
+                : "PLMs per hour of \(basis) (\(Markup.fixed(f.plmIndexHours, 2)) h)"
+                    + (f.plmIndex.map { $0 > 15 ? "; above 15/h" : "; not above 15/h" } ?? ""))
         add("Basis of the index", "plm_index_basis", basis, f.plmIndexBasis)
         add("Hours of the basis", "plm_index_hours", Markup.fixed(f.plmIndexHours, 2) + " h", Markup.fixed(f.plmIndexHours, 4))
         if f.plmsIndex != nil || f.plmwIndex != nil {
-            add("PLMS index", "plms_index", Markup.fixed(f.plmsIndex, 1) + " /h", Markup.fixed(f.plmsIndex, 3), "PLMs in sleep per hour of sleep")
-            add("PLMW index", "plmw_index", Markup.fixed(f.plmwIndex, 1) + " /h", Markup.fixed(f.plmwIndex, 3), "PLMs in wake per hour of wake")
+            add("PLMS index", "plms_index", f.plmsIndex.map { Markup.fixed($0, 1) + " /h" } ?? "n/a", Markup.fixed(f.plmsIndex, 3), "PLMs in sleep per hour of sleep")
+            add("PLMW index", "plmw_index", f.plmwIndex.map { Markup.fixed($0, 1) + " /h" } ?? "n/a", Markup.fixed(f.plmwIndex, 3), "PLMs in wake per hour of wake")
         }
         add("Leg movements (LM)", "lm_count", String(f.lmCount), String(f.lmCount), "after merging and combining both legs")
         add("Candidate LMs (CLM)", "clm_count", String(f.clmCount), String(f.clmCount))
@@ -140,8 +142,14 @@ public enum NightlyReport {
         add("Rules", "rules_profile", f.rulesProfile, f.rulesProfile)
 
         var out = "<section id=\"figures\">\n<h2>Key figures</h2>\n"
-        out += "<p><span class=\"big\" id=\"plm-index\">PLM index \(f.plmIndex.map { Markup.fixed($0, 1) } ?? "–") /h</span>"
-        out += " <span class=\"note\">per hour of \(Markup.escape(basis))</span></p>\n"
+        if let index = f.plmIndex {
+            out += "<p><span class=\"big\" id=\"plm-index\">PLM index \(Markup.fixed(index, 1)) /h</span>"
+            out += " <span class=\"note\">per hour of \(Markup.escape(basis))</span></p>\n"
+        } else {
+            // No unit on n/a: there is no figure; the data quality below says why.
+            out += "<p><span class=\"big\" id=\"plm-index\">PLM index n/a</span>"
+            out += " <span class=\"note\">no valid basis: see data quality</span></p>\n"
+        }
         out += "<table id=\"key-figures\">\n<thead><tr><th>Figure</th><th>Value</th><th>Note</th></tr></thead>\n<tbody>\n"
         for row in rows {
             out += "<tr><th scope=\"row\">\(Markup.escape(row.label))</th>"
@@ -149,6 +157,9 @@ public enum NightlyReport {
                 + "\(Markup.escape(row.shown))</td><td>\(Markup.escape(row.note))</td></tr>\n"
         }
         out += "</tbody>\n</table>\n<h3>Data quality</h3>\n"
+        if f.dataQuality == NightFigures.notUsable {
+            out += "<p id=\"quality-verdict\" data-figure=\"data_quality_verdict\">not usable: this night has no PLM index.</p>\n"
+        }
         if f.qualityFindings.isEmpty {
             out += "<p id=\"quality\" data-figure=\"data_quality\">ok: no findings.</p>\n"
         } else {

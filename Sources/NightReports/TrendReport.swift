@@ -71,7 +71,7 @@ public enum TrendReport {
             settings: CorrelationSettings = .init()
         ) -> Input {
             func inside(_ d: NightDate) -> Bool { (from.map { d >= $0 } ?? true) && (to.map { d <= $0 } ?? true) }
-            let outcomes = nights.compactMap { n in n.figures.plmIndex.map { NightOutcome(night: n.night, plmIndex: $0) } }
+            let outcomes = nights.compactMap { n in n.figures.usablePLMIndex.map { NightOutcome(night: n.night, plmIndex: $0) } }
             let everything = DiaryCorrelation.analyse(nights: outcomes, diary: diary, settings: settings)
             var rolling: [NightDate: Double] = [:]
             for r in everything.rolling { if let m = r.median { rolling[r.night] = m } }
@@ -97,7 +97,7 @@ public enum TrendReport {
         let last = input.to ?? days.last
         let period = [first, last].compactMap { $0?.description }.joined(separator: " to ")
         var body = "<header>\n<h1>PLM trend" + (period.isEmpty ? "" : " \(period)") + "</h1>\n"
-        let indexed = input.nights.compactMap(\.figures.plmIndex)
+        let indexed = input.nights.compactMap(\.figures.usablePLMIndex)
         body += "<p class=\"sub\" id=\"trend-summary\">\(input.nights.count) night\(input.nights.count == 1 ? "" : "s") recorded"
         body += ", \(input.diary.count) with a diary entry"
         if !indexed.isEmpty {
@@ -211,7 +211,7 @@ public enum TrendReport {
     // MARK: PLM index plot
 
     static func indexPlot(_ input: Input, axis: DateAxis) -> String {
-        let points = input.nights.compactMap { n in n.figures.plmIndex.map { (day: n.night.dayNumber, value: $0) } }
+        let points = input.nights.compactMap { n in n.figures.usablePLMIndex.map { (day: n.night.dayNumber, value: $0) } }
         let medians = input.nights.compactMap { n in input.rollingMedian[n.night].map { (day: n.night.dayNumber, value: $0) } }
         let top = 14.0
         let plotH = 240.0
@@ -433,7 +433,7 @@ public enum TrendReport {
                 + "\(Markup.fixed(f.plmIndex, 1))</td><td>\(Markup.escape(NightlyReport.basisWords(f.plmIndexBasis)))</td>"
                 + "<td class=\"num\">\(Markup.fixed(input.rollingMedian[n.night], 1))</td>"
                 + "<td class=\"num\" data-figure=\"plm_count\">\(f.plmCount)</td>"
-                + "<td>\(f.qualityFindings.isEmpty ? "ok" : "check")</td>"
+                + "<td>\(f.dataQuality.replacingOccurrences(of: "_", with: " "))</td>"
                 + "<td>\(Markup.escape(diary[n.night]?.highlights ?? ""))</td></tr>\n"
         }
         return out + "</tbody>\n</table>\n"

@@ -35,7 +35,7 @@ public enum NightExport {
         Column(name: "clm_count", unit: "", description: "Candidate leg movements"),
         Column(name: "plm_count", unit: "", description: "Periodic leg movements (members of PLM series), any state"),
         Column(name: "plm_series_count", unit: "", description: "PLM series"),
-        Column(name: "plm_index", unit: "/h", description: "PLM index: PLMs per hour of its basis"),
+        Column(name: "plm_index", unit: "/h", description: "PLM index: PLMs per hour of its basis; blank when the night has no valid basis (data_quality not_usable)"),
         Column(name: "plm_index_basis", unit: "", description: "What the PLM index is per hour of: sleep (with sleep stages), in_bed, or recording"),
         Column(name: "plm_index_hours", unit: "h", description: "Hours of the basis"),
         Column(name: "plms_index", unit: "/h", description: "PLMs in sleep per hour of sleep; blank without sleep stages"),
@@ -47,7 +47,7 @@ public enum NightExport {
         Column(name: "valid_hours_left", unit: "h", description: "Hours of valid signal from the left leg's sensor; blank when not recorded"),
         Column(name: "valid_hours_right", unit: "h", description: "Hours of valid signal from the right leg's sensor; blank when not recorded"),
         Column(name: "gap_count", unit: "", description: "Gaps in the signal, both legs"),
-        Column(name: "data_quality", unit: "", description: "ok, or check when the night has data-quality findings"),
+        Column(name: "data_quality", unit: "", description: "ok; check when the night has data-quality findings but its PLM index stands; not_usable when it has no PLM index (too little valid time in bed, none found, or no sensor worn: the findings say which)"),
         Column(name: "quality_findings", unit: "", description: "The data-quality findings in words, separated by '; '"),
         Column(name: "rules_profile", unit: "", description: "The scoring rules: wasm2016, aasm, or a profile file's name"),
         Column(name: "diary", unit: "", description: "yes when the night has a diary entry"),
@@ -73,7 +73,7 @@ public enum NightExport {
                     fx(f.medianPLMIMISeconds, Digits.seconds), String(f.bilateralLMCount),
                     fx(f.bilateralLMShare, Digits.ratio), fx(f.validHoursLeft, Digits.hours),
                     fx(f.validHoursRight, Digits.hours), f.gapCount.map(String.init) ?? "",
-                    f.qualityFindings.isEmpty ? "ok" : "check", f.qualityFindings.joined(separator: "; "),
+                    f.dataQuality, f.qualityFindings.joined(separator: "; "),
                     f.rulesProfile,
                 ]
             } else {

@@ -14,29 +14,70 @@ public final class NightStore: Sendable {
     /// The store file's name inside a data folder.
     public static let fileName = "plm.sqlite"
 
+    /// How a command means to use the store.
+    public enum Access: Sendable, Equatable {
+        /// Create the store if needed, bring it up to date and write to it. A store the user made read-only
+        /// (no owner write permission) is refused, never chmod'ed back.
+        case readWrite
+        /// Only read (`plm nights`, `export`, `report`, `correlate`): a store the user cannot write, or one on a
+        /// read-only file system, is opened read-only; a writable one is opened (and brought up to date) as usual.
+        case read
+    }
+
+    /// Whether this store was opened read-only.
+    public let isReadOnly: Bool
+
     /// Opens (creating if needed) the store at `url`. A new store gets `defaults` as its settings.
-    public init(url: URL, defaults: StoreSettings = .init()) throws {
+    ///
+    /// Several processes may open the same store at once (the daemon at the end of a night, `plm-replay
+    /// --store`, `plm nights`): creating the file, switching it to write-ahead logging and migrating its schema
+    /// happen under an exclusive lock on `<store>.lock` (`flock`), so one process does it and the others wait
+    /// for it (at most `setupTimeout`). A store written by a newer plm (migrations this one does not know) is
+    /// refused with both schema versions named, before anything is written.
+    public init(url: URL, defaults: StoreSettings = .init(), access: Access = .readWrite) throws {
         self.url = url
-        let fm = FileManager.default
+        let path = url.path
+        let exists = FileManager.default.fileExists(atPath: path)
+        if access == .read, exists, !StoreFile.writable(path) {
+            isReadOnly = true
+            pool = try NightStore.openReadOnly(url)
+            return
+        }
+        isReadOnly = false
+        if exists, let mode = StoreFile.mode(path), mode & 0o200 == 0 {
+            throw StoreError(
+                "\(path): the store is read-only (mode \(String(mode & 0o777, radix: 8))): plm does not change the "
+                    + "permissions of a store its user made read-only; make it writable again (chmod u+w) to store nights, "
+                    + "or only read it (plm nights, export, report)")
+        }
         let folder = url.deletingLastPathComponent()
         do {
-            if !fm.fileExists(atPath: folder.path) {
-                try fm.createDirectory(
+            if !FileManager.default.fileExists(atPath: folder.path) {
+                try FileManager.default.createDirectory(
                     at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             }
+        } catch {
+            throw StoreError("\(folder.path): cannot create the data folder (\(StoreFile.reason(error)))")
+        }
+        let lock = try StoreFile.SetupLock(path: path + ".lock", timeout: NightStore.setupTimeout)
+        defer { lock.release() }
+        do {
             // SQLite gives its -wal and -shm files the permissions of the database file: create it owner-only.
-            if !fm.fileExists(atPath: url.path) {
-                let fd = open(url.path, O_CREAT | O_WRONLY, 0o600)
-                guard fd >= 0 else {
-                    throw StoreError("\(url.path): cannot create the store (\(String(cString: strerror(errno))))")
+            // An existing store keeps the permissions its user gave it.
+            if !FileManager.default.fileExists(atPath: path) {
+                let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o600)
+                if fd >= 0 {
+                    _ = fchmod(fd, 0o600)
+                    close(fd)
+                } else if errno != EEXIST {
+                    throw StoreError("\(path): cannot create the store (\(String(cString: strerror(errno))))")
                 }
-                close(fd)
             }
-            _ = chmod(url.path, 0o600)
             var config = Configuration()
             config.foreignKeysEnabled = true
-            config.busyMode = .timeout(10)
-            pool = try DatabasePool(path: url.path, configuration: config)
+            config.busyMode = .timeout(NightStore.busyTimeout)
+            pool = try DatabasePool(path: path, configuration: config)
+            try pool.read { db in try NightStore.checkNotNewer(db, path: path) }
             try NightStore.migrator.migrate(pool)
             try pool.write { db in
                 for (name, value) in defaults.rows {
@@ -47,9 +88,79 @@ public final class NightStore: Sendable {
         } catch let e as StoreError {
             throw e
         } catch {
-            throw StoreError("\(url.path): cannot open the store (\(error))")
+            throw StoreError("\(path): cannot open the store (\(error))")
         }
     }
+
+    /// How long a process waits for another one creating or migrating the store, seconds.
+    public static let setupTimeout = 60.0
+    /// How long a write waits for another process's write transaction to end, seconds.
+    static let busyTimeout = 10.0
+
+    /// A store opened only for reading: GRDB read-only; if SQLite cannot set up its shared memory (a read-only
+    /// folder or file system without the store's `-shm`), the file is read as immutable.
+    static func openReadOnly(_ url: URL) throws -> DatabasePool {
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(busyTimeout)
+        let path = url.path
+        var firstError: (any Error)? = nil
+        do {
+            let pool = try DatabasePool(path: path, configuration: config)
+            try pool.read { db in try checkReadable(db, path: path) }
+            return pool
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            firstError = error
+        }
+        do {
+            let pool = try DatabasePool(path: "file:\(path)?immutable=1", configuration: config)
+            try pool.read { db in try checkReadable(db, path: path) }
+            return pool
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError("\(path): cannot read the store read-only (\(firstError.map { "\($0)" } ?? "\(error)"))")
+        }
+    }
+
+    /// A read-only store must already have this plm's schema: neither newer nor older.
+    static func checkReadable(_ db: Database, path: String) throws {
+        try checkNotNewer(db, path: path)
+        let applied = try migrator.appliedMigrations(db)
+        let known = migrator.migrations
+        if applied != known {
+            throw StoreError(
+                "\(path): the store is at schema \(version(of: applied.last) ?? "none") and this plm needs "
+                    + "\(version(of: known.last) ?? "none"); it is read-only, so it cannot be brought up to date "
+                    + "(open it once where it can be written)")
+        }
+    }
+
+    /// Refuses a store that a newer plm migrated further than this one knows.
+    static func checkNotNewer(_ db: Database, path: String) throws {
+        let applied = try migrator.appliedIdentifiers(db)
+        let known = Set(migrator.migrations)
+        let unknown = applied.subtracting(known)
+        guard !unknown.isEmpty else { return }
+        let newest = unknown.compactMap { version(of: $0) }.max { versionNumber($0) < versionNumber($1) }
+        throw StoreError(
+            "\(path): the store is at schema \(newest ?? unknown.sorted().joined(separator: ", ")), newer than this "
+                + "plm knows (schema \(newestKnownVersion)): it was written by a newer plm; update plm to use it "
+                + "(nothing was changed)")
+    }
+
+    /// The newest schema this plm knows: the version of its last registered migration.
+    public static var newestKnownVersion: String { version(of: migrator.migrations.last) ?? "none" }
+
+    /// "v2" of a migration named "v2: …".
+    static func version(of identifier: String?) -> String? {
+        guard let identifier else { return nil }
+        return identifier.split(separator: ":", maxSplits: 1).first.map { String($0) }
+    }
+
+    static func versionNumber(_ v: String) -> Int { Int(v.drop { !$0.isNumber }) ?? 0 }
 
     /// The default store: `$XDG_DATA_HOME/plm/plm.sqlite`, else `~/.local/share/plm/plm.sqlite`; `dataDir`
     /// (from `--data-dir` or `PLM_DATA_DIR`) replaces the folder.

@@ -150,6 +150,36 @@ public struct NightFigures: Sendable, Equatable {
     /// The data-quality findings, in words.
     public var qualityFindings: [String]
 
+    /// The night's data quality: `ok` (no findings), `check` (findings, but the PLM index stands) or
+    /// `not_usable` (no PLM index: too little valid time in bed, no time in bed found, or no sensor worn).
+    public var dataQuality: String {
+        if usablePLMIndex == nil { return NightFigures.notUsable }
+        return qualityFindings.isEmpty ? "ok" : "check"
+    }
+
+    public static let notUsable = "not_usable"
+
+    /// The PLM index where it measures the night: nil when there is none, or when no leg's sensor was worn (a
+    /// night stored before plm withheld the index of such nights has "possibly not worn" findings for every
+    /// recorded leg). What the 7-night median, the correlations and the trend use.
+    public var usablePLMIndex: Double? {
+        guard let plmIndex, !legsNotWorn else { return nil }
+        return plmIndex
+    }
+
+    /// Every recorded leg has no data or no movement at all the whole night (its findings say so).
+    public var legsNotWorn: Bool {
+        var recorded: [String] = []
+        if validHoursLeft != nil { recorded.append("left") }
+        if validHoursRight != nil { recorded.append("right") }
+        guard !recorded.isEmpty else { return false }
+        return recorded.allSatisfy { leg in
+            qualityFindings.contains {
+                $0.hasPrefix("\(leg) leg: no data at all") || $0.hasPrefix("\(leg) leg: no movement at all")
+            }
+        }
+    }
+
     /// Median of the IMIs between consecutive members of each PLM series.
     public static func medianSeriesIMI(_ events: [StoredEvent]) -> Double? {
         var imis: [Double] = []

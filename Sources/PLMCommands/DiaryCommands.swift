@@ -245,7 +245,7 @@ public struct DiaryShow: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let store = try location.open()
+        let store = try location.openForReading()
         var entries = try store.diary()
         if let night {
             let d = try NightStoring.date(night, option: "--night")

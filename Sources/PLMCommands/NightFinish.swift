@@ -30,7 +30,7 @@ public enum NightFinish {
         var replayed = try Replay.analyse(recording, options: options)
         let (date, line) = try NightStoring.store(
             replayed.night.report, recording: replayed.recording, start: replayed.start, night: night, into: store,
-            intervals: NightStoring.intervals(replayed.night.detection))
+            intervals: NightStoring.intervals(replayed.night))
         let correlation = try CorrelationCommand.analyse(store, settings: .init())
         replayed.night.report.sections["correlation"] = CorrelationCommand.json(correlation, night: date)
         try Replay.write(replayed, to: outputs)

@@ -4,6 +4,7 @@ import EDFFormat
 import Foundation
 import LegMovementDetection
 import LegMovementScoring
+import NightAnalysis
 import NightStore
 import ScoreExport
 import SleepDiary
@@ -18,8 +19,17 @@ public struct StoreLocation: ParsableArguments {
 
     public var url: URL { NightStore.defaultURL(dataDir: dataDir) }
 
+    /// Opens the store to write to it (created if needed, brought up to date).
     public func open() throws -> NightStore {
         do { return try NightStore(url: url) } catch let e as StoreError { throw ValidationError(e.description) }
+    }
+
+    /// Opens the store only to read it: a store the user cannot write (or on a read-only file system) is read
+    /// read-only.
+    public func openForReading() throws -> NightStore {
+        do { return try NightStore(url: url, access: .read) } catch let e as StoreError {
+            throw ValidationError(e.description)
+        }
     }
 }
 
@@ -115,10 +125,12 @@ enum NightStoring {
         }
     }
 
-    /// A recording's time in bed (from the legs' posture) and each leg's gaps, for the night's timeline.
-    static func intervals(_ d: DetectionResult) -> [StoredInterval] {
+    /// A recording's time in bed (from the legs' posture, or as given with `--in-bed`) and each leg's gaps, for
+    /// the night's timeline.
+    static func intervals(_ night: NightAnalysis.Night) -> [StoredInterval] {
+        let d = night.detection
         let rate = d.description.sampleRate
-        var out = d.scoringInput().inBedIntervals.map {
+        var out = night.scoringInput.inBedIntervals.map {
             StoredInterval(kind: .inBed, onsetSeconds: Seconds.from($0.onset), endSeconds: Seconds.from($0.end))
         }
         for q in d.quality.legs where q.declared {

@@ -53,12 +53,17 @@ public struct Score: ParsableCommand {
         let rules = try ProfileFile.rules(profile: self.rules, overrides: overrides)
         let url = URL(fileURLWithPath: events)
         let imported = try EventFileReader.read(url, defaultEpoch: rules.defaultEpochDuration)
-        let result = try Scorer.score(imported.input, rules: rules)
+        var result = try Scorer.score(imported.input, rules: rules)
+        var warnings = imported.warnings
+        if let short = Score.shortBasis(result.summary) {
+            warnings.append(short)
+            result.summary.withholdIndices()
+        }
         var report = ScoreReport(
             result: result,
             source: InputDescription(
                 file: url.lastPathComponent, format: imported.format, unknownLabels: imported.unknownLabels,
-                ignoredLabels: imported.ignoredLabels, warnings: imported.warnings))
+                ignoredLabels: imported.ignoredLabels, warnings: warnings))
         var stored = ""
         if storing.store {
             let store = try storing.location.open()
@@ -74,6 +79,22 @@ public struct Score: ParsableCommand {
         }
         try ScoreOutput.write(report, to: URL(fileURLWithPath: out))
         if !quiet { print(report.humanSummary() + stored, terminator: "") }
+    }
+}
+
+extension Score {
+    /// The finding when an event table's basis is shorter than `NightSummary.minimumBasisHours` (the index is
+    /// then withheld), else nil.
+    static func shortBasis(_ s: NightSummary) -> String? {
+        let what: String
+        switch s.basis {
+        case .sleep: what = "sleep (from the hypnogram)"
+        case .inBed: what = "time in bed (lights off to on, or in-bed annotations)"
+        case .recording: what = "recording (no lights or in-bed annotations)"
+        }
+        return NightSummary.shortBasisFinding(
+            hours: s.basisHours, of: what,
+            howToGive: "the table must cover the night; give lights-off and lights-on or in-bed annotations")
     }
 }
 
@@ -107,13 +128,20 @@ public struct Rules: ParsableCommand {
 
 /// The files every scoring path writes.
 public enum ScoreOutput {
+    /// Writes the night's files as one set into `directory` (`AtomicFiles.writeFolder`).
     public static func write(_ report: ScoreReport, to directory: URL) throws {
-        try AtomicFiles.write(
-            [
-                ("lm_events.tsv", report.eventsTSV()),
-                ("lm_events.json", report.eventsSidecar().rendered()),
-                ("summary.json", report.summaryJSON().rendered()),
-                ("summary.csv", report.summaryCSV()),
-            ], into: directory)
+        try AtomicFiles.writeFolder(directory) { staging in try writeFiles(report, into: staging) }
+    }
+
+    /// Writes the files into a new folder (each file created new, never through a link, and flushed).
+    static func writeFiles(_ report: ScoreReport, into staging: URL) throws {
+        for (name, contents) in [
+            ("lm_events.tsv", report.eventsTSV()),
+            ("lm_events.json", report.eventsSidecar().rendered()),
+            ("summary.json", report.summaryJSON().rendered()),
+            ("summary.csv", report.summaryCSV()),
+        ] {
+            try AtomicFiles.writeNew(staging.appendingPathComponent(name), Data(contents.utf8))
+        }
     }
 }

@@ -118,6 +118,9 @@ public struct Replay: ParsableCommand {
     @Flag(help: "No progress and no summaries on the terminal.")
     public var quiet = false
 
+    @Option(name: .customLong("in-bed"), help: ArgumentHelp(InBedOption.help, valueName: "START-END"))
+    public var inBed: String?
+
     @OptionGroup public var storing: StoreNightOptions
 
     public init() {}
@@ -164,7 +167,14 @@ public struct Replay: ParsableCommand {
         if storing.night != nil && files.count > 1 {
             throw ValidationError("--night names one night: give it with a single recording")
         }
+        let givenInBed: InBedOption?
+        do { givenInBed = try inBed.map(InBedOption.init) } catch { throw ValidationError("\(error)") }
+        if givenInBed != nil && files.count > 1 {
+            throw ValidationError("--in-bed is one night's time in bed: give it with a single recording")
+        }
         let store = storing.store ? try storing.location.open() : nil
+        // Clock times of --in-bed are local time: the store's time zone, else the system's.
+        let zone = try store.flatMap { TimeZone(identifier: try $0.settings().timeZone) } ?? .current
         let outDir = URL(fileURLWithPath: out)
         let names = files.map(Replay.name)
         guard Set(names).count == names.count || files.count == 1 else {
@@ -181,7 +191,7 @@ public struct Replay: ParsableCommand {
         // outputs do not depend on which recording finished first.
         DispatchQueue.concurrentPerform(iterations: files.count) { i in
             do {
-                let replayed = try Replay.analyse(files[i], options: options) { done, total in
+                let replayed = try Replay.analyse(files[i], options: options, inBed: givenInBed, zone: zone) { done, total in
                     progress.update(i, done: done, total: total)
                 }
                 let text = replayed.night.report.humanSummary()
@@ -208,7 +218,7 @@ public struct Replay: ParsableCommand {
                     do {
                         let (date, line) = try NightStoring.store(
                             replayed.night.report, recording: replayed.recording, start: replayed.start,
-                            options: storing, into: store, intervals: NightStoring.intervals(replayed.night.detection))
+                            options: storing, into: store, intervals: NightStoring.intervals(replayed.night))
                         texts[i] += line
                         stored.append((i, replayed, date))
                     } catch {
@@ -249,10 +259,25 @@ public struct Replay: ParsableCommand {
 
     /// Reads and scores one recording.
     public static func analyse(
-        _ url: URL, options: NightAnalysis.Options, progress: ((Int64, Int64?) -> Void)? = nil
+        _ url: URL, options: NightAnalysis.Options, inBed: InBedOption? = nil, zone: TimeZone = .current,
+        progress: ((Int64, Int64?) -> Void)? = nil
     ) throws -> Replayed {
         let opened = try OpenedRecording.open(url)
         defer { opened.close() }
+        var options = options
+        if let inBed {
+            let clock: Double?
+            switch opened.start {
+            case .utc(let us):
+                let offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(us) / 1e6))
+                clock = (Double(us) / 1e6 + Double(offset)).truncatingRemainder(dividingBy: 86_400)
+            case .localClock(let us): clock = (Double(us) / 1e6).truncatingRemainder(dividingBy: 86_400)
+            case .unknown: clock = nil
+            }
+            options.inBed = [
+                try inBed.resolve(startClockSeconds: clock.map { $0 < 0 ? $0 + 86_400 : $0 }, file: url.lastPathComponent)
+            ]
+        }
         var source = opened.source
         let night = try NightAnalysis.analyse(
             &source, file: url.lastPathComponent, format: opened.format, options: options,
@@ -274,13 +299,15 @@ public struct Replay: ParsableCommand {
             duration: Double(night.detection.frameCount) / night.detection.description.sampleRate)
     }
 
-    /// Writes a replayed night's files into `directory`.
+    /// Writes a replayed night's files into `directory`, as one set (`AtomicFiles.writeFolder`).
     public static func write(_ r: Replayed, to directory: URL) throws {
         let annotations = ReplayAnnotations.edf(r.night)
-        try ScoreOutput.write(r.night.report, to: directory)
-        try EDFExport.writeAnnotations(
-            annotations, duration: r.duration, to: directory.appendingPathComponent("annotations.edf"),
-            start: SimulatedRecording.edfStart(r.startDate ?? Date(timeIntervalSince1970: 473_385_600)))
+        try AtomicFiles.writeFolder(directory) { staging in
+            try ScoreOutput.writeFiles(r.night.report, into: staging)
+            try EDFExport.writeAnnotations(
+                annotations, duration: r.duration, to: staging.appendingPathComponent("annotations.edf"),
+                start: SimulatedRecording.edfStart(r.startDate ?? Date(timeIntervalSince1970: 473_385_600)))
+        }
     }
 
     /// Replays one recording into `directory`; returns the human summary.
@@ -298,7 +325,7 @@ public struct Replay: ParsableCommand {
 enum ReplayAnnotations {
     static func edf(_ night: NightAnalysis.Night) -> [EDFAnnotation] {
         var out: [EDFAnnotation] = []
-        for b in night.detection.scoringInput().inBedIntervals {
+        for b in night.scoringInput.inBedIntervals {
             out.append(EDFAnnotation(onset: Seconds.from(b.onset), duration: nil, text: LunaLabels.lightsOff))
             out.append(EDFAnnotation(onset: Seconds.from(b.end), duration: nil, text: LunaLabels.lightsOn))
         }

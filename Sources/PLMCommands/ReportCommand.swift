@@ -56,7 +56,7 @@ public struct Report: ParsableCommand {
     }
 
     public func run() throws {
-        let store = try location.open()
+        let store = try location.openForReading()
         let url = URL(fileURLWithPath: html)
         let text: String
         let what: String

@@ -15,7 +15,7 @@ public struct Nights: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let store = try location.open()
+        let store = try location.openForReading()
         let nights = try store.nights()
         let diary = Dictionary(try store.diary().map { ($0.night, $0) }, uniquingKeysWith: { a, _ in a })
         if nights.isEmpty {
@@ -36,7 +36,7 @@ public struct Nights: ParsableCommand {
             rows.append([
                 n.night.description + " " + NightExport.weekday(n.night), f(fig.inBedHours, 1),
                 f(fig.plmIndex, 1), fig.plmIndexBasis, f(rolling[n.night] ?? nil, 1), String(fig.plmCount),
-                fig.qualityFindings.isEmpty ? "ok" : "check", diary[n.night].map(Nights.highlights) ?? "",
+                fig.dataQuality.replacingOccurrences(of: "_", with: " "), diary[n.night].map(Nights.highlights) ?? "",
             ])
         }
         var widths = header.map(\.count)
@@ -79,7 +79,7 @@ public struct CorrelationCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let store = try location.open()
+        let store = try location.openForReading()
         let settings = CorrelationSettings(minimumNightsPerGroup: minNights, minimumNightsForDose: minDoseNights)
         let report = try CorrelationCommand.analyse(store, settings: settings)
         print(CorrelationCommand.text(report), terminator: "")
@@ -90,10 +90,11 @@ public struct CorrelationCommand: ParsableCommand {
         }
     }
 
-    /// The store's nights with a PLM index, against its diary.
+    /// The store's nights with a usable PLM index (`NightFigures.usablePLMIndex`: not those without a basis or
+    /// whose sensors were not worn), against its diary.
     static func analyse(_ store: NightStore, settings: CorrelationSettings) throws -> CorrelationReport {
         let nights = try store.nights().compactMap { n in
-            n.figures.plmIndex.map { NightOutcome(night: n.night, plmIndex: $0) }
+            n.figures.usablePLMIndex.map { NightOutcome(night: n.night, plmIndex: $0) }
         }
         return DiaryCorrelation.analyse(nights: nights, diary: try store.diary(), settings: settings)
     }
@@ -189,7 +190,7 @@ public struct Export: ParsableCommand {
     }
 
     public func run() throws {
-        let store = try location.open()
+        let store = try location.openForReading()
         let settings = try store.settings()
         let nights = try store.nights()
         if let csv {
@@ -224,7 +225,8 @@ public struct Settings: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let store = try location.open()
+        let changing = nightCutoffHour != nil || timeZone != nil
+        let store = try changing ? location.open() : location.openForReading()
         var s = try store.settings()
         if let h = nightCutoffHour {
             guard (0...23).contains(h) else { throw ValidationError("--night-cutoff-hour: expected 0-23, found \(h)") }

@@ -261,18 +261,33 @@ public struct ScoreReport: Sendable {
         case .recording: basisText = "per hour of recording"
         }
         lines.append("\(source.file) — rules \(result.rules.profile)")
-        lines.append(
-            "  PLM index \(f(s.plmIndex))/h \(basisText) (\(f(s.basisHours, 2)) h)"
-                + (s.plmIndexAboveCutoff == true
-                    ? ", above the \(f(result.rules.plmIndexCutoff, 0))/h cut-off" : ""))
+        if let index = s.plmIndex {
+            lines.append(
+                "  PLM index \(f(index))/h \(basisText) (\(f(s.basisHours, 2)) h)"
+                    + (s.plmIndexAboveCutoff == true
+                        ? ", above the \(f(result.rules.plmIndexCutoff, 0))/h cut-off" : ""))
+        } else {
+            // No unit on n/a: there is no figure (the notes below say why).
+            let hoursOf: String
+            switch s.basis {
+            case .sleep: hoursOf = "of sleep"
+            case .inBed: hoursOf = "in bed"
+            case .recording: hoursOf = "of recording"
+            }
+            lines.append("  PLM index n/a (\(f(s.basisHours, 2)) h \(hoursOf))")
+        }
         lines.append(
             "  \(s.lmCount) leg movements, \(s.clmCount) candidates, \(s.plmCount) periodic in \(s.seriesCount) series")
         if s.plmsCount != nil {
-            lines.append("  PLMS index \(f(s.plmsIndex)), PLMW index \(f(s.plmwIndex)), PLMS-arousal index \(f(s.plmsArousalIndex)) (per hour)")
+            lines.append(
+                s.plmsIndex == nil && s.plmwIndex == nil && s.plmsArousalIndex == nil
+                    ? "  PLMS index n/a, PLMW index n/a, PLMS-arousal index n/a"
+                    : "  PLMS index \(f(s.plmsIndex)), PLMW index \(f(s.plmwIndex)), PLMS-arousal index \(f(s.plmsArousalIndex)) (per hour)")
         }
         if s.respiratoryRelatedLMCount > 0 {
             lines.append(
-                "  \(s.respiratoryRelatedLMCount) breathing-related; PLM index without them \(f(s.plmIndexNonRespiratory))/h")
+                "  \(s.respiratoryRelatedLMCount) breathing-related; PLM index without them "
+                    + (s.plmIndexNonRespiratory.map { "\(f($0))/h" } ?? "n/a"))
         }
         let unknown = source.unknownLabels.values.reduce(0, +)
         if unknown > 0 {

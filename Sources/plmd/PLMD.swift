@@ -29,6 +29,18 @@ struct PLMD: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
     @Flag(help: "Print the configuration in force and exit.") var showConfig = false
 
+    /// Exit status when plmd cannot start: another plmd holds the data folder, or the rules, the store or a folder
+    /// is not usable (the message says which). Configuration errors exit 64 (usage), as every command.
+    static let cannotStartExitCode: Int32 = 2
+
+    /// `NightRecorder.prepare`, its error logged and turned into `cannotStartExitCode`.
+    static func prepare(_ c: RecorderConfiguration, logger: Logger) throws -> some AnyObject & Sendable {
+        do { return try NightRecorder.prepare(configuration: c) } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(cannotStartExitCode)
+        }
+    }
+
     func resolved(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RecorderConfiguration {
         var c = RecorderConfiguration()
         if let config {
@@ -76,6 +88,9 @@ struct PLMD: AsyncParsableCommand {
             return h
         }
         let logger = Logger(label: "plmd")
+        // One plmd per data folder, and everything the night needs checked now rather than in the morning.
+        let lock = try PLMD.prepare(c, logger: logger)
+        defer { withExtendedLifetime(lock) {} }  // held until plmd ends
         let usb = try USBContext()
         defer { usb.close() }
         let recorder = NightRecorder(configuration: c, usb: usb, logger: logger)

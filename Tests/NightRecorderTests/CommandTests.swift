@@ -25,7 +25,7 @@ struct CommandTests {
     @Test func statusInWordsAndStale() throws {
         let dir = try temporaryFolder("status")
         #expect(StatusCommand.describe(folder: dir, nowUnixMicroseconds: 0).hasPrefix("plmd is not running"))
-        var s = DaemonStatus(state: "recording", pid: 42, daemonStartedUnixMicroseconds: 1_000_000)
+        var s = DaemonStatus(state: "recording", pid: getpid(), daemonStartedUnixMicroseconds: 1_000_000)
         s.updatedUnixMicroseconds = 100_000_000
         s.night = "2026-01-05"
         s.liveLegMovements = 17
@@ -35,7 +35,7 @@ struct CommandTests {
         s.sensors = [sensor]
         try s.write(into: dir)
         let fresh = StatusCommand.describe(folder: dir, nowUnixMicroseconds: 102_000_000)
-        #expect(fresh.hasPrefix("plmd is recording (pid 42)"))
+        #expect(fresh.hasPrefix("plmd is recording (pid \(getpid()))"))
         #expect(fresh.contains("17 leg movements") && fresh.contains("S1 left: connected, 1234 frames"))
         let stale = StatusCommand.describe(folder: dir, nowUnixMicroseconds: 200_000_000)
         #expect(stale.hasPrefix("plmd is not running"))
