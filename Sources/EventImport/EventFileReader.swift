@@ -167,7 +167,7 @@ struct InputBuilder {
     }
 
     func seconds(_ text: String, column: String, at: String) throws -> Double {
-        guard let v = Double(text), v.isFinite, abs(v) <= Seconds.limit else {
+        guard let v = PlainDecimal.parse(text), abs(v) <= Seconds.limit else {
             throw EventImportError(
                 file: path, location: at, message: "expected a number of seconds in column '\(column)', found '\(text)'")
         }
