@@ -406,7 +406,7 @@ struct RowParser {
             guard let v = PlainDecimal.parse(field) else {
                 throw RecordingFormatError(
                     file: path, location: "line \(line)",
-                    message: "expected a decimal number in g for \(CSVAccelerationSource.channelNames[k]), found '\(field)'")
+                    message: "expected a number in g for \(CSVAccelerationSource.channelNames[k]), found '\(field)'")
             }
             guard abs(v) <= RecordingLimits.maxAccelerationG else {
                 if excluded + excludedBefore == 0 {
