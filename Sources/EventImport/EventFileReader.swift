@@ -45,6 +45,7 @@ public enum EventFileReader {
     /// - Parameter defaultEpoch: seconds given to a stage annotation without a duration.
     public static func read(_ url: URL, defaultEpoch: Double = 30) throws -> ImportedEvents {
         let name = url.path
+        if let problem = RegularFile.problem(name) { throw EventImportError(file: name, location: "", message: problem) }
         let data: Data
         do {
             data = try Data(contentsOf: url)
