@@ -63,7 +63,8 @@ public enum Gzip {
 
     private static func failure(_ input: gzFile, _ url: URL, _ total: Int) -> RecordingFormatError {
         var code: Int32 = 0
-        let text = gzerror(input, &code).map { String(cString: $0) } ?? ""
+        var text = gzerror(input, &code).map { String(cString: $0) } ?? ""
+        if text.hasPrefix(url.path + ": ") { text.removeFirst(url.path.count + 2) }  // zlib names the file too
         let what = code == Z_BUF_ERROR ? "the gzip data ends early (a truncated file)" : "corrupt gzip data"
         return RecordingFormatError(
             file: url.path, location: "byte \(total) of the inflated data",
