@@ -269,7 +269,11 @@ public struct PlmrecSummary: Sendable {
         // Place losses on the host time line.
         for (i, device) in lossesDevice.enumerated() {
             let loss = quality.losses[i]
-            quality.losses[i].time = Microseconds(clocks[loss.sensor].host(device: device, received: loss.time).rounded())
+            // A device time from the file can map anywhere: only a time within the bounds replaces the reception's.
+            let mapped = clocks[loss.sensor].host(device: device, received: loss.time)
+            if mapped >= PlmrecTimeBounds.earliest, mapped <= PlmrecTimeBounds.latest {
+                quality.losses[i].time = Microseconds(mapped.rounded())
+            }
         }
         quality.blocksOK = reader.blocksRead
         quality.blocksCorrupt = reader.blocksCorrupt
