@@ -2,7 +2,6 @@ import AccelerationSignal
 import EDFFormat
 import EventImport
 import Foundation
-import NightRecorder
 import RecordingFormats
 import SensorFrames
 import SleepDiary
