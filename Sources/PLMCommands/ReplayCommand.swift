@@ -272,9 +272,15 @@ public struct Replay: ParsableCommand {
         let opened = try OpenedRecording.open(url)
         defer { opened.close() }
         var source = opened.source
-        var night = try NightAnalysis.analyse(
-            &source, file: url.lastPathComponent, format: opened.format, options: options,
-            problems: opened.problems, progress: { progress?($0, nil) })
+        var night: NightAnalysis.Night
+        do {
+            night = try NightAnalysis.analyse(
+                &source, file: url.lastPathComponent, format: opened.format, options: options,
+                problems: opened.problems, progress: { progress?($0, nil) })
+        } catch {
+            // An error found while reading a .gz names the user's file, not the inflated copy.
+            throw opened.temporary == nil ? error : OpenedRecording.naming(url, error)
+        }
         if let reading = source as? any ReadingFindings { night.report.add(reading) }
         let key: String
         switch opened.start {

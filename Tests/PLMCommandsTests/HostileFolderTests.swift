@@ -80,3 +80,29 @@ struct HostileFolderTests {
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/good/summary.json").path))
     }
 }
+
+@Suite("gzip-compressed recordings with errors deep inside")
+struct GzipNamingTests {
+    @Test("an error found while streaming a .csv.gz names the .gz file, not its inflated copy")
+    func deepError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plm-hostile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var text = "time,left_x,left_y,left_z\n"
+        for k in 0..<5000 { text += "\(Double(k) / 50),0,0,\(k == 4000 ? "0x10" : "1")\n" }
+        let csv = dir.appendingPathComponent("night.csv")
+        try Data(text.utf8).write(to: csv)
+        let gz = Process()
+        gz.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gz.arguments = [csv.path]
+        try gz.run()
+        gz.waitUntilExit()
+        let url = dir.appendingPathComponent("night.csv.gz")
+        do {
+            _ = try Replay.analyse(url, options: .init())
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)" == "\(url.path): line 4002 of the inflated data: expected a number in g for left_z, found '0x10'")
+        }
+    }
+}
