@@ -28,6 +28,16 @@ struct HostileEventTests {
         }
     }
 
+    @Test("events reaching past 48 h are an error naming the line, not an index over years of sleep")
+    func farEvents() {
+        let header = "onset\tduration\ttrial_type\n0\tn/a\tlights_off\n"
+        let far = error(header + "30\t900000000\tN2\n")
+        #expect(far?.location == "line 3" && far?.message.contains("ends more than 48 h after the start") == true, "\(String(describing: far))")
+        #expect(error(header + "999999990\t1\tLM/left\n")?.location == "line 3")
+        #expect(error(header + "172799\t1\tLM/left\n") == nil)
+        #expect(error(header + "172800\tn/a\tlights_on\n") == nil)
+    }
+
     @Test("an EDF+ annotation onset of +1e300 is an error, not a trap")
     func farOnset() {
         let bytes = EDFAnnotationTests.edf(tal: EDFAnnotationTests.tal("+0\u{14}\u{14}\0+1e300\u{15}1\u{14}LM/left\u{14}\0"))
@@ -40,7 +50,7 @@ struct HostileEventTests {
             _ = try EventFileReader.read(url)
             Issue.record("expected an error")
         } catch let e as EventImportError {
-            #expect(e.location == "byte 517" && e.message.contains("out of range"), "\(e)")
+            #expect(e.location == "byte 517" && e.message.contains("ends more than 48 h after the start"), "\(e)")
         } catch {
             Issue.record("unexpected \(error)")
         }
