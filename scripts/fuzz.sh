@@ -23,11 +23,14 @@ done
 [ ${#targets[@]} -gt 0 ] || targets=(frame plmrec edf csv events diary config)
 
 scratch=.build-fuzz
+set +e
 swift build -c release --product plm-fuzz --scratch-path "$scratch" \
     -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library -Xswiftc -DPLM_FUZZ -Xswiftc -use-ld=lld \
-    2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+    2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]'
+built=${PIPESTATUS[0]}
+set -e
 exe="$scratch/release/plm-fuzz"
-[ -x "$exe" ] || { echo "fuzz.sh: the fuzz build failed" >&2; exit 1; }
+[ "$built" -eq 0 ] && [ -x "$exe" ] || { echo "fuzz.sh: the fuzz build failed" >&2; exit 1; }
 
 # The targets write each input to a scratch file (the readers read files): in memory (/dev/shm) that is over ten
 # times faster than on a disk-backed /tmp.
