@@ -319,22 +319,6 @@ public final class EDFRecordReader {
 
     /// The bytes of data record `index` (0-based).
     public func record(_ index: Int) throws -> [UInt8] {
-        let offset = header.recordOffset(index)
-        let size = header.recordSize
-        do {
-            try handle.seek(toOffset: UInt64(offset))
-            let bytes = [UInt8](try handle.read(upToCount: size) ?? Data())
-            guard bytes.count == size else {
-                throw EDFError(
-                    file: header.path, offset: offset + bytes.count,
-                    message: "file ends inside data record \(index): expected \(size) bytes")
-            }
-            return bytes
-        } catch let e as EDFError {
-            throw e
-        } catch {
-            throw EDFError(
-                file: header.path, offset: offset, message: "cannot read data record \(index) (\(error.localizedDescription))")
-        }
+        try bytes(inRecord: index, offset: 0, count: header.recordSize)
     }
 }

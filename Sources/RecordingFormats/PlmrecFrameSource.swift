@@ -103,9 +103,17 @@ enum PlmrecTimeBounds {
         return t <= r + 2e6 && t >= r - RecordingLimits.maxGap * 1e6 && t <= latest
     }
 
-    static func problem(_ what: String, _ host: Microseconds) -> String {
-        "\(what) at host time \(Double(host) / 1e6) s, outside \(earliest / 1e6) to \(latest / 1e6) s of the "
-            + "recording start; not used"
+    /// True when `host` is within the bounds; otherwise reports an `implausibleTime` problem for the record.
+    static func check(
+        _ host: Microseconds, _ what: String, sensor: Int, at offset: Int, into quality: inout RecordingQuality
+    ) -> Bool {
+        guard !contains(host) else { return true }
+        quality.report(
+            PlmrecProblem(
+                offset: offset, kind: .implausibleTime,
+                message: "sensor \(sensor): \(what) at host time \(Double(host) / 1e6) s, outside \(earliest / 1e6) to "
+                    + "\(latest / 1e6) s of the recording start; not used"))
+        return false
     }
 }
 
@@ -164,11 +172,7 @@ public struct PlmrecSummary: Sendable {
             switch entry.record {
             case .frame(let sensor, let hostTime, let bytes):
                 ensure(sensor)
-                guard PlmrecTimeBounds.contains(hostTime) else {
-                    quality.report(
-                        PlmrecProblem(
-                            offset: entry.offset, kind: .implausibleTime,
-                            message: "sensor \(sensor): " + PlmrecTimeBounds.problem("frame received", hostTime)))
+                guard PlmrecTimeBounds.check(hostTime, "frame received", sensor: sensor, at: entry.offset, into: &quality) else {
                     continue
                 }
                 if sensor >= reader.sensors.count || reader.sensors[sensor] == nil {
@@ -231,11 +235,7 @@ public struct PlmrecSummary: Sendable {
                 }
             case .clockAnchor(let sensor, let hostTime, let deviceTime, _):
                 ensure(sensor)
-                guard PlmrecTimeBounds.contains(hostTime) else {
-                    quality.report(
-                        PlmrecProblem(
-                            offset: entry.offset, kind: .implausibleTime,
-                            message: "sensor \(sensor): " + PlmrecTimeBounds.problem("clock anchor", hostTime)))
+                guard PlmrecTimeBounds.check(hostTime, "clock anchor", sensor: sensor, at: entry.offset, into: &quality) else {
                     continue
                 }
                 anchors[sensor].append(ClockAnchor(host: hostTime, device: deviceTime))
