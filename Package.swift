@@ -145,6 +145,13 @@ let package = Package(
             ],
             swiftSettings: strict),
         .executableTarget(name: "plm-replay", dependencies: ["PLMCommands"], swiftSettings: strict),
+        // Fuzz targets for every decoder of outside input (docs/fuzzing.md, scripts/fuzz.sh); in an ordinary build
+        // it replays inputs through the same code. The daemon's configuration parser is compiled in from
+        // NightRecorder's own files (symbolic links) so that the fuzz build does not need the daemon's dependencies.
+        .executableTarget(
+            name: "plm-fuzz",
+            dependencies: ["SensorFrames", "RecordingFormats", "EDFFormat", "EventImport", "SleepDiary", "AccelerationSignal"],
+            path: "Fuzz/plm-fuzz", swiftSettings: strict),
         .executableTarget(name: "plm-bench", dependencies: ["LegMovementDetection", "NightAnalysis", "NightSimulation", "AccelerationSignal"], path: "Benchmarks/Sources/plm-bench", swiftSettings: [.swiftLanguageMode(.v6)]),
 
         .testTarget(name: "LegMovementScoringTests", dependencies: ["LegMovementScoring"], swiftSettings: strict),

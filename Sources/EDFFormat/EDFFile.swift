@@ -95,6 +95,7 @@ public struct EDFFile: Sendable {
     /// Reads and checks a file's header; the data records are read on demand.
     public init(contentsOf url: URL) throws {
         let name = url.path
+        if let problem = RegularFile.problem(name) { throw EDFError(file: name, offset: 0, message: problem) }
         let bytes: [UInt8]
         do {
             bytes = [UInt8](try Data(contentsOf: url))
@@ -186,8 +187,7 @@ enum TALParser {
             } else {
                 onsetText = String(decoding: stamp, as: UTF8.self)
             }
-            guard let sign = onsetText.first, sign == "+" || sign == "-", let onset = Double(onsetText),
-                onset.isFinite
+            guard let sign = onsetText.first, sign == "+" || sign == "-", let onset = PlainDecimal.parse(onsetText)
             else {
                 throw EDFError(
                     file: file, offset: talStart + shift,
@@ -195,7 +195,7 @@ enum TALParser {
             }
             var duration: Double? = nil
             if let durationText {
-                guard let d = Double(durationText), d.isFinite, d >= 0 else {
+                guard let d = PlainDecimal.parse(durationText), d >= 0 else {
                     throw EDFError(
                         file: file, offset: talStart + shift,
                         message: "expected a non-negative duration after 0x15, found '\(durationText)'")

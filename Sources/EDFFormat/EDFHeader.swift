@@ -69,7 +69,7 @@ public struct EDFHeader: Sendable, Equatable {
         func number(_ width: Int, _ what: String) throws -> Double {
             let at = cursor
             let text = try field(width, what)
-            guard let v = Double(text), v.isFinite else {
+            guard let v = PlainDecimal.parse(text) else {
                 throw EDFError(file: path, offset: at, message: "expected a number for \(what), found '\(text)'")
             }
             return v
@@ -90,7 +90,16 @@ public struct EDFHeader: Sendable, Equatable {
         patient = try field(80, "the patient identification")
         recording = try field(80, "the recording identification")
         startDate = try field(8, "the start date")
+        guard EDFHeader.dateComponents(startDate) != nil else {
+            throw EDFError(
+                file: path, offset: 168,
+                message: "expected a start date dd.mm.yy (a real calendar date), found '\(startDate)'")
+        }
         startTime = try field(8, "the start time")
+        guard EDFHeader.timeComponents(startTime) != nil else {
+            throw EDFError(
+                file: path, offset: 176, message: "expected a start time hh.mm.ss (00.00.00 to 23.59.59), found '\(startTime)'")
+        }
         let headerAt = cursor
         headerBytes = try integer(8, "the header size")
         reserved = try field(44, "the reserved field")
@@ -140,6 +149,7 @@ public struct EDFHeader: Sendable, Equatable {
                     digitalMaximum: dmax[i], prefiltering: filters[i], samplesPerRecord: samples[i]))
         }
         self.signals = signals
+        // Each count has at most 8 digits and there are at most 4096 signals, so this sum cannot overflow.
         let recordSize = 2 * signals.reduce(0) { $0 + $1.samplesPerRecord }
         let available = fileSize - headerBytes
         if records == -1, recordSize > 0 {
@@ -148,13 +158,43 @@ public struct EDFHeader: Sendable, Equatable {
         guard records >= 0 else {
             throw EDFError(file: path, offset: recordsAt, message: "expected a non-negative number of data records")
         }
-        if recordSize > 0, available < records * recordSize {
+        let (promised, overflow) = records.multipliedReportingOverflow(by: recordSize)
+        if recordSize > 0, overflow || available < promised {
             throw EDFError(
                 file: path, offset: fileSize,
                 message: "file is truncated: header promises \(records) data records of \(recordSize) bytes, "
                     + "only \(max(available, 0) / recordSize) are complete")
         }
         recordCount = records
+    }
+
+    /// Day, month and full year of an EDF start date `dd.mm.yy` (years 85–99 are 1985–1999, 00–84 2000–2084, as
+    /// the EDF specification says), or nil when it is not a real calendar date.
+    public static func dateComponents(_ text: String) -> (day: Int, month: Int, year: Int)? {
+        guard let p = twoDigitTriple(text) else { return nil }
+        let year = p.2 >= 85 ? 1900 + p.2 : 2000 + p.2
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...12).contains(p.1), (1...days[p.1 - 1]).contains(p.0) else { return nil }
+        return (p.0, p.1, year)
+    }
+
+    /// Hour, minute and second of an EDF start time `hh.mm.ss`, or nil when it is not a time of day.
+    public static func timeComponents(_ text: String) -> (hour: Int, minute: Int, second: Int)? {
+        guard let p = twoDigitTriple(text), p.0 < 24, p.1 < 60, p.2 < 60 else { return nil }
+        return (p.0, p.1, p.2)
+    }
+
+    /// `nn.nn.nn` as three numbers.
+    static func twoDigitTriple(_ text: String) -> (Int, Int, Int)? {
+        let b = Array(text.utf8)
+        guard b.count == 8, b[2] == 0x2E, b[5] == 0x2E else { return nil }
+        var v: [Int] = []
+        for i in [0, 3, 6] {
+            guard (0x30...0x39).contains(b[i]), (0x30...0x39).contains(b[i + 1]) else { return nil }
+            v.append(Int(b[i] - 0x30) * 10 + Int(b[i + 1] - 0x30))
+        }
+        return (v[0], v[1], v[2])
     }
 
     /// Digital samples of signal `index` in one data record's bytes.
@@ -183,9 +223,19 @@ public struct EDFHeader: Sendable, Equatable {
 
     /// Onset of the record's time-keeping TAL (the first TAL of the first `EDF Annotations` signal), seconds.
     public func recordStart(inRecord record: [UInt8], recordIndex: Int) throws -> Double? {
-        guard let index = signals.firstIndex(where: \.isAnnotations) else { return nil }
+        guard let index = timekeepingSignal else { return nil }
         let start = signalOffset(index)
-        let bytes = record[start..<(start + 2 * signals[index].samplesPerRecord)]
+        return try recordStart(
+            timekeeping: record[start..<(start + 2 * signals[index].samplesPerRecord)], recordIndex: recordIndex)
+    }
+
+    /// The signal whose first TAL in each record keeps time: the first `EDF Annotations` signal.
+    public var timekeepingSignal: Int? { signals.firstIndex(where: \.isAnnotations) }
+
+    /// Onset of a record's time-keeping TAL from the bytes of its time-keeping signal, seconds.
+    public func recordStart(timekeeping bytes: ArraySlice<UInt8>, recordIndex: Int) throws -> Double? {
+        guard let index = timekeepingSignal else { return nil }
+        let start = signalOffset(index)
         guard let sep = bytes.firstIndex(of: 0x14) else {
             throw EDFError(
                 file: path, offset: recordOffset(recordIndex) + start,
@@ -194,7 +244,7 @@ public struct EDFHeader: Sendable, Equatable {
         var stamp = bytes[bytes.startIndex..<sep]
         if let d = stamp.firstIndex(of: 0x15) { stamp = stamp[stamp.startIndex..<d] }
         let text = String(decoding: stamp, as: UTF8.self)
-        guard let sign = text.first, sign == "+" || sign == "-", let v = Double(text), v.isFinite else {
+        guard let sign = text.first, sign == "+" || sign == "-", let v = PlainDecimal.parse(text) else {
             throw EDFError(
                 file: path, offset: recordOffset(recordIndex) + start,
                 message: "expected a time-keeping onset like +12 at the start of the data record, found '\(text)'")
@@ -205,6 +255,7 @@ public struct EDFHeader: Sendable, Equatable {
     /// Reads just the header of a file.
     public static func read(contentsOf url: URL) throws -> EDFHeader {
         let name = url.path
+        if let problem = RegularFile.problem(name) { throw EDFError(file: name, offset: 0, message: problem) }
         let handle: FileHandle
         do {
             handle = try FileHandle(forReadingFrom: url)
@@ -246,24 +297,28 @@ public final class EDFRecordReader {
 
     deinit { try? handle.close() }
 
-    /// The bytes of data record `index` (0-based).
-    public func record(_ index: Int) throws -> [UInt8] {
-        let offset = header.recordOffset(index)
-        let size = header.recordSize
+    /// `count` bytes at `offset` inside data record `index` (e.g. one signal's samples).
+    public func bytes(inRecord index: Int, offset: Int, count: Int) throws -> [UInt8] {
+        let at = header.recordOffset(index) + offset
         do {
-            try handle.seek(toOffset: UInt64(offset))
-            let bytes = [UInt8](try handle.read(upToCount: size) ?? Data())
-            guard bytes.count == size else {
+            try handle.seek(toOffset: UInt64(at))
+            let bytes = [UInt8](try handle.read(upToCount: count) ?? Data())
+            guard bytes.count == count else {
                 throw EDFError(
-                    file: header.path, offset: offset + bytes.count,
-                    message: "file ends inside data record \(index): expected \(size) bytes")
+                    file: header.path, offset: at + bytes.count,
+                    message: "file ends inside data record \(index): expected \(count) bytes")
             }
             return bytes
         } catch let e as EDFError {
             throw e
         } catch {
             throw EDFError(
-                file: header.path, offset: offset, message: "cannot read data record \(index) (\(error.localizedDescription))")
+                file: header.path, offset: at, message: "cannot read data record \(index) (\(error.localizedDescription))")
         }
+    }
+
+    /// The bytes of data record `index` (0-based).
+    public func record(_ index: Int) throws -> [UInt8] {
+        try bytes(inRecord: index, offset: 0, count: header.recordSize)
     }
 }

@@ -45,6 +45,7 @@ public enum EventFileReader {
     /// - Parameter defaultEpoch: seconds given to a stage annotation without a duration.
     public static func read(_ url: URL, defaultEpoch: Double = 30) throws -> ImportedEvents {
         let name = url.path
+        if let problem = RegularFile.problem(name) { throw EventImportError(file: name, location: "", message: problem) }
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -167,7 +168,7 @@ struct InputBuilder {
     }
 
     func seconds(_ text: String, column: String, at: String) throws -> Double {
-        guard let v = Double(text), v.isFinite, abs(v) <= Seconds.limit else {
+        guard let v = PlainDecimal.parse(text), abs(v) <= Seconds.limit else {
             throw EventImportError(
                 file: path, location: at, message: "expected a number of seconds in column '\(column)', found '\(text)'")
         }
@@ -186,7 +187,18 @@ struct InputBuilder {
         return v
     }
 
+    /// Latest end of an event, seconds from the start: 48 h, the longest recording the readers accept
+    /// (docs/recording-format.md, section 5). An event table reaching further is not one night's: its onsets or
+    /// durations are broken, and an index over such a span would be near zero without a word.
+    static let maxEventEnd: Double = 48 * 3600
+
     mutating func add(label: String, onset: Double, duration: Double?, at: String) throws {
+        guard onset + (duration ?? 0) <= InputBuilder.maxEventEnd else {
+            throw EventImportError(
+                file: path, location: at,
+                message: "an event ('\(label)') from \(onset) s" + (duration.map { " lasting \($0) s" } ?? "")
+                    + " ends more than 48 h after the start; expected one night's events")
+        }
         let kind = LabelCatalog.classify(label)
         let t = try us(onset, at: at)
         switch kind {

@@ -59,21 +59,48 @@ public struct RecorderConfiguration: Sendable, Equatable {
     /// Reads a configuration file over the defaults. Unknown keys and wrong types are errors naming the file and
     /// the key.
     public static func load(file: URL) throws -> RecorderConfiguration {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory) {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: file.path)
+            guard !isDirectory.boolValue, attributes?[.type] as? FileAttributeType == .typeRegular else {
+                throw ConfigurationError("\(file.path): expected a configuration file, found a folder or special file")
+            }
+        }
         let data: Data
         do { data = try Data(contentsOf: file) } catch {
             throw ConfigurationError("\(file.path): cannot read the configuration file (\(error.localizedDescription))")
         }
+        return try parse(data, source: file.path)
+    }
+
+    /// Parses a configuration file's bytes over the defaults; `source` names the file in errors.
+    public static func parse(_ data: Data, source: String) throws -> RecorderConfiguration {
+        let members: [StrictJSON.Member]
+        do { members = try StrictJSON.members([UInt8](data)) } catch {
+            throw ConfigurationError("\(source): line \(error.line): \(error.message)")
+        }
+        // Whole-number keys must be written as whole numbers: 100.5 or 1e2 is not silently made 100.
+        for m in members where RecorderConfiguration.wholeNumberKeys.contains(m.key) {
+            let digits = m.raw.utf8.drop { $0 == UInt8(ascii: "-") }
+            guard !digits.isEmpty, digits.allSatisfy({ (0x30...0x39).contains($0) }) else {
+                throw ConfigurationError(
+                    "\(source): line \(m.line): \(m.key): expected a whole number such as 100, found \(m.raw)")
+            }
+        }
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            throw ConfigurationError("\(file.path): not valid JSON (\(error.localizedDescription))")
+            throw ConfigurationError("\(source): not valid JSON (\(error.localizedDescription))")
         }
         guard let dict = object as? [String: Any] else {
-            throw ConfigurationError("\(file.path): expected a JSON object with keys such as \"rate_hz\"")
+            throw ConfigurationError("\(source): expected a JSON object with keys such as \"rate_hz\"")
         }
         var c = RecorderConfiguration()
-        try c.apply(dict, source: file.path)
+        try c.apply(dict, source: source)
         return c
     }
+
+    /// Keys whose values are whole numbers.
+    static let wholeNumberKeys: Set<String> = ["rate_hz", "range_g"]
 
     /// Applies the keys of a parsed configuration object.
     public mutating func apply(_ dict: [String: Any], source: String) throws {
@@ -83,18 +110,25 @@ public struct RecorderConfiguration: Sendable, Equatable {
         }
         func number(_ key: String) throws -> Double? {
             guard let v = dict[key] else { return nil }
-            guard let n = v as? NSNumber else {
+            guard let n = v as? NSNumber, n.doubleValue.isFinite else {
                 throw ConfigurationError("\(source): \(key): expected a number")
             }
             return n.doubleValue
+        }
+        func whole(_ key: String) throws -> Int? {
+            guard let v = try number(key) else { return nil }
+            guard v.rounded() == v, abs(v) <= 1e9 else {
+                throw ConfigurationError("\(source): \(key): expected a whole number, found \(v)")
+            }
+            return Int(v)
         }
         func string(_ key: String) throws -> String? {
             guard let v = dict[key] else { return nil }
             guard let s = v as? String else { throw ConfigurationError("\(source): \(key): expected a string") }
             return s
         }
-        if let v = try number("rate_hz") { rateHz = UInt16(clamping: Int(v)) }
-        if let v = try number("range_g") { rangeG = UInt8(clamping: Int(v)) }
+        if let v = try whole("rate_hz") { rateHz = UInt16(clamping: v) }
+        if let v = try whole("range_g") { rangeG = UInt8(clamping: v) }
         if let v = try string("morning_time") { try setMorningTime(v, source: source) }
         if let v = try string("rules") { rules = v }
         if let v = try string("data_dir") { dataDir = v }

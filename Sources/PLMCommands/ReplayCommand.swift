@@ -63,8 +63,23 @@ public struct OpenedRecording {
             return r
         } catch {
             if let temporary { try? FileManager.default.removeItem(at: temporary) }
-            throw error
+            throw temporary == nil ? error : OpenedRecording.naming(url, error)
         }
+    }
+
+    /// A reader's error about the inflated copy of a `.gz` file, naming the user's file instead.
+    static func naming(_ url: URL, _ error: Error) -> Error {
+        if var e = error as? RecordingFormatError {
+            e.file = url.path
+            e.location = e.location.isEmpty ? "inflated" : "\(e.location) of the inflated data"
+            return e
+        }
+        if var e = error as? EDFError {
+            e.file = url.path
+            e.message += " (offset in the inflated data)"
+            return e
+        }
+        return error
     }
 
     public func close() {
@@ -229,7 +244,10 @@ public struct Replay: ParsableCommand {
                 }
             case .failure(let e):
                 failed += 1
-                FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+                // Every failure names its recording; the other nights are still stored and written.
+                let text = "\(e)"
+                let named = text.contains(files[i].path) ? text : "\(files[i].path): \(text)"
+                FileHandle.standardError.write(Data("error: \(named)\n".utf8))
             case .none: break
             }
         }
@@ -279,9 +297,16 @@ public struct Replay: ParsableCommand {
             ]
         }
         var source = opened.source
-        let night = try NightAnalysis.analyse(
-            &source, file: url.lastPathComponent, format: opened.format, options: options,
-            problems: opened.problems, progress: { progress?($0, nil) })
+        var night: NightAnalysis.Night
+        do {
+            night = try NightAnalysis.analyse(
+                &source, file: url.lastPathComponent, format: opened.format, options: options,
+                problems: opened.problems, progress: { progress?($0, nil) })
+        } catch {
+            // An error found while reading a .gz names the user's file, not the inflated copy.
+            throw opened.temporary == nil ? error : OpenedRecording.naming(url, error)
+        }
+        if let reading = source as? any ReadingFindings { night.report.add(reading) }
         let key: String
         switch opened.start {
         case .utc(let us) where opened.format == "plmrec":
@@ -318,6 +343,21 @@ public struct Replay: ParsableCommand {
         let r = try analyse(url, options: options, progress: progress)
         try write(r, to: directory)
         return r.night.report.humanSummary()
+    }
+}
+
+extension ScoreReport {
+    /// What the reader found while reading (time jumps that ended the recording, impossible samples read as
+    /// missing): warnings, and `data_quality.reading` in summary.json.
+    mutating func add(_ reading: any ReadingFindings) {
+        guard !reading.readingFindings.isEmpty || reading.samplesExcluded > 0 else { return }
+        source.warnings += reading.readingFindings
+        guard case .object(var quality)? = sections["data_quality"] else { return }
+        quality["reading"] = .object([
+            "findings": .array(reading.readingFindings.map { .string($0) }),
+            "samples_excluded": .integer(reading.samplesExcluded),
+        ])
+        sections["data_quality"] = .object(quality)
     }
 }
 

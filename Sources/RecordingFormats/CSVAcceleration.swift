@@ -1,6 +1,7 @@
 import AccelerationSignal
 import CivilCalendar
 import CSV
+import EDFFormat
 import Foundation
 import LegMovementScoring
 
@@ -78,7 +79,7 @@ public enum ISO8601Time {
 /// (ISO 8601), then any of `left_x left_y left_z right_x right_y right_z` (g; column order free; one leg allowed).
 /// The sample rate is inferred from the time steps of the first rows; a step of more than 1.5 sample periods is a
 /// gap filled with NaN frames. Read as a stream (yaslab's CSV.swift over an InputStream).
-public struct CSVAccelerationSource: FrameSource {
+public struct CSVAccelerationSource: FrameSource, ReadingFindings {
     public let description: SignalDescription
     /// The first row's time as written.
     public let firstTime: String
@@ -102,6 +103,11 @@ public struct CSVAccelerationSource: FrameSource {
     private var expected = 0.0
     private var pendingNaN = 0
     private var frameIndex: Int64 = 0
+    private var rowTimes: RowTimes
+    public var readingFindings: [String] { rowTimes.findings + parserFindings }
+    public var samplesExcluded: Int { parserExcluded }
+    private var parserFindings: [String] = []
+    private var parserExcluded = 0
 
     /// The reader's error, except the end of the input (CSV.swift reports it as `cannotReadFile`).
     static func readError(_ reader: CSVReader) -> Error? {
@@ -115,6 +121,7 @@ public struct CSVAccelerationSource: FrameSource {
     /// - Parameter probeRows: rows read ahead to infer the sample rate.
     public init(url: URL, probeRows: Int = 2000) throws {
         path = url.path
+        try RegularFile.check(url)
         guard let stream = InputStream(url: url) else {
             throw RecordingFormatError(file: path, message: "cannot open the file")
         }
@@ -158,15 +165,22 @@ public struct CSVAccelerationSource: FrameSource {
         // Read ahead to infer the rate.
         var rows: [(line: Int, time: Int64, values: [Float])] = []
         var first = ""
-        var parser = RowParser(path: path, timeColumn: timeColumn, isTimestamp: isTimestamp, columns: columns)
+        var parser = RowParser(
+            path: path, timeColumn: timeColumn, isTimestamp: isTimestamp, columns: columns, fields: head.count)
+        var times = RowTimes()
         var line = 1
-        while rows.count < probeRows, let row = reader.next() {
+        while rows.count < probeRows, !times.ended, let row = reader.next() {
             line += 1
             if row.count == 1, row[0].isEmpty { continue }
             if rows.isEmpty, timeColumn < row.count { first = row[timeColumn] }
             let parsed = try parser.parse(row, line: line)
+            guard times.admit(parsed.time, line: line) else { break }
             rows.append((line, parsed.time, parsed.values))
         }
+        rowTimes = times
+        parserFindings = parser.findings
+        parserExcluded = parser.excluded
+        self.fields = head.count
         if let e = CSVAccelerationSource.readError(reader) {
             throw RecordingFormatError(file: path, location: "line \(line + 1)", message: "cannot read the CSV (\(e))")
         }
@@ -200,6 +214,10 @@ public struct CSVAccelerationSource: FrameSource {
         let span = Double(rows[rows.count - 1].time - rows[0].time)
         var rate = 1e6 * Double(periods) / span
         if abs(rate - rate.rounded()) <= 0.002 * rate { rate = rate.rounded() }
+        if let problem = RecordingLimits.sampleRateProblem(rate) {
+            throw RecordingFormatError(
+                file: path, location: "line \(rows[0].line)", message: "the rows' time steps give a \(problem)")
+        }
         step = 1e6 / rate
         probe = rows
         firstTime = first
@@ -219,11 +237,19 @@ public struct CSVAccelerationSource: FrameSource {
             }
             return row
         }
-        var parser = RowParser(path: path, timeColumn: timeColumn, isTimestamp: isTimestamp, columns: columns)
+        guard !rowTimes.ended else { return nil }
+        var parser = RowParser(
+            path: path, timeColumn: timeColumn, isTimestamp: isTimestamp, columns: columns, fields: fields)
+        defer {
+            parserFindings += parser.findings
+            parserExcluded += parser.excluded
+        }
+        parser.excludedBefore = parserExcluded
         while let row = reader.next() {
             line += 1
             if row.count == 1, row[0].isEmpty { continue }
             let parsed = try parser.parse(row, line: line)
+            guard rowTimes.admit(parsed.time, line: line) else { return nil }
             return (line, parsed.time, parsed.values)
         }
         if let e = CSVAccelerationSource.readError(reader) {
@@ -290,6 +316,45 @@ public struct CSVAccelerationSource: FrameSource {
     }
 
     private var heldRow: (line: Int, time: Int64, values: [Float])?
+    private let fields: Int
+}
+
+/// Holds a CSV file's rows to the time limits: a row more than `RecordingLimits.maxGap` after the previous one,
+/// or more than `RecordingLimits.maxDuration` after the first, ends the recording before it (a finding naming the
+/// line), so a broken time stamp can never make the reader fill years with missing samples.
+struct RowTimes {
+    private var first: Int64?
+    private var last: Int64?
+    private(set) var ended = false
+    private(set) var findings: [String] = []
+
+    /// True when the row at `time` belongs to the recording.
+    mutating func admit(_ time: Int64, line: Int) -> Bool {
+        guard !ended else { return false }
+        if let first, let last {
+            let sinceFirst = Double(time) - Double(first)
+            let step = Double(time) - Double(last)
+            if sinceFirst > RecordingLimits.maxDuration * 1e6 {
+                end("line \(line): the time is \(sinceFirst / 1e6) s after the first row's, past the longest "
+                    + "recording read (\(Int(RecordingLimits.maxDuration / 3600)) h); the recording ends before it")
+                return false
+            }
+            if step > RecordingLimits.maxGap * 1e6 {
+                end("line \(line): the time jumps \(step / 1e6) s ahead (more than \(Int(RecordingLimits.maxGap / 3600)) "
+                    + "h without data); the recording ends before it")
+                return false
+            }
+        } else {
+            first = time
+        }
+        last = time
+        return true
+    }
+
+    private mutating func end(_ finding: String) {
+        ended = true
+        findings.append(finding)
+    }
 }
 
 /// Parses a CSV row's time and acceleration values.
@@ -298,11 +363,20 @@ struct RowParser {
     let timeColumn: Int
     let isTimestamp: Bool
     let columns: [Int]
+    /// Fields of the header row: every row must have exactly as many (a decimal comma or a stray separator
+    /// would otherwise shift the columns).
+    let fields: Int
+    /// Values excluded as impossible by this parser, and findings about them.
+    var excluded = 0
+    var excludedBefore = 0
+    var findings: [String] = []
 
     mutating func parse(_ row: [String], line: Int) throws -> (time: Int64, values: [Float]) {
-        guard timeColumn < row.count else {
+        guard row.count == fields else {
             throw RecordingFormatError(
-                file: path, location: "line \(line)", message: "expected a value in the time column; the row has \(row.count) fields")
+                file: path, location: "line \(line)",
+                message: "expected \(fields) fields like the header row, found \(row.count)"
+                    + (row.count > fields ? " (a decimal comma, or a separator inside a value?)" : ""))
         }
         let text = row[timeColumn]
         let time: Int64
@@ -314,7 +388,7 @@ struct RowParser {
             }
             time = t.microseconds
         } else {
-            guard let s = Double(text), let us = Seconds.microseconds(s) else {
+            guard let s = PlainDecimal.parse(text), let us = Seconds.microseconds(s) else {
                 throw RecordingFormatError(
                     file: path, location: "line \(line)", message: "expected a time in seconds, found '\(text)'")
             }
@@ -329,10 +403,19 @@ struct RowParser {
             }
             let field = row[c]
             if field.isEmpty || field.lowercased() == "nan" || field.lowercased() == "n/a" { continue }
-            guard let v = Double(field), v.isFinite else {
+            guard let v = PlainDecimal.parse(field) else {
                 throw RecordingFormatError(
                     file: path, location: "line \(line)",
                     message: "expected a number in g for \(CSVAccelerationSource.channelNames[k]), found '\(field)'")
+            }
+            guard abs(v) <= RecordingLimits.maxAccelerationG else {
+                if excluded + excludedBefore == 0 {
+                    findings.append(
+                        "line \(line): \(CSVAccelerationSource.channelNames[k]) = \(field) g is beyond the "
+                            + "\(Int(RecordingLimits.maxAccelerationG)) g any leg can reach; such values are read as missing")
+                }
+                excluded += 1
+                continue
             }
             values[k] = Float(v)
         }

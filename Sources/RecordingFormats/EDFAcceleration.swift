@@ -75,7 +75,7 @@ public enum AccelerationLabels {
 
 /// An EDF/EDF+ file's accelerometer channels as two-leg frames in g, read one data record at a time.
 /// EDF+D files: each data record starts at its time-keeping TAL; frames between records are NaN.
-public struct EDFAccelerationSource: FrameSource {
+public struct EDFAccelerationSource: FrameSource, ReadingFindings {
     public struct Channel: Sendable, Equatable {
         public var signal: Int
         public var label: String
@@ -95,6 +95,12 @@ public struct EDFAccelerationSource: FrameSource {
     private var pendingIndex = 0
     private var frameIndex: Int64 = 0
     private let samplesPerRecord: Int
+    /// Records read: all, unless a record lies beyond the limits (`RecordingLimits`), which ends the recording.
+    private let usableRecords: Int
+    /// Missing frames still to give before the next record (an EDF+D gap), never held in memory.
+    private var pendingGap: Int64 = 0
+    public private(set) var readingFindings: [String] = []
+    public private(set) var samplesExcluded = 0
 
     public init(url: URL) throws {
         self.url = url
@@ -156,15 +162,73 @@ public struct EDFAccelerationSource: FrameSource {
         guard h.recordDuration > 0, perRecord > 0 else {
             throw EDFError(file: path, offset: 244, message: "expected a positive data record duration and sample count")
         }
+        let rate = Double(perRecord) / h.recordDuration
+        if let problem = RecordingLimits.sampleRateProblem(rate) {
+            throw EDFError(
+                file: path, offset: 244,
+                message: "\(perRecord) samples per data record of \(h.recordDuration) s: \(problem)")
+        }
         samplesPerRecord = perRecord
+        let bounds = try EDFAccelerationSource.recordBounds(reader: reader, path: path, sampleRate: rate)
+        usableRecords = bounds.records
+        readingFindings = bounds.findings
         channels = found.sorted { ($0.leg == .right ? 3 : 0) + $0.axis < ($1.leg == .right ? 3 : 0) + $1.axis }
         let range = channels.map { c -> Double in
             let s = h.signals[c.signal]
             return max(abs(s.physicalMinimum), abs(s.physicalMaximum)) * c.gPerUnit
         }.max()
         let resolution = channels.map { abs(h.signals[$0.signal].gain) * $0.gPerUnit }.max()
-        description = SignalDescription(
-            sampleRate: Double(perRecord) / h.recordDuration, legs: legs, rangeG: range, resolutionG: resolution)
+        description = SignalDescription(sampleRate: rate, legs: legs, rangeG: range, resolutionG: resolution)
+    }
+
+    /// How many records lie within the limits, and why the rest (if any) are not read. EDF+D: every record's
+    /// time-keeping TAL is read first (only those bytes); a record that starts before the previous one ends is an
+    /// error naming its byte offset (its samples would otherwise be dropped without a word); a gap longer than
+    /// `RecordingLimits.maxGap` or a start past `RecordingLimits.maxDuration` ends the recording there.
+    static func recordBounds(reader: EDFRecordReader, path: String, sampleRate: Double) throws
+        -> (records: Int, findings: [String])
+    {
+        let h = reader.header
+        let duration = h.recordDuration
+        guard h.isDiscontinuous, let tk = h.timekeepingSignal else {
+            let fit = Int(min(Double(h.recordCount), (RecordingLimits.maxDuration / duration).rounded(.down)))
+            guard fit < h.recordCount else { return (h.recordCount, []) }
+            return (
+                fit,
+                [
+                    "byte \(h.recordOffset(fit)): data record \(fit) starts at \(fit) × \(duration) s, past the "
+                        + "longest recording read (\(Int(RecordingLimits.maxDuration / 3600)) h); the recording ends there"
+                ]
+            )
+        }
+        let tkOffset = h.signalOffset(tk)
+        let tkSize = 2 * h.signals[tk].samplesPerRecord
+        let halfSample = 0.5 / sampleRate
+        var previousEnd: Double?
+        for i in 0..<h.recordCount {
+            let bytes = try reader.bytes(inRecord: i, offset: tkOffset, count: tkSize)
+            let at = h.recordOffset(i) + tkOffset
+            guard let start = try h.recordStart(timekeeping: bytes[...], recordIndex: i) else { break }
+            guard start >= -halfSample else {
+                throw EDFError(
+                    file: path, offset: at, message: "data record \(i) starts at \(start) s, before the file's start time")
+            }
+            if let end = previousEnd, start < end - halfSample {
+                throw EDFError(
+                    file: path, offset: at,
+                    message: "data record \(i) starts at \(start) s, before the previous record ends (\(end) s): "
+                        + "EDF+D records must be in time order and must not overlap")
+            }
+            let gap = start - (previousEnd ?? 0)
+            if start + duration > RecordingLimits.maxDuration || (previousEnd != nil && gap > RecordingLimits.maxGap) {
+                let why = start + duration > RecordingLimits.maxDuration
+                    ? "past the longest recording read (\(Int(RecordingLimits.maxDuration / 3600)) h)"
+                    : "after a gap of \(gap) s (more than \(Int(RecordingLimits.maxGap / 3600)) h without data)"
+                return (i, ["byte \(at): data record \(i) starts at \(start) s, \(why); the recording ends there"])
+            }
+            previousEnd = start + duration
+        }
+        return (h.recordCount, [])
     }
 
     /// Every annotation of the file (time-keeping TALs left out), read record by record.
@@ -179,22 +243,21 @@ public struct EDFAccelerationSource: FrameSource {
     }
 
     private mutating func loadRecord() throws -> Bool {
-        guard record < header.recordCount else { return false }
+        guard record < usableRecords else { return false }
         let bytes = try reader.record(record)
         var firstFrame = Int64(record) * Int64(samplesPerRecord)
+        // recordBounds checked every start: finite, at most 48 h, so the frame number fits easily.
         if header.isDiscontinuous, let start = try header.recordStart(inRecord: bytes, recordIndex: record) {
-            firstFrame = Int64((start * description.sampleRate).rounded())
+            firstFrame = Int64((max(0, start) * description.sampleRate).rounded())
         }
         pending.removeAll(keepingCapacity: true)
         pendingIndex = 0
-        // NaN frames for a gap before this record (EDF+D).
-        if firstFrame > frameIndex {
-            let gap = Int(min(firstFrame - frameIndex, Int64(Int32.max)))
-            pending.append(contentsOf: repeatElement(Float.nan, count: gap * TwoLegFrame.channels))
-        }
-        let skip = max(0, Int(frameIndex - firstFrame))  // overlapping records: keep the earlier samples
+        // A gap before this record (EDF+D): its missing frames are given by `read` without being held.
+        pendingGap = max(0, firstFrame - frameIndex)
+        let skip = max(0, Int(frameIndex + pendingGap - firstFrame))  // within half a sample: keep the earlier
         let base = pending.count
         let frames = max(0, samplesPerRecord - skip)
+        var excluded = 0
         pending.append(contentsOf: repeatElement(Float.nan, count: frames * TwoLegFrame.channels))
         bytes.withUnsafeBufferPointer { data in
             pending.withUnsafeMutableBufferPointer { out in
@@ -210,17 +273,33 @@ public struct EDFAccelerationSource: FrameSource {
                     let physicalMinimum = s.physicalMinimum
                     let digitalMinimum = Double(s.digitalMinimum)
                     let gPerUnit = c.gPerUnit
+                    // Digital values beyond the declared digital range are not measurements: missing, counted.
+                    let low = Int16(clamping: s.digitalMinimum)
+                    let high = Int16(clamping: s.digitalMaximum)
                     var o = base + TwoLegFrame.offset(of: c.leg) + c.axis
                     var b = first + 2 * skip
                     for _ in skip..<end {
                         let digital = Int16(bitPattern: UInt16(data[b]) | UInt16(data[b + 1]) << 8)
                         let physical = physicalMinimum + (Double(digital) - digitalMinimum) * gain
-                        out[o] = Float(physical * gPerUnit)
+                        let g = Float(physical * gPerUnit)
+                        if digital < low || digital > high || !g.isFinite {
+                            excluded += 1
+                        } else {
+                            out[o] = g
+                        }
                         o += TwoLegFrame.channels
                         b += 2
                     }
                 }
             }
+        }
+        if excluded > 0 {
+            if samplesExcluded == 0 {
+                readingFindings.append(
+                    "byte \(header.recordOffset(record)): data record \(record) holds samples outside the channels' "
+                        + "declared digital range; such samples are read as missing")
+            }
+            samplesExcluded += excluded
         }
         record += 1
         return true
@@ -229,6 +308,14 @@ public struct EDFAccelerationSource: FrameSource {
     public mutating func read(into buffer: inout [Float], maxFrames: Int) throws -> Int {
         var n = 0
         while n < maxFrames {
+            if pendingGap > 0 {
+                let k = Int(min(pendingGap, Int64(maxFrames - n)))
+                buffer.append(contentsOf: repeatElement(Float.nan, count: k * TwoLegFrame.channels))
+                pendingGap -= Int64(k)
+                frameIndex += Int64(k)
+                n += k
+                continue
+            }
             if pendingIndex >= pending.count {
                 guard try loadRecord() else { break }
                 continue

@@ -84,6 +84,39 @@ public struct RecordingQuality: Sendable, Equatable {
     }
 }
 
+/// Host times a .plmrec record may have: from `RecordingLimits.maxGap` before the recording start (a daemon
+/// continuing a night after a reboot measures from the wall clock, which may have been set back) to
+/// `RecordingLimits.maxDuration` after it. A record outside is not used (a finding with its byte offset).
+enum PlmrecTimeBounds {
+    static let earliest = -RecordingLimits.maxGap * 1e6
+    static let latest = RecordingLimits.maxDuration * 1e6
+
+    static func contains(_ host: Microseconds) -> Bool {
+        let t = Double(host)
+        return t >= earliest && t <= latest
+    }
+
+    /// A sample cannot be taken after it was received (2 s allowed for the clock fit), nor longer before its
+    /// reception than the device can hold samples back (its flash keeps well under `RecordingLimits.maxGap`).
+    static func plausible(sample t: Double, received: Microseconds) -> Bool {
+        let r = Double(received)
+        return t <= r + 2e6 && t >= r - RecordingLimits.maxGap * 1e6 && t <= latest
+    }
+
+    /// True when `host` is within the bounds; otherwise reports an `implausibleTime` problem for the record.
+    static func check(
+        _ host: Microseconds, _ what: String, sensor: Int, at offset: Int, into quality: inout RecordingQuality
+    ) -> Bool {
+        guard !contains(host) else { return true }
+        quality.report(
+            PlmrecProblem(
+                offset: offset, kind: .implausibleTime,
+                message: "sensor \(sensor): \(what) at host time \(Double(host) / 1e6) s, outside \(earliest / 1e6) to "
+                    + "\(latest / 1e6) s of the recording start; not used"))
+        return false
+    }
+}
+
 /// Decides, frame by frame, which frames of one sensor to use (docs/protocol.md, "Reading the bulk endpoint").
 struct FrameTracker {
     private var lastSequence: UInt32?
@@ -139,6 +172,9 @@ public struct PlmrecSummary: Sendable {
             switch entry.record {
             case .frame(let sensor, let hostTime, let bytes):
                 ensure(sensor)
+                guard PlmrecTimeBounds.check(hostTime, "frame received", sensor: sensor, at: entry.offset, into: &quality) else {
+                    continue
+                }
                 if sensor >= reader.sensors.count || reader.sensors[sensor] == nil {
                     quality.report(
                         PlmrecProblem(offset: entry.offset, kind: .unknownSensor, message: "frame of undescribed sensor \(sensor)"))
@@ -171,7 +207,9 @@ public struct PlmrecSummary: Sendable {
                                     message: "sensor \(sensor): \(dropped) frames missing before frame \(f.sequence) "
                                         + "without the GAP_OVERFLOW flag"))
                             // Estimate the samples from the time the missing frames covered.
-                            if let end = lastFrameEnd[sensor], f.timestamp > end, f.period > 0 {
+                            if let end = lastFrameEnd[sensor], f.timestamp > end, f.period > 0,
+                                Double(f.timestamp - end) <= RecordingLimits.maxGap * 1e6
+                            {
                                 lost += (f.timestamp - end) / UInt64(f.period)
                             }
                             reason = "frames lost on the host side"
@@ -189,7 +227,7 @@ public struct PlmrecSummary: Sendable {
                         // Receptions are the clock's fallback, used only when the sensor has no clock anchors:
                         // once it has one they are not kept (a night's worth would grow with its length).
                         if !anchors[sensor].isEmpty {
-                        } else if let prev = frameAnchors[sensor].last, hostTime - prev.host < 1_000_000 {
+                        } else if let prev = frameAnchors[sensor].last, Double(hostTime) - Double(prev.host) < 1e6 {
                         } else {
                             frameAnchors[sensor].append(ClockAnchor(host: hostTime, device: lastSample))
                         }
@@ -197,6 +235,9 @@ public struct PlmrecSummary: Sendable {
                 }
             case .clockAnchor(let sensor, let hostTime, let deviceTime, _):
                 ensure(sensor)
+                guard PlmrecTimeBounds.check(hostTime, "clock anchor", sensor: sensor, at: entry.offset, into: &quality) else {
+                    continue
+                }
                 anchors[sensor].append(ClockAnchor(host: hostTime, device: deviceTime))
                 frameAnchors[sensor] = []
             case .gap(let sensor, _, let from, let to, let kind, let reason):
@@ -207,6 +248,12 @@ public struct PlmrecSummary: Sendable {
             default:
                 break
             }
+        }
+        if let twice = reader.sensorDescribedTwice {
+            throw RecordingFormatError(
+                file: url.path, location: "byte \(twice.offset)",
+                message: "sensor \(twice.index) is described a second time; a recording names each sensor once "
+                    + "(which of the two recorded the frames is unknown)")
         }
         guard let header = reader.header else {
             throw RecordingFormatError(
@@ -222,7 +269,11 @@ public struct PlmrecSummary: Sendable {
         // Place losses on the host time line.
         for (i, device) in lossesDevice.enumerated() {
             let loss = quality.losses[i]
-            quality.losses[i].time = Microseconds(clocks[loss.sensor].host(device: device, received: loss.time).rounded())
+            // A device time from the file can map anywhere: only a time within the bounds replaces the reception's.
+            let mapped = clocks[loss.sensor].host(device: device, received: loss.time)
+            if mapped >= PlmrecTimeBounds.earliest, mapped <= PlmrecTimeBounds.latest {
+                quality.losses[i].time = Microseconds(mapped.rounded())
+            }
         }
         quality.blocksOK = reader.blocksRead
         quality.blocksCorrupt = reader.blocksCorrupt
@@ -259,6 +310,9 @@ struct SensorSampleCursor {
     var pendingIndex = 0
     var lastTime = -Double.infinity
     var droppedOutOfOrder = 0
+    /// Frames not used because their reception or device time lies beyond the bounds (`PlmrecTimeBounds`).
+    var droppedImplausible = 0
+    var findings: [String] = []
     // Sample period estimate in device µs, from successive frames (the accelerometer's clock is only accurate
     // to a few per cent; the timestamps come from the MCU's crystal).
     var referenceTimestamp: UInt64 = 0
@@ -281,9 +335,29 @@ struct SensorSampleCursor {
     }
 
     private mutating func loadFrame() throws -> Bool {
-        while let (received, bytes) = try reader.nextFrame(ofSensor: sensor) {
+        while let (received, bytes, offset) = try reader.nextFrame(ofSensor: sensor) {
+            // The scan reported these frames already.
+            guard PlmrecTimeBounds.contains(received) else { continue }
             guard case .success(let f) = SensorFrameCodec.decode(bytes) else { continue }
             guard case .keep(let restart, let dropped, _) = tracker.judge(f) else { continue }
+            // A timestamp that puts the frame after its reception, or too long before it, is not believed: the
+            // grid is never stretched to reach it.
+            let firstTime = clock.host(device: f.timestamp, received: received)
+            let lastDevice = f.timestamp &+ UInt64(max(f.sampleCount - 1, 0)) &* UInt64(f.period)
+            let endTime = clock.host(device: lastDevice, received: received)
+            guard PlmrecTimeBounds.plausible(sample: firstTime, received: received),
+                PlmrecTimeBounds.plausible(sample: endTime, received: received)
+            else {
+                droppedImplausible += 1
+                if findings.count < 20 {
+                    findings.append(
+                        "byte \(offset): sensor \(sensor): frame \(f.sequence)'s timestamp puts its samples at "
+                            + "\((firstTime / 1e6).isFinite ? String(format: "%.3f", firstTime / 1e6) : "?") s, "
+                            + "received at \(String(format: "%.3f", Double(received) / 1e6)) s; the frame is not used")
+                }
+                previous = nil
+                continue
+            }
             let nominal = Double(f.period)
             var discontinuity = restart || dropped > 0 || f.lostSamples > 0
             if let p = previous, !discontinuity, f.timestamp > p.timestamp {
@@ -362,7 +436,7 @@ struct LegResampler {
 /// recording start: each sensor's samples are placed by their device timestamps mapped through a least-squares
 /// fit of the clock anchors (offset and drift), then interpolated onto the grid; NaN where a sensor has no
 /// sample. Reads the file block by block (three passes: one scan, one cursor per sensor).
-public struct PlmrecFrameSource: FrameSource {
+public struct PlmrecFrameSource: FrameSource, ReadingFindings {
     public let description: SignalDescription
     public let summary: PlmrecSummary
     /// Sensor index used for the left and the right leg.
@@ -408,6 +482,9 @@ public struct PlmrecFrameSource: FrameSource {
         guard rate > 0, rate.isFinite else {
             throw RecordingFormatError(file: url.path, message: "the sensors state no sample rate")
         }
+        if let problem = RecordingLimits.sampleRateProblem(rate) {
+            throw RecordingFormatError(file: url.path, message: "the sensors' \(problem)")
+        }
         let range = forLeg.values.map { Double(sensors[$0].rangeG) }.max() ?? 0
         let usedLegs = [Leg.left, .right].filter { forLeg[$0] != nil }
         description = SignalDescription(
@@ -426,6 +503,22 @@ public struct PlmrecFrameSource: FrameSource {
 
     /// Samples dropped because their mapped time was not after the previous sample's.
     public var samplesOutOfOrder: Int { resamplers.reduce(0) { $0 + $1.cursor.droppedOutOfOrder } }
+
+    /// Frames whose timestamps were not believed, each with its byte offset (the first 20 per sensor).
+    public var readingFindings: [String] {
+        var out: [String] = []
+        for r in resamplers {
+            out += r.cursor.findings
+            if r.cursor.droppedImplausible > r.cursor.findings.count {
+                out.append(
+                    "sensor \(r.cursor.sensor): \(r.cursor.droppedImplausible) frames in all with unbelievable timestamps")
+            }
+        }
+        return out
+    }
+
+    /// Samples are int16 counts: none can be beyond the range or non-finite.
+    public var samplesExcluded: Int { 0 }
 
     public mutating func read(into buffer: inout [Float], maxFrames: Int) throws -> Int {
         var n = 0

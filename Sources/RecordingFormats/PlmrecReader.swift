@@ -1,3 +1,4 @@
+import EDFFormat
 import Foundation
 import LegMovementScoring
 import SensorFrames
@@ -41,6 +42,9 @@ public struct PlmrecProblem: Sendable, Equatable, CustomStringConvertible {
         case timeWentBack
         /// A record names a sensor that the file does not describe.
         case unknownSensor
+        /// A record's host time, or a frame's device time, lies beyond the plausible bounds of a recording
+        /// (`RecordingLimits`); the record is not used.
+        case implausibleTime
     }
 
     /// Byte offset in the file of the block or record concerned.
@@ -113,8 +117,12 @@ public final class PlmrecReader {
     private var block: PlmrecBlock?
     private var recordPosition = 0
 
+    /// The first sensor index described twice, and where (a file whose writer reused an index is ambiguous).
+    public private(set) var sensorDescribedTwice: (index: Int, offset: Int)?
+
     public init(url: URL) throws {
         path = url.path
+        try RegularFile.check(url)
         do {
             handle = try FileHandle(forReadingFrom: url)
             fileSize = Int(try handle.seekToEnd())
@@ -309,9 +317,9 @@ public final class PlmrecReader {
 
     /// The next frame record of one sensor: its reception time and frame bytes. Other records are stepped over
     /// without being decoded (and do not update `header`).
-    public func nextFrame(ofSensor sensor: Int) throws -> (hostTime: Int64, bytes: ArraySlice<UInt8>)? {
+    public func nextFrame(ofSensor sensor: Int) throws -> (hostTime: Int64, bytes: ArraySlice<UInt8>, offset: Int)? {
         while let r = try nextRawRecord() {
-            if r.type == RecordType.frame.rawValue && Int(r.sensor) == sensor { return (r.hostTime, r.data) }
+            if r.type == RecordType.frame.rawValue && Int(r.sensor) == sensor { return (r.hostTime, r.data, r.offset) }
         }
         return nil
     }
@@ -330,7 +338,11 @@ public final class PlmrecReader {
                 if headerRecord == nil { headerRecord = h }
             case .sensor(let index, let s):
                 while sensors.count <= index { sensors.append(nil) }
-                sensors[index] = s
+                if sensors[index] == nil {
+                    sensors[index] = s
+                } else if sensorDescribedTwice == nil {
+                    sensorDescribedTwice = (index, r.offset)
+                }
             default: break
             }
             return PlmrecEntry(record: record, offset: r.offset, blockSequence: r.blockSequence)

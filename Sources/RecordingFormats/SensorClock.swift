@@ -59,7 +59,7 @@ public struct SensorClock: Sendable, Equatable {
         var groups: [[ClockAnchor]] = []
         for a in sorted {
             if let prev = groups.last?.last {
-                let dh = Double(a.host - prev.host)
+                let dh = Double(a.host) - Double(prev.host)  // any two Int64: no overflow
                 let dd = Double(Int64(bitPattern: a.device &- prev.device))
                 if dd < 0 || abs(dd - dh) > 0.001 * abs(dh) + 20_000 {
                     groups.append([a])

@@ -183,6 +183,16 @@ public enum DiaryCSV {
     /// Reads and parses a diary CSV file; problems name the file by `url.relativePath` (the path as given).
     public static func read(_ url: URL) throws(DiaryImportError) -> [DiaryEntry] {
         let name = url.relativePath
+        // A folder or a FIFO would fail with a system error or block forever: refuse anything but a regular file.
+        var info = stat()
+        if stat(url.path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            let found = info.st_mode & S_IFMT == S_IFDIR ? "a folder" : info.st_mode & S_IFMT == S_IFIFO ? "a FIFO" : "a special file"
+            throw DiaryImportError(
+                file: name,
+                problems: [
+                    DiaryProblem(kind: .unreadableFile, file: name, found: found, expected: "a diary CSV file")
+                ])
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)

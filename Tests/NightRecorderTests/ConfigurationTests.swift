@@ -86,3 +86,41 @@ func run(_ exe: URL, _ args: [String]) throws -> (status: Int32, out: String, er
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
+
+/// Configuration values of issue 14: parsed exactly, each error naming the file, the line and the key.
+@Suite struct StrictConfigurationTests {
+    func error(_ json: String) -> String? {
+        do {
+            _ = try RecorderConfiguration.parse(Data(json.utf8), source: "plmd.json")
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func wholeNumbersAreWholeNumbers() {
+        #expect(error(#"{"rate_hz": 100.5}"#) == "plmd.json: line 1: rate_hz: expected a whole number such as 100, found 100.5")
+        #expect(error(#"{"rate_hz": 1e2}"#)?.contains("rate_hz: expected a whole number") == true)
+        #expect(error(#"{"range_g": 4.0}"#)?.contains("range_g: expected a whole number") == true)
+        #expect(error(#"{"rate_hz": true}"#)?.contains("rate_hz") == true)
+        #expect(error(#"{"rate_hz": 1e300}"#)?.contains("rate_hz") == true)
+        #expect(error(#"{"rate_hz": 99999999999999999999999}"#)?.contains("rate_hz") == true)
+        #expect(error(#"{"anchor_interval_s": 1e300}"#)?.contains("anchor_interval_s") == true)
+        #expect(error(#"{"rate_hz": 50, "range_g": 8}"#) == nil)
+        #expect(error("{\n  \"flush_interval_s\": 0.25\n}") == nil)
+    }
+
+    @Test func duplicateKeysAreErrors() {
+        #expect(error("{\"rate_hz\": 50,\n \"rate_hz\": 100}") == "plmd.json: line 2: duplicate key \"rate_hz\" (each key may appear once)")
+        #expect(error(#"{"rate_hz": 50, "rate\u005fhz": 100}"#)?.contains("duplicate key \"rate_hz\"") == true)
+        #expect(error(#"{"sensors": {"A": "left", "A": "right"}}"#)?.contains("duplicate key \"sensors.A\"") == true)
+    }
+
+    @Test func malformedFilesNameTheLine() {
+        #expect(error("{\"rate_hz\": 50,\n\"range_g\" 8}")?.hasPrefix("plmd.json: line 2:") == true)
+        #expect(error(String(repeating: "[", count: 10_000))?.contains("expected a JSON object") == true)
+        #expect(error("{\"sensors\":" + String(repeating: "{\"a\":", count: 10_000))?.contains("nested too deeply") == true)
+        #expect(error("{} {}")?.contains("unexpected text") == true)
+        #expect(error("") != nil)
+    }
+}

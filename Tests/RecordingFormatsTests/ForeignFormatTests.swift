@@ -190,7 +190,7 @@ struct ForeignFormatTests {
             let stamp = ms % 1000 == 0
                 ? String(format: "2026-01-05T22:00:%02d+01:00", ms / 1000)
                 : String(format: "2026-01-05T22:00:%02d.%03d+01:00", ms / 1000, ms % 1000)
-            text += "\(n),\(stamp),1,2,3,4,5\n"
+            text += "\(Double(n) / 4),\(stamp),1,2,3,4,5\n"  // right_z n/4 g: under the 50 g limit
         }
         let url = try ForeignFormatTests.write(text, "stamp.csv", in: dir)
         var s = try CSVAccelerationSource(url: url, probeRows: 50)
@@ -199,7 +199,7 @@ struct ForeignFormatTests {
         #expect(s.startUnixMicroseconds == 1_767_646_800_000_000)
         let f = try readAll(&s)
         #expect(f.count == 120 * 6)
-        #expect(Array(f[(6 * 77)..<(6 * 78)]) == [3, 4, 5, 1, 2, 77])
+        #expect(Array(f[(6 * 77)..<(6 * 78)]) == [3, 4, 5, 1, 2, 19.25])
     }
 
     @Test("CSV errors name the file, the line and what was expected")
@@ -215,7 +215,7 @@ struct ForeignFormatTests {
             (rows(40, bad: 5, with: "0.05,0,abc,1"), "line 7", "expected a number in g for right_y, found 'abc'"),
             (rows(40, bad: 30, with: "0.05,0,0,1"), "line 32", "expected a time after the previous row"),
             (rows(40, bad: 8, with: "soon,0,0,1"), "line 10", "expected a time in seconds, found 'soon'"),
-            (rows(40, bad: 9, with: "0.09,0"), "line 11", "expected a value for right_y"),
+            (rows(40, bad: 9, with: "0.09,0"), "line 11", "expected 4 fields like the header row, found 2"),
             ("t,left_x,left_y,left_z\n0,0,0,0\n", "line 1", "expected a 'time' (seconds) or 'timestamp'"),
             ("time,left_x,left_y\n0,0,0\n", "line 1", "expected the columns left_z"),
             ("time,left_x,left_y,left_z\n0,0,0,0\n", "line 2", "at least two rows"),

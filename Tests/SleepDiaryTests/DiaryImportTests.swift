@@ -287,3 +287,23 @@ func parsed(_ text: String) throws -> [DiaryEntry] { try DiaryCSV.parse(Data(tex
         }
     }
 }
+
+/// Issue 14: a folder or a FIFO given as the diary is refused at once (a FIFO must not block).
+@Suite struct DiaryNotRegularFileTests {
+    @Test func folderAndFifo() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plm-diary-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("diary.csv")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        for (url, found) in [(fifo, "a FIFO"), (dir, "a folder")] {
+            do {
+                _ = try DiaryCSV.read(url)
+                Issue.record("\(url.path) was read")
+            } catch {
+                #expect(error.problems.first?.kind == .unreadableFile)
+                #expect(error.problems.first?.found == found)
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+../../Sources/NightRecorder/RecorderConfiguration.swift
