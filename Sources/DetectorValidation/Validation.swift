@@ -22,6 +22,8 @@ public enum DetectorValidation {
         public var truthScoring: ScoringResult?
         public var detectedScoring: ScoringResult?
         public var detectedInBed: [IntervalEvent] = []
+        /// Per kind of true LM (`MovementShape` raw value): how many there were and how many were found.
+        public var perClass: [String: (total: Int, found: Int)] = [:]
 
         public var indexError: Double { detectedPLMIndex - truthPLMIndex }
         /// The acceptance rule: |error| <= max(1.5/h, 10 % of the true index).
@@ -44,6 +46,71 @@ public enum DetectorValidation {
             out.append(("challenging-50Hz-\(severity.rawValue)", .challenging(seed: seed, severity: severity)))
             seed += 1
             out.append(("one-leg-100Hz-\(severity.rawValue)", .singleLeg(seed: seed, severity: severity)))
+            seed += 1
+        }
+        return out
+    }
+
+    /// The hard cases (docs/validation.md, "Hard cases"): each severity under four settings with slow
+    /// dorsiflexions, small rotations, side-lying flexions, 2–6 mg of sensor noise, a partner's periodic jolts,
+    /// fans of 20–30 Hz whose speed wanders, impulsive spikes, strap slides and warm-up drift.
+    public static func hardCases(firstSeed: UInt64) -> [(name: String, settings: SimulationSettings)] {
+        func noise(_ s: inout SimulationSettings, milliG: Double) {
+            s.sensor.noiseDensityMicroG = milliG * 1000 / (s.sampleRate / 2).squareRoot()
+        }
+        func fan(_ amplitude: Double, whole: Bool) -> FanVibration {
+            var f = FanVibration()
+            f.frequencyHz = 20...30
+            f.wanderFraction = 0.1
+            f.amplitudeMilliG = amplitude
+            f.wholeNight = whole
+            return f
+        }
+        var out: [(String, SimulationSettings)] = []
+        var seed = firstSeed
+        for severity in Severity.allCases {
+            var a = SimulationSettings.typical(seed: seed, severity: severity)
+            a.sampleRate = 50
+            noise(&a, milliG: 6)
+            a.activity.slowDorsiflexionFraction = 0.35
+            a.activity.smallRotationFraction = 0.35
+            a.disturbances.partnerPLM = PartnerPLM()
+            out.append(("slow-small-50Hz-6mg-\(severity.rawValue)", a))
+            seed += 1
+            var b = SimulationSettings.typical(seed: seed, severity: severity)
+            noise(&b, milliG: 4)
+            b.activity.slowDorsiflexionFraction = 0.2
+            b.activity.smallRotationFraction = 0.2
+            b.activity.horizontalFlexionFraction = 0.05
+            b.disturbances.partnerPLM = PartnerPLM()
+            b.disturbances.fan = fan(8, whole: false)
+            b.disturbances.spikesPerHour = 2
+            b.disturbances.strapSlides = 2
+            b.sensor.warmUpCoefficientSDMilliG = 1
+            out.append(("partner-fan-100Hz-4mg-\(severity.rawValue)", b))
+            seed += 1
+            var c = SimulationSettings.singleLeg(seed: seed, severity: severity)
+            c.sampleRate = 50
+            noise(&c, milliG: 5)
+            c.activity.slowDorsiflexionFraction = 0.3
+            c.activity.smallRotationFraction = 0.3
+            c.disturbances.partnerPLM = PartnerPLM()
+            c.disturbances.strapSlides = 1
+            c.sensor.warmUpCoefficientSDMilliG = 1
+            out.append(("one-leg-50Hz-5mg-\(severity.rawValue)", c))
+            seed += 1
+            var d = SimulationSettings.challenging(seed: seed, severity: severity)
+            d.sampleRate = 25
+            noise(&d, milliG: 2)
+            d.activity.slowDorsiflexionFraction = 0.2
+            d.activity.smallRotationFraction = 0.2
+            d.activity.horizontalFlexionFraction = 0.1
+            d.disturbances.partnerPLM = PartnerPLM()
+            d.disturbances.fan = fan(10, whole: true)
+            d.disturbances.spikesPerHour = 4
+            d.disturbances.strapSlides = 3
+            d.sensor.warmUpCoefficientSDMilliG = 1.5
+            out.append(("challenging-25Hz-2mg-\(severity.rawValue)", d))
             seed += 1
         }
         return out
@@ -74,13 +141,23 @@ public enum DetectorValidation {
         let agreement = EventAgreement.compare(
             detected: detected, truth: truth.legMovements(observableOnly: true),
             within: truthInput.inBedIntervals)
+        var perClass: [String: (total: Int, found: Int)] = [:]
+        let missed = Set(agreement.missed)
+        for m in truth.movements where m.observable {
+            guard truthInput.inBedIntervals.contains(where: { m.event.onset >= $0.onset && m.event.onset < $0.end })
+            else { continue }
+            let key = m.shape.rawValue
+            let old = perClass[key] ?? (0, 0)
+            perClass[key] = (old.total + 1, old.found + (missed.contains(m.event) ? 0 : 1))
+        }
         return Row(
             name: name, seed: settings.seed, sampleRate: settings.sampleRate, legs: settings.legs,
             hours: Double(truth.recordingDuration) / 3.6e9, agreement: agreement,
             truthPLMIndex: truthScore.summary.plmIndex ?? 0, detectedPLMIndex: night.scoring.summary.plmIndex ?? 0,
             truthInBedHours: truthScore.summary.inBedHours ?? 0,
             detectedInBedHours: night.scoring.summary.inBedHours ?? 0, truthScoring: truthScore,
-            detectedScoring: night.scoring, detectedInBed: night.detection.scoringInput().inBedIntervals)
+            detectedScoring: night.scoring, detectedInBed: night.detection.scoringInput().inBedIntervals,
+            perClass: perClass)
     }
 
     typealias Span = (Microseconds, Microseconds)
@@ -156,6 +233,25 @@ public enum DetectorValidation {
             "All nights: F1 \(f(total.f1, 3)) (precision \(f(total.precision, 3)), recall \(f(total.recall, 3))); "
                 + "\(rows.filter(\.passes).count) of \(rows.count) nights pass; largest PLM index error "
                 + "\(f(rows.map { abs($0.indexError) }.max() ?? 0, 1))/h.")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Recall per kind of true LM over all rows, as a Markdown table.
+    public static func classTable(_ rows: [Row]) -> String {
+        var sums: [String: (total: Int, found: Int)] = [:]
+        for r in rows {
+            for (k, v) in r.perClass {
+                let old = sums[k] ?? (0, 0)
+                sums[k] = (old.total + v.total, old.found + v.found)
+            }
+        }
+        var lines = ["| kind of LM | true LMs | found | recall |", "|---|---|---|---|"]
+        for k in sums.keys.sorted() {
+            guard let v = sums[k] else { continue }
+            let recall = v.total == 0 ? 1 : Double(v.found) / Double(v.total)
+            let r = (recall * 1000).rounded() / 1000
+            lines.append("| \(k) | \(v.total) | \(v.found) | \(r) |")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }
