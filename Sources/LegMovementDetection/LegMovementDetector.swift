@@ -494,7 +494,20 @@ public struct LegTrack: Sendable {
                 mv.peak = max(mv.peak, deviation)
                 let active = deviation > th.deviationOff || mo > th.motionOff
                 mv.quietRun = active ? 0 : mv.quietRun + 1
-                mv.stillRun = mo > th.motionOff ? 0 : mv.stillRun + 1
+                if mo > th.motionOff {
+                    mv.stillRun = 0
+                } else if mv.stillRun == 0
+                    || LegTrack.perpendicular(f - mv.anchor, mv.anchorUnit) > th.deviationOff
+                {
+                    // A still stretch begins here: where the leg came to rest after motion, or where a slow
+                    // rotation (little motion, but the orientation turned since the stretch began) went on.
+                    // Measured perpendicular to the present gravity, which after a turn is not the old rest.
+                    mv.anchor = f
+                    mv.anchorUnit = LegTrack.unit(f)
+                    mv.stillRun = 1
+                } else {
+                    mv.stillRun += 1
+                }
                 if mv.quietRun >= quiet {
                     emit(
                         DetectedMovement(
@@ -646,6 +659,9 @@ struct MovementState: Sendable {
     var peak: Float = 0
     /// The resting orientation when the movement began.
     var restAtOnset = SIMD4<Float>(repeating: 0)
+    /// The orientation path when the present still stretch began, and its unit vector.
+    var anchor = SIMD4<Float>(repeating: 0)
+    var anchorUnit = SIMD4<Float>(repeating: 0)
 }
 
 /// An adaptive noise floor: each second's median of a measure goes into a window of `seconds` seconds; the
