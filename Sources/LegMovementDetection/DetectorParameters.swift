@@ -52,6 +52,15 @@ public struct DetectorParameters: Sendable, Equatable {
     /// Stillness in a new orientation after which the new orientation is the resting one, s [DESIGN: longer than
     /// the holds within an LM; a turn over settles].
     public var settleTime: Double = 3
+    /// Stillness away from the rest orientation, after a movement that did not turn the leg by
+    /// `postureChangeAngle`, after which the leg is at rest there, s [WASM2016: an LM lasts 0.5–10 s, so a
+    /// leg held elsewhere for longer is not in an LM any more; a held slow dorsiflexion is still one LM].
+    public var restSettleTime: Double = 10
+    /// A movement that comes to rest elsewhere (after `restSettleTime`) with a net change of orientation of
+    /// more than this fraction of its peak deviation (and more than the deviation threshold) did not come back:
+    /// the leg shifted or the sensor slid on its strap. Reported with the posture changes, not as an LM
+    /// [PHYS: an LM goes out and comes back; DESIGN: half way].
+    public var shiftFraction: Double = 0.5
     /// Shortest movement reported, s [WASM2016: 0.5 s].
     public var minimumDuration: Double = 0.5
     /// A movement that leaves the leg resting at least this far from where it was, degrees, is a change of
@@ -94,6 +103,8 @@ struct ResolvedDetectorParameters: Sendable {
     let noiseSeconds: Int
     let quiet: Int
     let settle: Int
+    let restSettle: Int
+    let shiftFraction: Float
     let minimumFrames: Int
     let epochFrames: Int
     let postureCos: Float
@@ -117,6 +128,8 @@ struct ResolvedDetectorParameters: Sendable {
         noiseSeconds = max(1, Int(p.noiseWindow.rounded()))
         quiet = frames(p.quietToEnd)
         settle = frames(p.settleTime)
+        restSettle = max(settle, frames(p.restSettleTime))
+        shiftFraction = Float(p.shiftFraction)
         minimumFrames = frames(p.minimumDuration)
         epochFrames = frames(p.epochLength)
         postureCos = Float(Trig.cos(p.postureChangeAngle * Trig.pi / 180))

@@ -412,6 +412,8 @@ public struct LegTrack: Sendable {
         let alpha = p.baselineAlpha
         let quiet = p.quiet
         let settle = p.settle
+        let restSettle = p.restSettle
+        let shiftFraction = p.shiftFraction
         let postureCos = p.postureCos
         let clipLimit = self.clipLimit
         let epochFrames = Int64(p.epochFrames)
@@ -516,19 +518,28 @@ public struct LegTrack: Sendable {
                     mv.inMovement = false
                     mv.lastQuiet = t
                 } else if mv.stillRun >= settle {
-                    // At rest in a new orientation: that is the resting orientation now.
+                    // Still in an orientation other than the rest. Turned far (turning over): at rest there
+                    // now. Otherwise the leg may be holding within an LM (which returns within 10 s), so only
+                    // after `restSettle` of stillness is this the new rest.
                     let rest = mv.restAtOnset
-                    baseline = f
                     let dot = (rest * f).sum()
                     let norms = ((rest * rest).sum() * (f * f).sum()).squareRoot()
                     let turned = norms > 0 && dot / norms < postureCos
-                    emit(
-                        DetectedMovement(
-                            leg: leg, onsetFrame: mv.onset, endFrame: t - Int64(settle) + 1,
-                            kind: turned ? .postureChange : .legMovement, peakDeviation: mv.peak, truncated: false),
-                        at: t)
-                    mv.inMovement = false
-                    mv.lastQuiet = t
+                    if turned || mv.stillRun >= restSettle {
+                        baseline = f
+                        // Came to rest clearly elsewhere without coming back (the leg shifted, the sensor slid
+                        // on its strap): not an LM, which goes out and comes back.
+                        let net = LegTrack.perpendicular(f - rest, LegTrack.unit(rest))
+                        let shifted = net > max(th.deviationOn, shiftFraction * mv.peak)
+                        emit(
+                            DetectedMovement(
+                                leg: leg, onsetFrame: mv.onset, endFrame: t - Int64(mv.stillRun) + 1,
+                                kind: turned || shifted ? .postureChange : .legMovement, peakDeviation: mv.peak,
+                                truncated: false),
+                            at: t)
+                        mv.inMovement = false
+                        mv.lastQuiet = t
+                    }
                 }
             }
         }

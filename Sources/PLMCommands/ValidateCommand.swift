@@ -84,6 +84,9 @@ public struct Validate: ParsableCommand {
                 for x in truth.postureChanges where Double(x.interval.onset) / 1e6 >= a && Double(x.interval.onset) / 1e6 <= b {
                     print("turn \(Double(x.interval.onset) / 1e6) dur \(Double(x.interval.duration) / 1e6) \(x.rollDegrees)")
                 }
+                for x in truth.strapSlides + truth.spikes + truth.partnerMovements where Double(x.end) / 1e6 >= a && Double(x.onset) / 1e6 <= b {
+                    print("slide/spike/partner \(Double(x.onset) / 1e6) .. \(Double(x.end) / 1e6) \(x.leg?.rawValue ?? "both")")
+                }
                 for x in truth.gaps + truth.notWorn + truth.outOfBed where Double(x.end) / 1e6 >= a && Double(x.onset) / 1e6 <= b {
                     print("gap/notworn/out \(Double(x.onset) / 1e6) .. \(Double(x.end) / 1e6) \(x.leg?.rawValue ?? "both")")
                 }
