@@ -47,6 +47,12 @@ public struct DetectorParameters: Sendable, Equatable {
     public var minimumDeviationThreshold: Double = 0.02
     /// Lowest motion threshold, g [PHYS].
     public var minimumMotionThreshold: Double = 0.012
+    /// Lowest threshold of the motion along gravity (the change of the 10 Hz signal over `motionLag` along
+    /// the present gravity), g [PHYS]. A clonic burst (3–7 Hz, 0.05–0.3 g peak at the ankle) changes the
+    /// signal by 1.6–2 × its amplitude over 0.1 s, so 0.08 g or more; the mattress under a partner's movements
+    /// (a few to tens of mg, decaying within a second or two), a partner's leg jolts (< 25 mg over ~1 s) and a
+    /// fan (≤ 10 mg) stay below. The noise-relative part is the motion measure's onset threshold.
+    public var minimumAlongThreshold: Double = 0.08
     /// Quiet that ends a movement, s [WASM2016: offset at the start of ≥ 0.5 s quiet].
     public var quietToEnd: Double = 0.5
     /// Stillness in a new orientation after which the new orientation is the resting one, s [DESIGN: longer than

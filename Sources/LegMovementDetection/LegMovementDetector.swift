@@ -237,7 +237,7 @@ public struct LegTrack: Sendable {
         let block = LegTrack.blockFrames
         if vectors.count < lag + slowLag + 3 * block {
             vectors = [SIMD4<Float>](repeating: .zero, count: lag + slowLag + 3 * block)
-            floats = [Float](repeating: 0, count: 2 * block + 3 * fps)
+            floats = [Float](repeating: 0, count: 3 * block + 3 * fps)
             kinds = [UInt8](repeating: 0, count: block)
         }
         vectors.withUnsafeMutableBufferPointer { vectors in
@@ -251,12 +251,15 @@ public struct LegTrack: Sendable {
                     let raw = slow + slowLag + m
                     let motion = f
                     let slowMotion = f + m
-                    let second = f + 2 * block
+                    let alongMotion = f + 2 * block
+                    let second = f + 3 * block
                     filter(values, from: start, count: m, fast: fast, slow: slow, raw: raw, kind: kind)
-                    measure(count: m, fast: fast, slow: slow, motion: motion, slowMotion: slowMotion)
+                    measure(
+                        count: m, fast: fast, slow: slow, motion: motion, slowMotion: slowMotion,
+                        alongMotion: alongMotion)
                     step(
                         count: m, filtered: slow + slowLag, raw: raw, kind: kind, motion: motion,
-                        slowMotion: slowMotion, second: second)
+                        slowMotion: slowMotion, alongMotion: alongMotion, second: second)
                 }
             }
         }
@@ -332,7 +335,8 @@ public struct LegTrack: Sendable {
     @inline(__always)
     func measure(
         count m: Int, fast: UnsafeMutablePointer<SIMD4<Float>>, slow: UnsafeMutablePointer<SIMD4<Float>>,
-        motion: UnsafeMutablePointer<Float>, slowMotion: UnsafeMutablePointer<Float>
+        motion: UnsafeMutablePointer<Float>, slowMotion: UnsafeMutablePointer<Float>,
+        alongMotion: UnsafeMutablePointer<Float>
     ) {
         let lag = p.lag
         let slowLag = p.slowLag
@@ -363,23 +367,29 @@ public struct LegTrack: Sendable {
                 let qz = wz - along * uz
                 return ((qx * qx + qy * qy) + qz * qz).squareRoot()
             }
-            let mo = perpendicular(
-                SIMD4(c0[0], c1[0], c2[0], c3[0]), SIMD4(c0[1], c1[1], c2[1], c3[1]),
-                SIMD4(c0[2], c1[2], c2[2], c3[2]))
+            let cx = SIMD4(c0[0], c1[0], c2[0], c3[0])
+            let cy = SIMD4(c0[1], c1[1], c2[1], c3[1])
+            let cz = SIMD4(c0[2], c1[2], c2[2], c3[2])
+            let mo = perpendicular(cx, cy, cz)
+            // The part along gravity (a shank lying on the mattress bouncing in a clonic burst).
+            let al = (((cx * ux + cy * uy) + cz * uz) + zero).replacing(with: 0, where: .!usable)
             let sm = perpendicular(
                 SIMD4(s0[0], s1[0], s2[0], s3[0]), SIMD4(s0[1], s1[1], s2[1], s3[1]),
                 SIMD4(s0[2], s1[2], s2[2], s3[2]))
             for k in 0..<4 {
                 motion[i + k] = mo[k]
                 slowMotion[i + k] = sm[k]
+                alongMotion[i + k] = abs(al[k])
             }
             i += 4
         }
         while i < m {
             let f = slow[slowLag + i]
             let now = LegTrack.unit(f)
-            motion[i] = LegTrack.perpendicular(fast[lag + i] - fast[i], now)
+            let c = fast[lag + i] - fast[i]
+            motion[i] = LegTrack.perpendicular(c, now)
             slowMotion[i] = LegTrack.perpendicular(f - slow[i], now)
+            alongMotion[i] = abs((c * now).sum())
             i += 1
         }
     }
@@ -402,7 +412,8 @@ public struct LegTrack: Sendable {
     mutating func step(
         count m: Int, filtered: UnsafeMutablePointer<SIMD4<Float>>, raw: UnsafeMutablePointer<SIMD4<Float>>,
         kind: UnsafeMutablePointer<UInt8>, motion: UnsafeMutablePointer<Float>,
-        slowMotion: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>
+        slowMotion: UnsafeMutablePointer<Float>, alongMotion: UnsafeMutablePointer<Float>,
+        second: UnsafeMutablePointer<Float>
     ) {
         let fps = p.framesPerSecond
         let motionSecond = second
@@ -445,6 +456,7 @@ public struct LegTrack: Sendable {
             }
             let x = raw[i]
             let mo = motion[i]
+            let al = alongMotion[i]
             let f = filtered[i]
             validFrames += 1
             if clipLimit > 0 && (abs(x[0]) >= clipLimit || abs(x[1]) >= clipLimit || abs(x[2]) >= clipLimit) {
@@ -478,7 +490,7 @@ public struct LegTrack: Sendable {
                 let off = f - baseline
                 let exact = (off * off).sum() > th.deviationSafeSquared
                 let deviation = exact ? LegTrack.perpendicular(off, LegTrack.unit(baseline)) : 0
-                if th.canStart && ((exact && deviation > th.deviationOn) || mo > th.motionOn) {
+                if th.canStart && ((exact && deviation > th.deviationOn) || mo > th.motionOn || al > th.alongOn) {
                     mv.inMovement = true
                     mv.onset = mv.lastQuiet + 1
                     mv.peak = exact ? deviation : LegTrack.perpendicular(off, LegTrack.unit(baseline))
@@ -487,16 +499,18 @@ public struct LegTrack: Sendable {
                     mv.restAtOnset = baseline
                     restUnit = LegTrack.unit(baseline)
                 } else {
-                    if !((exact && deviation > th.deviationOff) || mo > th.motionOff) { mv.lastQuiet = t }
+                    if !((exact && deviation > th.deviationOff) || mo > th.motionOff || al > th.alongOff) {
+                        mv.lastQuiet = t
+                    }
                     // The resting orientation follows slow drift.
                     baseline += alpha * (f - baseline)
                 }
             } else {
                 let deviation = LegTrack.perpendicular(f - baseline, restUnit)
                 mv.peak = max(mv.peak, deviation)
-                let active = deviation > th.deviationOff || mo > th.motionOff
+                let active = deviation > th.deviationOff || mo > th.motionOff || al > th.alongOff
                 mv.quietRun = active ? 0 : mv.quietRun + 1
-                if mo > th.motionOff {
+                if mo > th.motionOff || al > th.alongOff {
                     mv.stillRun = 0
                 } else if mv.stillRun == 0
                     || LegTrack.perpendicular(f - mv.anchor, mv.anchorUnit) > th.deviationOff
@@ -563,6 +577,10 @@ struct Thresholds: Sendable {
     var motionOn: Float
     var deviationOff: Float
     var motionOff: Float
+    /// The motion along gravity: a shank bouncing on the mattress in a clonic burst moves mostly along
+    /// gravity, as does the mattress under a bed partner or a fan, but these far more weakly.
+    var alongOn: Float
+    var alongOff: Float
     /// Below this squared distance from the resting orientation the deviation cannot exceed either deviation
     /// threshold (with a margin far above the rounding of the deviation's arithmetic).
     var deviationSafeSquared: Float
@@ -577,6 +595,8 @@ struct Thresholds: Sendable {
         let f = Float(q.offsetFraction)
         deviationOff = deviationOn * f
         motionOff = motionOn * f
+        alongOn = max(Float(q.motionOnsetFactor) * state.motionFloor.value, Float(q.minimumAlongThreshold))
+        alongOff = alongOn * f
         let lower = min(deviationOn, deviationOff)
         deviationSafeSquared = lower * lower * 0.998
         canStart = !state.motionFloor.history.isEmpty
