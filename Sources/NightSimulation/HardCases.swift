@@ -94,9 +94,10 @@ extension Planner {
             accelerationG: 0)
     }
 
-    /// A knee and hip flexion in side lying: the shank swings 10–30° in the horizontal plane about the knee
-    /// (pivot 30–45 cm proximal), so the sensor's tilt hardly changes; what it sees is the tangential and
-    /// centripetal acceleration (α̈ r: 10–30° over a 0.4–1.2 s minimum-jerk rise gives 0.03–0.5 g).
+    /// A knee and hip flexion in side lying: the shank swings 10–30° mostly in the horizontal plane about the
+    /// knee (pivot 30–45 cm proximal; the axis 10–25° from the vertical, so the tilt is 2–13°); what the sensor
+    /// sees is mostly the tangential and centripetal acceleration (α̈ r: 10–30° over a 0.4–1.2 s minimum-jerk
+    /// rise gives 0.03–0.5 g).
     static func horizontalFlexion(rng: inout Xoshiro) -> MovementDraw {
         let peak = rng.uniform(10, 30) * degree
         let duration = rng.logNormal(median: 2, logSD: 0.4, in: 1...8)

@@ -104,8 +104,13 @@ extension Planner {
         var d = draw
         let pose = legs[leg].pose(at: start)
         var axis = Planner.flexionAxis(up: pose.up, rng: &rng)
-        // A side-lying flexion swings the shank in the horizontal plane: about the vertical.
-        if d.shape == .horizontalFlexion { axis = pose.up.normalized }
+        // A side-lying flexion swings the shank mostly in the horizontal plane: about an axis 10–25° from the
+        // vertical (the knee and hip do not flex in exactly horizontal planes; the foot lifts a little), so the
+        // tilt the sensor sees is the angle × sin(10–25°). Drawn from the class's own stream.
+        if d.shape == .horizontalFlexion {
+            let up = pose.up.normalized
+            axis = up.rotated(about: axis, angle: classes.horizontal.uniform(10, 25) * degree)
+        }
         var m = Motion(start: start, end: start + d.duration, at: pose)
         switch d.shape {
         case .flexion, .slowSmall, .slowDorsiflexion, .smallRotation, .horizontalFlexion:
