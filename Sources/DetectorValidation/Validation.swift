@@ -116,6 +116,35 @@ public enum DetectorValidation {
         return out
     }
 
+    /// Precision under heavy disturbance (docs/validation.md): at 25, 50, 100 and 200 Hz, moderate PLMs,
+    /// a partner moving 20 times an hour and with PLMs of their own, a 15 mg fan of 20–30 Hz whose speed
+    /// wanders all night, 30 impulsive spikes an hour, five strap slides and warm-up drift.
+    public static func disturbedCases(firstSeed: UInt64) -> [(name: String, settings: SimulationSettings)] {
+        var out: [(String, SimulationSettings)] = []
+        var seed = firstSeed
+        for (rate, legs) in [(25.0, [Leg.left, .right]), (50, [.left]), (100, [.left, .right]), (200, [.right])] {
+            var s = SimulationSettings.typical(seed: seed, severity: .moderate)
+            s.sampleRate = rate
+            s.legs = legs
+            s.disturbances.partnerMovementsPerHour = 20
+            var q = PartnerPLM()
+            q.episodes = 4...8
+            s.disturbances.partnerPLM = q
+            var f = FanVibration()
+            f.frequencyHz = 20...30
+            f.wanderFraction = 0.1
+            f.amplitudeMilliG = 15
+            f.wholeNight = true
+            s.disturbances.fan = f
+            s.disturbances.spikesPerHour = 30
+            s.disturbances.strapSlides = 5
+            s.sensor.warmUpCoefficientSDMilliG = 1.5
+            out.append(("disturbed-\(Int(rate))Hz-\(legs.map(\.rawValue).joined())", s))
+            seed += 1
+        }
+        return out
+    }
+
     /// Simulates, detects, scores and compares one night.
     public static func run(name: String, settings: SimulationSettings, rules: ScoringRules = .wasm2016) throws -> Row {
         var generator = try NightGenerator(settings: settings)

@@ -15,7 +15,7 @@ public struct Validate: ParsableCommand {
     @Option(help: "First seed; the standard set uses 16 consecutive seeds.")
     public var firstSeed: UInt64 = 1001
 
-    @Option(help: "Which nights: standard (the four settings of docs/validation.md) or hard (slow and small LMs, noise, partner jolts, fans, spikes, strap slides, warm-up).")
+    @Option(help: "Which nights: standard (the four settings of docs/validation.md), hard (slow and small LMs, noise, partner jolts, fans, spikes, strap slides, warm-up) or disturbed (4 nights of heavy disturbance).")
     public var set: String = "standard"
 
     @Option(help: "Write the table into this file as well.")
@@ -45,6 +45,8 @@ public struct Validate: ParsableCommand {
                 if diagnose.hasPrefix("hard-"), let i = Int(diagnose.dropFirst(5)), (0..<16).contains(i) {
                     // The i-th night of the hard set starting at --seed.
                     settings = DetectorValidation.hardCases(firstSeed: seed)[i].settings
+                } else if diagnose.hasPrefix("disturbed-"), let i = Int(diagnose.dropFirst(10)), (0..<4).contains(i) {
+                    settings = DetectorValidation.disturbedCases(firstSeed: seed)[i].settings
                 } else {
                     settings = .typical(seed: seed, severity: sev)
                 }
@@ -131,7 +133,8 @@ public struct Validate: ParsableCommand {
         switch set {
         case "standard": cases = DetectorValidation.standardCases(firstSeed: firstSeed)
         case "hard": cases = DetectorValidation.hardCases(firstSeed: firstSeed)
-        default: throw ValidationError("--set must be standard or hard, got \(set)")
+        case "disturbed": cases = DetectorValidation.disturbedCases(firstSeed: firstSeed)
+        default: throw ValidationError("--set must be standard, hard or disturbed, got \(set)")
         }
         for c in cases {
             let row = try DetectorValidation.run(name: c.name, settings: c.settings)
