@@ -67,6 +67,17 @@ public struct DetectorParameters: Sendable, Equatable {
     /// the leg shifted or the sensor slid on its strap. Reported with the posture changes, not as an LM
     /// [PHYS: an LM goes out and comes back; DESIGN: half way].
     public var shiftFraction: Double = 0.5
+    /// A sample that stands out from both of its neighbours by more than this (per axis) is an impulse and
+    /// replaced by the median of the three before filtering, g [PHYS: a knock on the bed frame or on the sensor
+    /// lasts a few ms, one sample at 25–100 Hz, and would ring in the filters for half a second; a leg's own
+    /// acceleration departs from its neighbours' median by at most A (1 − cos 2πf/rate): a clonic burst of
+    /// 0.3 g at 7 Hz by 0.36 g at 25 Hz, 0.11 g at 50 Hz; the filters take each sample one frame late].
+    public var spikeLimit: Double = 0.2
+    /// A movement that ends by coming back to rest is an LM only when it stayed above the onset thresholds
+    /// over at least this long (first to last frame above them), s [PHYS: an impulse — a knock on the bed
+    /// frame, the sensor's case bumped, a few ms — excites the 10 Hz low-pass and the 0.1 s motion lag for
+    /// about 0.1–0.15 s; the shortest LM (0.5 s of contraction, WASM2016) moves the leg for longer].
+    public var minimumStrongSpan: Double = 0.25
     /// Shortest movement reported, s [WASM2016: 0.5 s].
     public var minimumDuration: Double = 0.5
     /// A movement that leaves the leg resting at least this far from where it was, degrees, is a change of
@@ -112,6 +123,8 @@ struct ResolvedDetectorParameters: Sendable {
     let restSettle: Int
     let shiftFraction: Float
     let minimumFrames: Int
+    let minimumStrong: Int
+    let spikeLimit: Float
     let epochFrames: Int
     let postureCos: Float
     let lyingSin: Float
@@ -137,6 +150,8 @@ struct ResolvedDetectorParameters: Sendable {
         restSettle = max(settle, frames(p.restSettleTime))
         shiftFraction = Float(p.shiftFraction)
         minimumFrames = frames(p.minimumDuration)
+        minimumStrong = Int((p.minimumStrongSpan * sampleRate).rounded())
+        spikeLimit = Float(p.spikeLimit)
         epochFrames = frames(p.epochLength)
         postureCos = Float(Trig.cos(p.postureChangeAngle * Trig.pi / 180))
         lyingSin = Float(Trig.sin(p.lyingMaxElevation * Trig.pi / 180))

@@ -138,6 +138,11 @@ public struct LegTrack: Sendable {
     var w2 = SIMD4<Float>(repeating: 0)
     /// The filter runs (the previous frame had data).
     var filterRunning = false
+    /// The last two samples since the filters (re)started, newest first, and how many there are (at most 2):
+    /// the filters take each sample one frame late, once the next one shows whether it was an impulse.
+    var held1 = SIMD4<Float>(repeating: 0)
+    var held2 = SIMD4<Float>(repeating: 0)
+    var heldCount = 0
     /// The last `p.lag` outputs of the low-pass and the last `p.slowLag` of the second stage, oldest first.
     var fastHistory: [SIMD4<Float>]
     var slowHistory: [SIMD4<Float>]
@@ -284,6 +289,10 @@ public struct LegTrack: Sendable {
         var w1 = self.w1
         var w2 = self.w2
         var running = filterRunning
+        var held1 = self.held1
+        var held2 = self.held2
+        var heldCount = self.heldCount
+        let spike = SIMD4<Float>(repeating: p.spikeLimit)
         var o = start * TwoLegFrame.channels + channel
         for i in 0..<m {
             let x = SIMD4<Float>(values[o], values[o + 1], values[o + 2], 0)
@@ -293,12 +302,25 @@ public struct LegTrack: Sendable {
                 // No data: the filters stop, and start again from the next sample with data.
                 kind[i] = LegTrack.missing
                 running = false
+                heldCount = 0
                 fast[lag + i] = .zero
                 slow[slowLag + i] = .zero
                 continue
             }
+            // What the filters take in this frame: the previous sample, unless it stood out from both of its
+            // neighbours by more than `spikeLimit` (an impulse, not a leg): then the median of the three.
+            var input = x
             if running {
                 kind[i] = LegTrack.valid
+                input = held1
+                if heldCount >= 2 {
+                    let median = pointwiseMax(pointwiseMin(held2, held1), pointwiseMin(pointwiseMax(held2, held1), x))
+                    let d = held1 - median
+                    input.replace(with: median, where: (d .> spike) .| (d .< -spike))
+                }
+                held2 = held1
+                held1 = x
+                heldCount = min(heldCount + 1, 2)
             } else {
                 // (Re)start the filters and the lag lines from the first sample after a gap, so the filters'
                 // warm-up cannot look like a movement.
@@ -310,10 +332,12 @@ public struct LegTrack: Sendable {
                 w1 = (c1 - d1 + c2 - d2) * x
                 for k in 0..<lag { fast[i + k] = x }
                 for k in 0..<slowLag { slow[i + k] = x }
+                held1 = x
+                heldCount = 1
             }
-            let y = b0 * x + z1
-            z1 = b1 * x - a1 * y + z2
-            z2 = b2 * x - a2 * y
+            let y = b0 * input + z1
+            z1 = b1 * input - a1 * y + z2
+            z2 = b2 * input - a2 * y
             let sl = c0 * y + w1
             w1 = c1 * y - d1 * sl + w2
             w2 = c2 * y - d2 * sl
@@ -324,6 +348,9 @@ public struct LegTrack: Sendable {
         self.z2 = z2
         self.w1 = w1
         self.w2 = w2
+        self.held1 = held1
+        self.held2 = held2
+        self.heldCount = heldCount
         filterRunning = running
         fastHistory.withUnsafeMutableBufferPointer { h in for k in 0..<lag { h[k] = fast[m + k] } }
         slowHistory.withUnsafeMutableBufferPointer { h in for k in 0..<slowLag { h[k] = slow[m + k] } }
@@ -424,6 +451,7 @@ public struct LegTrack: Sendable {
         let quiet = p.quiet
         let settle = p.settle
         let restSettle = p.restSettle
+        let minimumStrong = Int64(p.minimumStrong)
         let shiftFraction = p.shiftFraction
         let postureCos = p.postureCos
         let clipLimit = self.clipLimit
@@ -497,6 +525,8 @@ public struct LegTrack: Sendable {
                     mv.quietRun = 0
                     mv.stillRun = 0
                     mv.restAtOnset = baseline
+                    mv.firstStrong = t
+                    mv.lastStrong = t
                     restUnit = LegTrack.unit(baseline)
                 } else {
                     if !((exact && deviation > th.deviationOff) || mo > th.motionOff || al > th.alongOff) {
@@ -508,6 +538,7 @@ public struct LegTrack: Sendable {
             } else {
                 let deviation = LegTrack.perpendicular(f - baseline, restUnit)
                 mv.peak = max(mv.peak, deviation)
+                if deviation > th.deviationOn || mo > th.motionOn || al > th.alongOn { mv.lastStrong = t }
                 let active = deviation > th.deviationOff || mo > th.motionOff || al > th.alongOff
                 mv.quietRun = active ? 0 : mv.quietRun + 1
                 if mo > th.motionOff || al > th.alongOff {
@@ -525,10 +556,15 @@ public struct LegTrack: Sendable {
                     mv.stillRun += 1
                 }
                 if mv.quietRun >= quiet {
-                    emit(
-                        DetectedMovement(
-                            leg: leg, onsetFrame: mv.onset, endFrame: t - Int64(quiet) + 1, kind: .legMovement,
-                            peakDeviation: mv.peak, truncated: false), at: t)
+                    // An impulse (a knock on the bed, the sensor bumped) excites the filters above the onset
+                    // thresholds for about a tenth of a second; a leg movement, a contraction of 0.5 s or
+                    // more, for longer.
+                    if mv.lastStrong - mv.firstStrong >= minimumStrong {
+                        emit(
+                            DetectedMovement(
+                                leg: leg, onsetFrame: mv.onset, endFrame: t - Int64(quiet) + 1, kind: .legMovement,
+                                peakDeviation: mv.peak, truncated: false), at: t)
+                    }
                     mv.inMovement = false
                     mv.lastQuiet = t
                 } else if mv.stillRun >= settle {
@@ -690,6 +726,9 @@ struct MovementState: Sendable {
     var peak: Float = 0
     /// The resting orientation when the movement began.
     var restAtOnset = SIMD4<Float>(repeating: 0)
+    /// First and last frames above the onset thresholds.
+    var firstStrong: Int64 = 0
+    var lastStrong: Int64 = 0
     /// The orientation path when the present still stretch began, and its unit vector.
     var anchor = SIMD4<Float>(repeating: 0)
     var anchorUnit = SIMD4<Float>(repeating: 0)
