@@ -93,8 +93,10 @@ public struct DetectorParameters: Sendable, Equatable {
     /// Walking must last this long to count (and to teach the leg's axis), s [DESIGN: steps to the bathroom
     /// last minutes; a restless moment in bed seconds].
     public var walkingMinimum: Double = 20
-    /// Lying stretches shorter than this are not time in bed, s [DESIGN].
-    public var inBedMinimum: Double = 300
+    /// Lying stretches shorter than this are not time in bed, s [DESIGN: a night's stay in bed lasts hours and
+    /// a PLM index needs far more than this; shorter still stretches are a sensor put down on a table while it
+    /// is strapped on or taken off (5–7 min in the Daphnet recordings, scripts/realdata) or lying down briefly].
+    public var inBedMinimum: Double = 900
     /// Interruptions of lying (or data) shorter than this do not end time in bed, s [DESIGN: shorter than a
     /// trip out of bed, longer than sitting up briefly].
     public var inBedBridge: Double = 60
