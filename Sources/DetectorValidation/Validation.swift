@@ -145,6 +145,71 @@ public enum DetectorValidation {
         return out
     }
 
+    /// Detection-limit curves (docs/validation.md): recall of rotations of 1–10° with rise times of 0.2–3 s (every
+    /// LM of the night's episodes and isolated LMs is such a probe; restless movements are left out) at 2, 4 and 6
+    /// mg of sensor noise, on one leg and on two, `nightsPerCase` nights each at 50 Hz. Markdown tables.
+    public static func detectionLimits(firstSeed: UInt64, nightsPerCase: Int = 3) throws -> String {
+        let angleBins: [ClosedRange<Double>] = [1...2, 2...3, 3...4, 4...5, 5...6, 6...8, 8...10]
+        let riseBins: [ClosedRange<Double>] = [0.2...0.5, 0.5...1, 1...1.5, 1.5...2, 2...3]
+        var seed = firstSeed
+        var angleRows: [String] = []
+        var riseRows: [String] = []
+        func cell(_ c: (Int, Int)) -> String {
+            c.0 == 0 ? "–" : String(Int((Double(c.1) / Double(c.0) * 100).rounded())) + " %"
+        }
+        for legs in [[Leg.left], [.left, .right]] {
+            for noise in [2.0, 4, 6] {
+                var byAngle = [(Int, Int)](repeating: (0, 0), count: angleBins.count)
+                var byRise = [(Int, Int)](repeating: (0, 0), count: riseBins.count)
+                for _ in 0..<nightsPerCase {
+                    var s = SimulationSettings.clean(seed: seed, severity: .moderate)
+                    seed += 1
+                    s.sampleRate = 50
+                    s.legs = legs
+                    s.sensor.noiseDensityMicroG = noise * 1000 / (s.sampleRate / 2).squareRoot()
+                    s.activity.slowSmallFraction = 0
+                    s.activity.clonicFraction = 0
+                    s.activity.smallRotationFraction = 1
+                    s.activity.smallRotationDegrees = 1...10
+                    s.activity.smallRotationRiseSeconds = 0.2...3
+                    let row = try run(name: "limits", settings: s)
+                    let truth = try NightGenerator(settings: s).truth
+                    let missed = Set(row.agreement.missed)
+                    let bed = truth.inBed
+                    for m in truth.movements where m.observable && m.shape == .smallRotation {
+                        guard bed.contains(where: { m.event.onset >= $0.onset && m.event.onset < $0.end }) else {
+                            continue
+                        }
+                        let found = missed.contains(m.event) ? 0 : 1
+                        let rise = Double(m.plateau.onset - m.event.onset) / 1e6
+                        if let i = angleBins.firstIndex(where: { $0.contains(m.peakAngleDegrees) }) {
+                            byAngle[i] = (byAngle[i].0 + 1, byAngle[i].1 + found)
+                        }
+                        if m.peakAngleDegrees >= 3, let i = riseBins.firstIndex(where: { $0.contains(rise) }) {
+                            byRise[i] = (byRise[i].0 + 1, byRise[i].1 + found)
+                        }
+                    }
+                }
+                let label = "| \(legs.count == 1 ? "one leg" : "two legs") | \(Int(noise)) mg |"
+                angleRows.append(label + byAngle.map { " \(cell($0)) |" }.joined())
+                riseRows.append(label + byRise.map { " \(cell($0)) |" }.joined())
+            }
+        }
+        func range(_ r: ClosedRange<Double>) -> String {
+            func f(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+            return "\(f(r.lowerBound))–\(f(r.upperBound))"
+        }
+        var out = "Recall by peak angle (degrees; every rise time):\n\n"
+        out += "| legs | noise |" + angleBins.map { " \(range($0))° |" }.joined() + "\n"
+        out += "|---|---|" + angleBins.map { _ in "---|" }.joined() + "\n"
+        out += angleRows.joined(separator: "\n") + "\n\n"
+        out += "Recall by rise time (s; peak angles of 3–10°):\n\n"
+        out += "| legs | noise |" + riseBins.map { " \(range($0)) s |" }.joined() + "\n"
+        out += "|---|---|" + riseBins.map { _ in "---|" }.joined() + "\n"
+        out += riseRows.joined(separator: "\n") + "\n"
+        return out
+    }
+
     /// Simulates, detects, scores and compares one night.
     public static func run(name: String, settings: SimulationSettings, rules: ScoringRules = .wasm2016) throws -> Row {
         var generator = try NightGenerator(settings: settings)

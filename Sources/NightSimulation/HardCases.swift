@@ -59,7 +59,7 @@ extension Planner {
         let u = classes.choice.uniform()
         if u < a.slowDorsiflexionFraction { return Planner.slowDorsiflexion(rng: &classes.slow) }
         if u < a.slowDorsiflexionFraction + a.smallRotationFraction {
-            return Planner.smallRotation(rng: &classes.small)
+            return Planner.smallRotation(degrees: a.smallRotationDegrees, rise: a.smallRotationRiseSeconds, rng: &classes.small)
         }
         if u < total { return Planner.horizontalFlexion(rng: &classes.horizontal) }
         return d
@@ -83,8 +83,18 @@ extension Planner {
 
     /// A small rotation of 3–5° at an ordinary LM's pace (duration log-normal, median 2 s, kept in 0.7–6 s;
     /// rise 20–45 %, return 30–55 %), a weak contraction (0–3 mg tremor).
-    static func smallRotation(rng: inout Xoshiro) -> MovementDraw {
-        let peak = rng.uniform(3, 5) * degree
+    static func smallRotation(
+        degrees: ClosedRange<Double> = 3...5, rise riseRange: ClosedRange<Double>? = nil, rng: inout Xoshiro
+    ) -> MovementDraw {
+        let peak = rng.uniform(degrees) * degree
+        if let riseRange {
+            let rise = rng.uniform(riseRange)
+            let plateau = rng.uniform(0, 1)
+            return MovementDraw(
+                shape: .smallRotation, duration: 2 * rise + plateau, peak: peak, rise: rise, plateau: plateau,
+                fall: rise, radius: -rng.uniform(0.05, 0.15), tremorG: rng.uniform(0, 0.003), frequency: 0,
+                accelerationG: 0)
+        }
         let duration = rng.logNormal(median: 2, logSD: 0.4, in: 0.7...6)
         let rise = rng.uniform(0.2, 0.45) * duration
         let fall = rng.uniform(0.3, 0.55) * duration

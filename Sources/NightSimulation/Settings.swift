@@ -132,6 +132,11 @@ public struct PLMActivity: Sendable, Equatable {
     /// Fraction of the flexion LMs that are small rotations of 3–5° at ordinary speed
     /// (`MovementShape.smallRotation`).
     public var smallRotationFraction: Double = 0
+    /// Peak angle of the small rotations, degrees (uniform).
+    public var smallRotationDegrees: ClosedRange<Double> = 3...5
+    /// Rise time of the small rotations, s (uniform; the return takes as long again, held 0–1 s between);
+    /// nil: an ordinary LM's timing (duration log-normal around 2 s, rise 20–45 %). For detection-limit curves.
+    public var smallRotationRiseSeconds: ClosedRange<Double>? = nil
     /// Fraction of the flexion LMs that are side-lying flexions: the shank swings in the horizontal plane, so
     /// the sensor sees dynamic acceleration and hardly any tilt (`MovementShape.horizontalFlexion`).
     public var horizontalFlexionFraction: Double = 0
@@ -378,6 +383,11 @@ extension SimulationSettings {
             a.shortIMIInEpisodeFraction, a.longLMFraction, a.slowSmallFraction, a.clonicFraction,
             a.slowDorsiflexionFraction, a.smallRotationFraction, a.horizontalFlexionFraction,
         ]
+        guard a.smallRotationDegrees.lowerBound > 0, a.smallRotationDegrees.upperBound <= 90,
+            (a.smallRotationRiseSeconds.map { $0.lowerBound >= 0.05 && $0.upperBound <= 5 } ?? true)
+        else {
+            throw SimulationError(message: "small rotations: 0-90 degrees, rise 0.05-5 s")
+        }
         guard a.slowDorsiflexionFraction + a.smallRotationFraction + a.horizontalFlexionFraction <= 1 else {
             throw SimulationError(message: "the flexion classes' fractions must add up to at most 1")
         }

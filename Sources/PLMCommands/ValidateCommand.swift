@@ -15,7 +15,7 @@ public struct Validate: ParsableCommand {
     @Option(help: "First seed; the standard set uses 16 consecutive seeds.")
     public var firstSeed: UInt64 = 1001
 
-    @Option(help: "Which nights: standard (the four settings of docs/validation.md), hard (slow and small LMs, noise, partner jolts, fans, spikes, strap slides, warm-up) or disturbed (4 nights of heavy disturbance).")
+    @Option(help: "Which nights: standard (the four settings of docs/validation.md), hard (slow and small LMs, noise, partner jolts, fans, spikes, strap slides, warm-up) disturbed (4 nights of heavy disturbance) or limits (detection-limit curves: recall by angle and rise time).")
     public var set: String = "standard"
 
     @Option(help: "Write the table into this file as well.")
@@ -126,6 +126,12 @@ public struct Validate: ParsableCommand {
                 let near = { (list: [TruthInterval]) in list.contains { $0.onset <= e.end + 1_000_000 && $0.end + 1_000_000 >= e.onset } }
                 print("spurious \(e.leg.rawValue) \(Double(e.onset) / 1e6) dur \(Double(e.duration) / 1e6) partner=\(near(truth.partnerMovements)) jolt=\(near(truth.partnerPLMJolts)) slide=\(near(truth.strapSlides)) spike=\(near(truth.spikes)) fan=\(near(truth.fanPeriods)) restless=\(near(truth.restless)) turn=\(near(truth.postureChanges.map(\.interval)))")
             }
+            return
+        }
+        if set == "limits" {
+            let text = try DetectorValidation.detectionLimits(firstSeed: firstSeed)
+            print(text, terminator: "")
+            if let out { try AtomicFiles.write([(URL(fileURLWithPath: out).lastPathComponent, text)], into: URL(fileURLWithPath: out).deletingLastPathComponent()) }
             return
         }
         var rows: [DetectorValidation.Row] = []
