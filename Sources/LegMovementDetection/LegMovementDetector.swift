@@ -314,7 +314,12 @@ public struct LegTrack: Sendable {
                 kind[i] = LegTrack.valid
                 input = held1
                 if heldCount >= 2 {
-                    let median = pointwiseMax(pointwiseMin(held2, held1), pointwiseMin(pointwiseMax(held2, held1), x))
+                    // Median of three per lane, with compares and blends (the standard library's pointwiseMin
+                    // and pointwiseMax are not inlined here, and cost more than the rest of the pass).
+                    let lo = held2.replacing(with: held1, where: held1 .< held2)
+                    let hi = held2.replacing(with: held1, where: held1 .> held2)
+                    let capped = hi.replacing(with: x, where: x .< hi)
+                    let median = lo.replacing(with: capped, where: capped .> lo)
                     let d = held1 - median
                     input.replace(with: median, where: (d .> spike) .| (d .< -spike))
                 }
@@ -399,7 +404,7 @@ public struct LegTrack: Sendable {
             let cz = SIMD4(c0[2], c1[2], c2[2], c3[2])
             let mo = perpendicular(cx, cy, cz)
             // The part along gravity (a shank lying on the mattress bouncing in a clonic burst).
-            let al = (((cx * ux + cy * uy) + cz * uz) + zero).replacing(with: 0, where: .!usable)
+            let al = ((cx * ux + cy * uy) + cz * uz) + zero
             let sm = perpendicular(
                 SIMD4(s0[0], s1[0], s2[0], s3[0]), SIMD4(s0[1], s1[1], s2[1], s3[1]),
                 SIMD4(s0[2], s1[2], s2[2], s3[2]))
