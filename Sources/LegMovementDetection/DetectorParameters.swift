@@ -55,8 +55,10 @@ public struct DetectorParameters: Sendable, Equatable {
     public var minimumAlongThreshold: Double = 0.08
     /// Quiet that ends a movement, s [WASM2016: offset at the start of ≥ 0.5 s quiet].
     public var quietToEnd: Double = 0.5
-    /// Stillness in a new orientation after which the new orientation is the resting one, s [DESIGN: longer than
-    /// the holds within an LM; a turn over settles].
+    /// Stillness (no motion, and the orientation within half the deviation threshold of where the stillness
+    /// began) in an orientation more than `postureChangeAngle` from the rest after which the leg has turned
+    /// over and rests there, s [DESIGN: a turn over settles within it]. Closer orientations wait for
+    /// `restSettleTime`.
     public var settleTime: Double = 3
     /// Stillness away from the rest orientation, after a movement that did not turn the leg by
     /// `postureChangeAngle`, after which the leg is at rest there, s [WASM2016: an LM lasts 0.5–10 s, so a
