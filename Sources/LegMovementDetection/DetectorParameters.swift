@@ -34,6 +34,11 @@ public struct DetectorParameters: Sendable, Equatable {
     /// Window of the adaptive noise floor: the median over this long of per-second medians of the motion
     /// measure, s [ADAPT].
     public var noiseWindow: Double = 300
+    /// Values per second that feed the noise floors, at least (every k-th frame, k = frames per second / this,
+    /// rounded down) [PHYS: the 10 Hz signal has about 20 independent values a second and the 2 Hz orientation
+    /// path about 4, so 25 a second lose nothing of the floor, a median over 300 s; DESIGN: the selection of
+    /// the per-second medians was a quarter of the detector's time at 100 Hz].
+    public var noiseFloorValuesPerSecond: Double = 25
     /// A movement starts when the deviation from the resting orientation exceeds this many noise floors of the
     /// orientation path (the running median of per-second medians of its change over `orientationLag`)
     /// [ADAPT, DESIGN].
@@ -121,6 +126,9 @@ struct ResolvedDetectorParameters: Sendable {
     let slowLag: Int
     let baselineAlpha: Float
     let framesPerSecond: Int
+    /// Every `floorStride`-th frame feeds the noise floors: `floorValuesPerSecond` values in a whole second.
+    let floorStride: Int
+    let floorValuesPerSecond: Int
     let noiseSeconds: Int
     let quiet: Int
     let settle: Int
@@ -148,6 +156,8 @@ struct ResolvedDetectorParameters: Sendable {
         slowLag = frames(p.orientationLag)
         baselineAlpha = Float(1 / (p.baselineTimeConstant * sampleRate))
         framesPerSecond = frames(1)
+        floorStride = max(1, Int(Double(framesPerSecond) / max(1, p.noiseFloorValuesPerSecond)))
+        floorValuesPerSecond = (framesPerSecond + floorStride - 1) / floorStride
         noiseSeconds = max(1, Int(p.noiseWindow.rounded()))
         quiet = frames(p.quietToEnd)
         settle = frames(p.settleTime)

@@ -456,6 +456,7 @@ public struct LegTrack: Sendable {
         let quiet = p.quiet
         let settle = p.settle
         let restSettle = p.restSettle
+        let floorStride = Int64(p.floorStride)
         let minimumStrong = Int64(p.minimumStrong)
         let shiftFraction = p.shiftFraction
         let postureCos = p.postureCos
@@ -471,6 +472,7 @@ public struct LegTrack: Sendable {
         var clipped = state.clipped
         var epochEnd = state.epochEnd
         var secondEnd = state.secondEnd
+        var floorNext = state.floorNext
         var mv = state.movement
         for i in 0..<m {
             let t = frame + Int64(i)
@@ -513,9 +515,13 @@ public struct LegTrack: Sendable {
                 secondEnd = (t / Int64(fps) + 1) * Int64(fps)
                 th = Thresholds(state: state, p: p)
             }
-            motionSecond[filled] = mo
-            deviationSecond[filled] = slowMotion[i]
-            filled += 1
+            // Every `floorStride`-th frame of the stream feeds the noise floors (the next one after a gap).
+            if t >= floorNext {
+                motionSecond[filled] = mo
+                deviationSecond[filled] = slowMotion[i]
+                filled += 1
+                floorNext = (t / floorStride + 1) * floorStride
+            }
 
             if !mv.inMovement {
                 // Most frames: at rest. The deviation is at most the distance from the resting orientation, so
@@ -604,6 +610,7 @@ public struct LegTrack: Sendable {
         state.clipped = clipped
         state.epochEnd = epochEnd
         state.secondEnd = secondEnd
+        state.floorNext = floorNext
         state.movement = mv
         thresholds = th
         self.baseline = baseline
@@ -659,6 +666,8 @@ struct LegState: Sendable {
     var secondFilled = 0
     /// First frame of the next second of the stream.
     var secondEnd: Int64
+    /// The next frame that feeds the noise floors.
+    var floorNext: Int64 = 0
 
     // Quality and posture, per epoch.
     var epochs: [EpochStat] = []
@@ -676,8 +685,8 @@ struct LegState: Sendable {
         self.leg = leg
         self.present = present
         secondEnd = Int64(p.framesPerSecond)
-        motionFloor = RunningFloor(framesPerSecond: p.framesPerSecond, seconds: p.noiseSeconds)
-        deviationFloor = RunningFloor(framesPerSecond: p.framesPerSecond, seconds: p.noiseSeconds)
+        motionFloor = RunningFloor(framesPerSecond: p.floorValuesPerSecond, seconds: p.noiseSeconds)
+        deviationFloor = RunningFloor(framesPerSecond: p.floorValuesPerSecond, seconds: p.noiseSeconds)
     }
 
     var floorHistory: [Float] { motionFloor.history }
