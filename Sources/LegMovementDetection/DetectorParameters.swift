@@ -34,6 +34,11 @@ public struct DetectorParameters: Sendable, Equatable {
     /// Window of the adaptive noise floor: the median over this long of per-second medians of the motion
     /// measure, s [ADAPT].
     public var noiseWindow: Double = 300
+    /// Values per second that feed the noise floors, at least (every k-th frame, k = frames per second / this,
+    /// rounded down) [PHYS: the 10 Hz signal has about 20 independent values a second and the 2 Hz orientation
+    /// path about 4, so 25 a second lose nothing of the floor, a median over 300 s; DESIGN: the selection of
+    /// the per-second medians was a quarter of the detector's time at 100 Hz].
+    public var noiseFloorValuesPerSecond: Double = 25
     /// A movement starts when the deviation from the resting orientation exceeds this many noise floors of the
     /// orientation path (the running median of per-second medians of its change over `orientationLag`)
     /// [ADAPT, DESIGN].
@@ -47,11 +52,39 @@ public struct DetectorParameters: Sendable, Equatable {
     public var minimumDeviationThreshold: Double = 0.02
     /// Lowest motion threshold, g [PHYS].
     public var minimumMotionThreshold: Double = 0.012
+    /// Lowest threshold of the motion along gravity (the change of the 10 Hz signal over `motionLag` along
+    /// the present gravity), g [PHYS]. A clonic burst (3–7 Hz, 0.05–0.3 g peak at the ankle) changes the
+    /// signal by 1.6–2 × its amplitude over 0.1 s, so 0.08 g or more; the mattress under a partner's movements
+    /// (a few to tens of mg, decaying within a second or two), a partner's leg jolts (< 25 mg over ~1 s) and a
+    /// fan (≤ 10 mg) stay below. The noise-relative part is the motion measure's onset threshold.
+    public var minimumAlongThreshold: Double = 0.08
     /// Quiet that ends a movement, s [WASM2016: offset at the start of ≥ 0.5 s quiet].
     public var quietToEnd: Double = 0.5
-    /// Stillness in a new orientation after which the new orientation is the resting one, s [DESIGN: longer than
-    /// the holds within an LM; a turn over settles].
+    /// Stillness (no motion, and the orientation within half the deviation threshold of where the stillness
+    /// began) in an orientation more than `postureChangeAngle` from the rest after which the leg has turned
+    /// over and rests there, s [DESIGN: a turn over settles within it]. Closer orientations wait for
+    /// `restSettleTime`.
     public var settleTime: Double = 3
+    /// Stillness away from the rest orientation, after a movement that did not turn the leg by
+    /// `postureChangeAngle`, after which the leg is at rest there, s [WASM2016: an LM lasts 0.5–10 s, so a
+    /// leg held elsewhere for longer is not in an LM any more; a held slow dorsiflexion is still one LM].
+    public var restSettleTime: Double = 10
+    /// A movement that comes to rest elsewhere (after `restSettleTime`) with a net change of orientation of
+    /// more than this fraction of its peak deviation (and more than the deviation threshold) did not come back:
+    /// the leg shifted or the sensor slid on its strap. Reported with the posture changes, not as an LM
+    /// [PHYS: an LM goes out and comes back; DESIGN: half way].
+    public var shiftFraction: Double = 0.5
+    /// A sample that stands out from both of its neighbours by more than this (per axis) is an impulse and
+    /// replaced by the median of the three before filtering, g [PHYS: a knock on the bed frame or on the sensor
+    /// lasts a few ms, one sample at 25–100 Hz, and would ring in the filters for half a second; a leg's own
+    /// acceleration departs from its neighbours' median by at most A (1 − cos 2πf/rate): a clonic burst of
+    /// 0.3 g at 7 Hz by 0.36 g at 25 Hz, 0.11 g at 50 Hz; the filters take each sample one frame late].
+    public var spikeLimit: Double = 0.2
+    /// A movement that ends by coming back to rest is an LM only when it stayed above the onset thresholds
+    /// over at least this long (first to last frame above them), s [PHYS: an impulse — a knock on the bed
+    /// frame, the sensor's case bumped, a few ms — excites the 10 Hz low-pass and the 0.1 s motion lag for
+    /// about 0.1–0.15 s; the shortest LM (0.5 s of contraction, WASM2016) moves the leg for longer].
+    public var minimumStrongSpan: Double = 0.25
     /// Shortest movement reported, s [WASM2016: 0.5 s].
     public var minimumDuration: Double = 0.5
     /// A movement that leaves the leg resting at least this far from where it was, degrees, is a change of
@@ -67,8 +100,10 @@ public struct DetectorParameters: Sendable, Equatable {
     /// Walking must last this long to count (and to teach the leg's axis), s [DESIGN: steps to the bathroom
     /// last minutes; a restless moment in bed seconds].
     public var walkingMinimum: Double = 20
-    /// Lying stretches shorter than this are not time in bed, s [DESIGN].
-    public var inBedMinimum: Double = 300
+    /// Lying stretches shorter than this are not time in bed, s [DESIGN: a night's stay in bed lasts hours and
+    /// a PLM index needs far more than this; shorter still stretches are a sensor put down on a table while it
+    /// is strapped on or taken off (5–7 min in the Daphnet recordings, scripts/realdata) or lying down briefly].
+    public var inBedMinimum: Double = 900
     /// Interruptions of lying (or data) shorter than this do not end time in bed, s [DESIGN: shorter than a
     /// trip out of bed, longer than sitting up briefly].
     public var inBedBridge: Double = 60
@@ -91,10 +126,17 @@ struct ResolvedDetectorParameters: Sendable {
     let slowLag: Int
     let baselineAlpha: Float
     let framesPerSecond: Int
+    /// Every `floorStride`-th frame feeds the noise floors: `floorValuesPerSecond` values in a whole second.
+    let floorStride: Int
+    let floorValuesPerSecond: Int
     let noiseSeconds: Int
     let quiet: Int
     let settle: Int
+    let restSettle: Int
+    let shiftFraction: Float
     let minimumFrames: Int
+    let minimumStrong: Int
+    let spikeLimit: Float
     let epochFrames: Int
     let postureCos: Float
     let lyingSin: Float
@@ -114,10 +156,16 @@ struct ResolvedDetectorParameters: Sendable {
         slowLag = frames(p.orientationLag)
         baselineAlpha = Float(1 / (p.baselineTimeConstant * sampleRate))
         framesPerSecond = frames(1)
+        floorStride = max(1, Int(Double(framesPerSecond) / max(1, p.noiseFloorValuesPerSecond)))
+        floorValuesPerSecond = (framesPerSecond + floorStride - 1) / floorStride
         noiseSeconds = max(1, Int(p.noiseWindow.rounded()))
         quiet = frames(p.quietToEnd)
         settle = frames(p.settleTime)
+        restSettle = max(settle, frames(p.restSettleTime))
+        shiftFraction = Float(p.shiftFraction)
         minimumFrames = frames(p.minimumDuration)
+        minimumStrong = Int((p.minimumStrongSpan * sampleRate).rounded())
+        spikeLimit = Float(p.spikeLimit)
         epochFrames = frames(p.epochLength)
         postureCos = Float(Trig.cos(p.postureChangeAngle * Trig.pi / 180))
         lyingSin = Float(Trig.sin(p.lyingMaxElevation * Trig.pi / 180))

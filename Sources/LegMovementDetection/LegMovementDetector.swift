@@ -138,6 +138,11 @@ public struct LegTrack: Sendable {
     var w2 = SIMD4<Float>(repeating: 0)
     /// The filter runs (the previous frame had data).
     var filterRunning = false
+    /// The last two samples since the filters (re)started, newest first, and how many there are (at most 2):
+    /// the filters take each sample one frame late, once the next one shows whether it was an impulse.
+    var held1 = SIMD4<Float>(repeating: 0)
+    var held2 = SIMD4<Float>(repeating: 0)
+    var heldCount = 0
     /// The last `p.lag` outputs of the low-pass and the last `p.slowLag` of the second stage, oldest first.
     var fastHistory: [SIMD4<Float>]
     var slowHistory: [SIMD4<Float>]
@@ -237,7 +242,7 @@ public struct LegTrack: Sendable {
         let block = LegTrack.blockFrames
         if vectors.count < lag + slowLag + 3 * block {
             vectors = [SIMD4<Float>](repeating: .zero, count: lag + slowLag + 3 * block)
-            floats = [Float](repeating: 0, count: 2 * block + 3 * fps)
+            floats = [Float](repeating: 0, count: 3 * block + 3 * fps)
             kinds = [UInt8](repeating: 0, count: block)
         }
         vectors.withUnsafeMutableBufferPointer { vectors in
@@ -251,12 +256,15 @@ public struct LegTrack: Sendable {
                     let raw = slow + slowLag + m
                     let motion = f
                     let slowMotion = f + m
-                    let second = f + 2 * block
+                    let alongMotion = f + 2 * block
+                    let second = f + 3 * block
                     filter(values, from: start, count: m, fast: fast, slow: slow, raw: raw, kind: kind)
-                    measure(count: m, fast: fast, slow: slow, motion: motion, slowMotion: slowMotion)
+                    measure(
+                        count: m, fast: fast, slow: slow, motion: motion, slowMotion: slowMotion,
+                        alongMotion: alongMotion)
                     step(
                         count: m, filtered: slow + slowLag, raw: raw, kind: kind, motion: motion,
-                        slowMotion: slowMotion, second: second)
+                        slowMotion: slowMotion, alongMotion: alongMotion, second: second)
                 }
             }
         }
@@ -281,6 +289,10 @@ public struct LegTrack: Sendable {
         var w1 = self.w1
         var w2 = self.w2
         var running = filterRunning
+        var held1 = self.held1
+        var held2 = self.held2
+        var heldCount = self.heldCount
+        let spike = SIMD4<Float>(repeating: p.spikeLimit)
         var o = start * TwoLegFrame.channels + channel
         for i in 0..<m {
             let x = SIMD4<Float>(values[o], values[o + 1], values[o + 2], 0)
@@ -290,12 +302,30 @@ public struct LegTrack: Sendable {
                 // No data: the filters stop, and start again from the next sample with data.
                 kind[i] = LegTrack.missing
                 running = false
+                heldCount = 0
                 fast[lag + i] = .zero
                 slow[slowLag + i] = .zero
                 continue
             }
+            // What the filters take in this frame: the previous sample, unless it stood out from both of its
+            // neighbours by more than `spikeLimit` (an impulse, not a leg): then the median of the three.
+            var input = x
             if running {
                 kind[i] = LegTrack.valid
+                input = held1
+                if heldCount >= 2 {
+                    // Median of three per lane, with compares and blends (the standard library's pointwiseMin
+                    // and pointwiseMax are not inlined here, and cost more than the rest of the pass).
+                    let lo = held2.replacing(with: held1, where: held1 .< held2)
+                    let hi = held2.replacing(with: held1, where: held1 .> held2)
+                    let capped = hi.replacing(with: x, where: x .< hi)
+                    let median = lo.replacing(with: capped, where: capped .> lo)
+                    let d = held1 - median
+                    input.replace(with: median, where: (d .> spike) .| (d .< -spike))
+                }
+                held2 = held1
+                held1 = x
+                heldCount = min(heldCount + 1, 2)
             } else {
                 // (Re)start the filters and the lag lines from the first sample after a gap, so the filters'
                 // warm-up cannot look like a movement.
@@ -307,10 +337,12 @@ public struct LegTrack: Sendable {
                 w1 = (c1 - d1 + c2 - d2) * x
                 for k in 0..<lag { fast[i + k] = x }
                 for k in 0..<slowLag { slow[i + k] = x }
+                held1 = x
+                heldCount = 1
             }
-            let y = b0 * x + z1
-            z1 = b1 * x - a1 * y + z2
-            z2 = b2 * x - a2 * y
+            let y = b0 * input + z1
+            z1 = b1 * input - a1 * y + z2
+            z2 = b2 * input - a2 * y
             let sl = c0 * y + w1
             w1 = c1 * y - d1 * sl + w2
             w2 = c2 * y - d2 * sl
@@ -321,6 +353,9 @@ public struct LegTrack: Sendable {
         self.z2 = z2
         self.w1 = w1
         self.w2 = w2
+        self.held1 = held1
+        self.held2 = held2
+        self.heldCount = heldCount
         filterRunning = running
         fastHistory.withUnsafeMutableBufferPointer { h in for k in 0..<lag { h[k] = fast[m + k] } }
         slowHistory.withUnsafeMutableBufferPointer { h in for k in 0..<slowLag { h[k] = slow[m + k] } }
@@ -332,7 +367,8 @@ public struct LegTrack: Sendable {
     @inline(__always)
     func measure(
         count m: Int, fast: UnsafeMutablePointer<SIMD4<Float>>, slow: UnsafeMutablePointer<SIMD4<Float>>,
-        motion: UnsafeMutablePointer<Float>, slowMotion: UnsafeMutablePointer<Float>
+        motion: UnsafeMutablePointer<Float>, slowMotion: UnsafeMutablePointer<Float>,
+        alongMotion: UnsafeMutablePointer<Float>
     ) {
         let lag = p.lag
         let slowLag = p.slowLag
@@ -363,23 +399,29 @@ public struct LegTrack: Sendable {
                 let qz = wz - along * uz
                 return ((qx * qx + qy * qy) + qz * qz).squareRoot()
             }
-            let mo = perpendicular(
-                SIMD4(c0[0], c1[0], c2[0], c3[0]), SIMD4(c0[1], c1[1], c2[1], c3[1]),
-                SIMD4(c0[2], c1[2], c2[2], c3[2]))
+            let cx = SIMD4(c0[0], c1[0], c2[0], c3[0])
+            let cy = SIMD4(c0[1], c1[1], c2[1], c3[1])
+            let cz = SIMD4(c0[2], c1[2], c2[2], c3[2])
+            let mo = perpendicular(cx, cy, cz)
+            // The part along gravity (a shank lying on the mattress bouncing in a clonic burst).
+            let al = ((cx * ux + cy * uy) + cz * uz) + zero
             let sm = perpendicular(
                 SIMD4(s0[0], s1[0], s2[0], s3[0]), SIMD4(s0[1], s1[1], s2[1], s3[1]),
                 SIMD4(s0[2], s1[2], s2[2], s3[2]))
             for k in 0..<4 {
                 motion[i + k] = mo[k]
                 slowMotion[i + k] = sm[k]
+                alongMotion[i + k] = abs(al[k])
             }
             i += 4
         }
         while i < m {
             let f = slow[slowLag + i]
             let now = LegTrack.unit(f)
-            motion[i] = LegTrack.perpendicular(fast[lag + i] - fast[i], now)
+            let c = fast[lag + i] - fast[i]
+            motion[i] = LegTrack.perpendicular(c, now)
             slowMotion[i] = LegTrack.perpendicular(f - slow[i], now)
+            alongMotion[i] = abs((c * now).sum())
             i += 1
         }
     }
@@ -402,7 +444,8 @@ public struct LegTrack: Sendable {
     mutating func step(
         count m: Int, filtered: UnsafeMutablePointer<SIMD4<Float>>, raw: UnsafeMutablePointer<SIMD4<Float>>,
         kind: UnsafeMutablePointer<UInt8>, motion: UnsafeMutablePointer<Float>,
-        slowMotion: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>
+        slowMotion: UnsafeMutablePointer<Float>, alongMotion: UnsafeMutablePointer<Float>,
+        second: UnsafeMutablePointer<Float>
     ) {
         let fps = p.framesPerSecond
         let motionSecond = second
@@ -412,6 +455,10 @@ public struct LegTrack: Sendable {
         let alpha = p.baselineAlpha
         let quiet = p.quiet
         let settle = p.settle
+        let restSettle = p.restSettle
+        let floorStride = Int64(p.floorStride)
+        let minimumStrong = Int64(p.minimumStrong)
+        let shiftFraction = p.shiftFraction
         let postureCos = p.postureCos
         let clipLimit = self.clipLimit
         let epochFrames = Int64(p.epochFrames)
@@ -425,6 +472,7 @@ public struct LegTrack: Sendable {
         var clipped = state.clipped
         var epochEnd = state.epochEnd
         var secondEnd = state.secondEnd
+        var floorNext = state.floorNext
         var mv = state.movement
         for i in 0..<m {
             let t = frame + Int64(i)
@@ -443,6 +491,7 @@ public struct LegTrack: Sendable {
             }
             let x = raw[i]
             let mo = motion[i]
+            let al = alongMotion[i]
             let f = filtered[i]
             validFrames += 1
             if clipLimit > 0 && (abs(x[0]) >= clipLimit || abs(x[1]) >= clipLimit || abs(x[2]) >= clipLimit) {
@@ -466,9 +515,13 @@ public struct LegTrack: Sendable {
                 secondEnd = (t / Int64(fps) + 1) * Int64(fps)
                 th = Thresholds(state: state, p: p)
             }
-            motionSecond[filled] = mo
-            deviationSecond[filled] = slowMotion[i]
-            filled += 1
+            // Every `floorStride`-th frame of the stream feeds the noise floors (the next one after a gap).
+            if t >= floorNext {
+                motionSecond[filled] = mo
+                deviationSecond[filled] = slowMotion[i]
+                filled += 1
+                floorNext = (t / floorStride + 1) * floorStride
+            }
 
             if !mv.inMovement {
                 // Most frames: at rest. The deviation is at most the distance from the resting orientation, so
@@ -476,46 +529,78 @@ public struct LegTrack: Sendable {
                 let off = f - baseline
                 let exact = (off * off).sum() > th.deviationSafeSquared
                 let deviation = exact ? LegTrack.perpendicular(off, LegTrack.unit(baseline)) : 0
-                if th.canStart && ((exact && deviation > th.deviationOn) || mo > th.motionOn) {
+                if th.canStart && ((exact && deviation > th.deviationOn) || mo > th.motionOn || al > th.alongOn) {
                     mv.inMovement = true
                     mv.onset = mv.lastQuiet + 1
                     mv.peak = exact ? deviation : LegTrack.perpendicular(off, LegTrack.unit(baseline))
                     mv.quietRun = 0
                     mv.stillRun = 0
                     mv.restAtOnset = baseline
+                    mv.firstStrong = t
+                    mv.lastStrong = t
                     restUnit = LegTrack.unit(baseline)
                 } else {
-                    if !((exact && deviation > th.deviationOff) || mo > th.motionOff) { mv.lastQuiet = t }
+                    if !((exact && deviation > th.deviationOff) || mo > th.motionOff || al > th.alongOff) {
+                        mv.lastQuiet = t
+                    }
                     // The resting orientation follows slow drift.
                     baseline += alpha * (f - baseline)
                 }
             } else {
                 let deviation = LegTrack.perpendicular(f - baseline, restUnit)
                 mv.peak = max(mv.peak, deviation)
-                let active = deviation > th.deviationOff || mo > th.motionOff
+                if deviation > th.deviationOn || mo > th.motionOn || al > th.alongOn { mv.lastStrong = t }
+                let active = deviation > th.deviationOff || mo > th.motionOff || al > th.alongOff
                 mv.quietRun = active ? 0 : mv.quietRun + 1
-                mv.stillRun = mo > th.motionOff ? 0 : mv.stillRun + 1
+                if mo > th.motionOff || al > th.alongOff {
+                    mv.stillRun = 0
+                } else if mv.stillRun == 0
+                    || LegTrack.perpendicular(f - mv.anchor, mv.anchorUnit) > th.deviationOff
+                {
+                    // A still stretch begins here: where the leg came to rest after motion, or where a slow
+                    // rotation (little motion, but the orientation turned since the stretch began) went on.
+                    // Measured perpendicular to the present gravity, which after a turn is not the old rest.
+                    mv.anchor = f
+                    mv.anchorUnit = LegTrack.unit(f)
+                    mv.stillRun = 1
+                } else {
+                    mv.stillRun += 1
+                }
                 if mv.quietRun >= quiet {
-                    emit(
-                        DetectedMovement(
-                            leg: leg, onsetFrame: mv.onset, endFrame: t - Int64(quiet) + 1, kind: .legMovement,
-                            peakDeviation: mv.peak, truncated: false), at: t)
+                    // An impulse (a knock on the bed, the sensor bumped) excites the filters above the onset
+                    // thresholds for about a tenth of a second; a leg movement, a contraction of 0.5 s or
+                    // more, for longer.
+                    if mv.lastStrong - mv.firstStrong >= minimumStrong {
+                        emit(
+                            DetectedMovement(
+                                leg: leg, onsetFrame: mv.onset, endFrame: t - Int64(quiet) + 1, kind: .legMovement,
+                                peakDeviation: mv.peak, truncated: false), at: t)
+                    }
                     mv.inMovement = false
                     mv.lastQuiet = t
                 } else if mv.stillRun >= settle {
-                    // At rest in a new orientation: that is the resting orientation now.
+                    // Still in an orientation other than the rest. Turned far (turning over): at rest there
+                    // now. Otherwise the leg may be holding within an LM (which returns within 10 s), so only
+                    // after `restSettle` of stillness is this the new rest.
                     let rest = mv.restAtOnset
-                    baseline = f
                     let dot = (rest * f).sum()
                     let norms = ((rest * rest).sum() * (f * f).sum()).squareRoot()
                     let turned = norms > 0 && dot / norms < postureCos
-                    emit(
-                        DetectedMovement(
-                            leg: leg, onsetFrame: mv.onset, endFrame: t - Int64(settle) + 1,
-                            kind: turned ? .postureChange : .legMovement, peakDeviation: mv.peak, truncated: false),
-                        at: t)
-                    mv.inMovement = false
-                    mv.lastQuiet = t
+                    if turned || mv.stillRun >= restSettle {
+                        baseline = f
+                        // Came to rest clearly elsewhere without coming back (the leg shifted, the sensor slid
+                        // on its strap): not an LM, which goes out and comes back.
+                        let net = LegTrack.perpendicular(f - rest, LegTrack.unit(rest))
+                        let shifted = net > max(th.deviationOn, shiftFraction * mv.peak)
+                        emit(
+                            DetectedMovement(
+                                leg: leg, onsetFrame: mv.onset, endFrame: t - Int64(mv.stillRun) + 1,
+                                kind: turned || shifted ? .postureChange : .legMovement, peakDeviation: mv.peak,
+                                truncated: false),
+                            at: t)
+                        mv.inMovement = false
+                        mv.lastQuiet = t
+                    }
                 }
             }
         }
@@ -525,6 +610,7 @@ public struct LegTrack: Sendable {
         state.clipped = clipped
         state.epochEnd = epochEnd
         state.secondEnd = secondEnd
+        state.floorNext = floorNext
         state.movement = mv
         thresholds = th
         self.baseline = baseline
@@ -539,6 +625,10 @@ struct Thresholds: Sendable {
     var motionOn: Float
     var deviationOff: Float
     var motionOff: Float
+    /// The motion along gravity: a shank bouncing on the mattress in a clonic burst moves mostly along
+    /// gravity, as does the mattress under a bed partner or a fan, but these far more weakly.
+    var alongOn: Float
+    var alongOff: Float
     /// Below this squared distance from the resting orientation the deviation cannot exceed either deviation
     /// threshold (with a margin far above the rounding of the deviation's arithmetic).
     var deviationSafeSquared: Float
@@ -553,6 +643,8 @@ struct Thresholds: Sendable {
         let f = Float(q.offsetFraction)
         deviationOff = deviationOn * f
         motionOff = motionOn * f
+        alongOn = max(Float(q.motionOnsetFactor) * state.motionFloor.value, Float(q.minimumAlongThreshold))
+        alongOff = alongOn * f
         let lower = min(deviationOn, deviationOff)
         deviationSafeSquared = lower * lower * 0.998
         canStart = !state.motionFloor.history.isEmpty
@@ -574,6 +666,8 @@ struct LegState: Sendable {
     var secondFilled = 0
     /// First frame of the next second of the stream.
     var secondEnd: Int64
+    /// The next frame that feeds the noise floors.
+    var floorNext: Int64 = 0
 
     // Quality and posture, per epoch.
     var epochs: [EpochStat] = []
@@ -591,8 +685,8 @@ struct LegState: Sendable {
         self.leg = leg
         self.present = present
         secondEnd = Int64(p.framesPerSecond)
-        motionFloor = RunningFloor(framesPerSecond: p.framesPerSecond, seconds: p.noiseSeconds)
-        deviationFloor = RunningFloor(framesPerSecond: p.framesPerSecond, seconds: p.noiseSeconds)
+        motionFloor = RunningFloor(framesPerSecond: p.floorValuesPerSecond, seconds: p.noiseSeconds)
+        deviationFloor = RunningFloor(framesPerSecond: p.floorValuesPerSecond, seconds: p.noiseSeconds)
     }
 
     var floorHistory: [Float] { motionFloor.history }
@@ -646,6 +740,12 @@ struct MovementState: Sendable {
     var peak: Float = 0
     /// The resting orientation when the movement began.
     var restAtOnset = SIMD4<Float>(repeating: 0)
+    /// First and last frames above the onset thresholds.
+    var firstStrong: Int64 = 0
+    var lastStrong: Int64 = 0
+    /// The orientation path when the present still stretch began, and its unit vector.
+    var anchor = SIMD4<Float>(repeating: 0)
+    var anchorUnit = SIMD4<Float>(repeating: 0)
 }
 
 /// An adaptive noise floor: each second's median of a measure goes into a window of `seconds` seconds; the

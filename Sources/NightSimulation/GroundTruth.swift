@@ -47,6 +47,12 @@ public enum MovementShape: String, Sendable, Hashable {
     case slowSmall = "slow_small"
     /// A clonic burst: a 3–7 Hz oscillation without net rotation.
     case clonic
+    /// A slow tonic dorsiflexion: 3–8° with a 1–2.5 s minimum-jerk rise (little dynamic acceleration).
+    case slowDorsiflexion = "slow_dorsiflexion"
+    /// A small rotation of 3–5° at an ordinary LM's speed.
+    case smallRotation = "small_rotation"
+    /// A flexion in side lying that swings the shank in the horizontal plane: dynamic acceleration, no tilt.
+    case horizontalFlexion = "horizontal_flexion"
 }
 
 /// One simulated leg movement of one leg: the physical movement, onset = start of rotation / oscillation,
@@ -105,6 +111,12 @@ public struct GroundTruth: Sendable {
     public var partnerMovements: [TruthInterval]
     /// Fan vibration periods (only felt in bed, by worn sensors).
     public var fanPeriods: [TruthInterval]
+    /// The jolts of a bed partner's own periodic leg movements (both legs; also in `partnerMovements`).
+    public var partnerPLMJolts: [TruthInterval] = []
+    /// The sensor sliding on its strap to a new rest position (one leg each): not a leg movement.
+    public var strapSlides: [TruthInterval] = []
+    /// Impulsive spikes (a knock on the bed, the sensor bumped), both legs.
+    public var spikes: [TruthInterval] = []
 
     /// Lights off for scoring: the start of the first in-bed interval.
     public var lightsOff: Microseconds { inBed.first?.onset ?? 0 }
@@ -149,6 +161,8 @@ public struct GroundTruth: Sendable {
         for i in restless { add(i.onset, i.duration, "restless") }
         for i in plmEpisodes { add(i.onset, i.duration, "plm_episode") }
         for i in partnerMovements { add(i.onset, i.duration, "partner_movement") }
+        for i in strapSlides { add(i.onset, i.duration, "strap_slide/" + legName(i.leg ?? .left)) }
+        for i in spikes { add(i.onset, i.duration, "spike") }
         for i in gaps {
             if let leg = i.leg {
                 add(i.onset, i.duration, "gap/" + legName(leg))

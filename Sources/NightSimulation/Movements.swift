@@ -52,6 +52,9 @@ extension Planner {
                 shape: shape, duration: duration, peak: peak, rise: rise, plateau: max(0, duration - rise - fall),
                 fall: fall, radius: -rng.uniform(0.05, 0.15), tremorG: rng.uniform(0.003, 0.015), frequency: 0,
                 accelerationG: 0)
+        case .slowDorsiflexion: return slowDorsiflexion(rng: &rng)
+        case .smallRotation: return smallRotation(rng: &rng)
+        case .horizontalFlexion: return horizontalFlexion(rng: &rng)
         case .slowSmall:
             let peak = rng.uniform(2, 5) * degree
             let duration = rng.uniform(2, 8)
@@ -100,10 +103,17 @@ extension Planner {
     ) {
         var d = draw
         let pose = legs[leg].pose(at: start)
-        let axis = Planner.flexionAxis(up: pose.up, rng: &rng)
+        var axis = Planner.flexionAxis(up: pose.up, rng: &rng)
+        // A side-lying flexion swings the shank mostly in the horizontal plane: about an axis 10–25° from the
+        // vertical (the knee and hip do not flex in exactly horizontal planes; the foot lifts a little), so the
+        // tilt the sensor sees is the angle × sin(10–25°). Drawn from the class's own stream.
+        if d.shape == .horizontalFlexion {
+            let up = pose.up.normalized
+            axis = up.rotated(about: axis, angle: classes.horizontal.uniform(10, 25) * degree)
+        }
         var m = Motion(start: start, end: start + d.duration, at: pose)
         switch d.shape {
-        case .flexion, .slowSmall:
+        case .flexion, .slowSmall, .slowDorsiflexion, .smallRotation, .horizontalFlexion:
             m.flexion = Flexion(axis: axis, peak: d.peak, rise: d.rise, plateau: d.plateau, fall: d.fall, radius: d.radius)
             let j = jitterG ?? d.tremorG
             if j > 0 {
@@ -306,7 +316,7 @@ extension Planner {
             var plan: [(Int, Double, MovementDraw)] = []
             for (k, leg) in legsHere.enumerated() {
                 let shape = drawShape(rng: &rng)
-                let d = Planner.draw(
+                let d = drawLM(
                     shape, medianAngle: angle, medianDuration: duration, longFraction: a.longLMFraction, rng: &rng)
                 plan.append((leg, t + (k == 0 ? 0 : rng.uniform(0, 0.35)), d))
             }
@@ -320,7 +330,7 @@ extension Planner {
             // Now and then a second LM 2–8 s later: a short-IMI LM, which breaks the series.
             if j < imis.count, rng.chance(a.shortIMIInEpisodeFraction) {
                 let leg = rng.integer(0...1)
-                let d = Planner.draw(
+                let d = drawLM(
                     drawShape(rng: &rng), medianAngle: angle, medianDuration: duration, longFraction: 0, rng: &rng)
                 let s = max(t + rng.uniform(2, 8), (plan.filter { $0.0 == leg }.map { $0.1 + $0.2.duration }.max() ?? t) + 0.8)
                 if s - t < 9.5, s + d.duration + 1 < t + imis[j], s + d.duration < segmentEnd, isFree(leg, s, d.duration) {
@@ -345,7 +355,7 @@ extension Planner {
                 let which = rng.pick(weights: [0.4, 0.4, 0.2])
                 var plan: [(Int, Double, MovementDraw)] = []
                 for (k, leg) in (which == 2 ? [0, 1] : [which] as [Int]).enumerated() {
-                    let d = Planner.draw(
+                    let d = drawLM(
                         drawShape(rng: &rng), medianAngle: a.medianAngleDegrees, medianDuration: a.medianDurationSeconds,
                         longFraction: 0.03, rng: &rng)
                     plan.append((leg, t + (k == 0 ? 0 : rng.uniform(0, 0.35)), d))
@@ -364,10 +374,10 @@ extension Planner {
                 guard let (t, segmentEnd) = Planner.mapSleep(rng.uniform(0, total), sleep) else { continue }
                 let leg1 = rng.integer(0...1)
                 let leg2 = rng.integer(0...1)
-                let d1 = Planner.draw(
+                let d1 = drawLM(
                     drawShape(rng: &rng), medianAngle: a.medianAngleDegrees, medianDuration: a.medianDurationSeconds,
                     longFraction: 0, rng: &rng)
-                let d2 = Planner.draw(
+                let d2 = drawLM(
                     drawShape(rng: &rng), medianAngle: a.medianAngleDegrees, medianDuration: a.medianDurationSeconds,
                     longFraction: 0, rng: &rng)
                 var t2 = t + rng.uniform(2, 8)
@@ -440,10 +450,12 @@ extension Planner {
             }
             spans = merged
         }
+        // The wander period comes from the fan's own stream after every earlier draw, so a steady fan is unchanged.
+        let period = f.wanderFraction > 0 ? rng.uniform(120, 600) : 300
         return spans.map {
             FanPeriod(
                 span: $0, frequency: frequency, amplitudeG: f.amplitudeMilliG / 1000, harmonic: f.harmonic, phase: phase,
-                horizontal: h)
+                horizontal: h, wander: f.wanderFraction, wanderPeriod: period)
         }
     }
 }

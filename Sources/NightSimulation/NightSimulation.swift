@@ -152,6 +152,16 @@ struct LegRenderer: Sendable {
     var temperature = 0.0
     var restUp: Vec3
     var iMotion = 0, iGap = 0, iNotWorn = 0, iInBed = 0, iPartner = 0, iFan = 0
+    /// The sensor's slides on its strap; `slid` is the mounting after the slides that are over.
+    let slides: [StrapSlide]
+    var slid: Mat3
+    var iSlide = 0
+    let spikes: [Spike]
+    var iSpike = 0
+    /// Warm-up after strapping on: an offset (g per axis) decaying by `warmUpDecay` a frame from `strapOn`.
+    var warmUp: Vec3
+    let warmUpDecay: Double
+    let strapOn: Double
 
     init(plan: NightPlan, leg: Int, settings: SimulationSettings) {
         self.leg = leg
@@ -200,6 +210,16 @@ struct LegRenderer: Sendable {
         warmUpright = sensor.warmingUpright
         thermalStep = 1 - exp(-1 / (settings.sampleRate * sensor.thermalTimeConstantMinutes * 60))
         noise = Xoshiro(seed: settings.seed, stream: (leg == 0 ? Stream.noiseLeft : .noiseRight).rawValue)
+        slides = plan.slides[leg]
+        slid = mount
+        spikes = plan.spikes
+        var warmRng = Xoshiro(seed: settings.seed, stream: (leg == 0 ? Stream.warmUpLeft : .warmUpRight).rawValue)
+        let c = sensor.warmUpCoefficientSDMilliG / 1000
+        let rise = warmRng.uniform(8, 14)
+        warmUp = c > 0 ? (rise * c) * Vec3(warmRng.normal(), warmRng.normal(), warmRng.normal()) : .zero
+        warmUpDecay = exp(-1 / (settings.sampleRate * warmRng.uniform(sensor.warmUpMinutes) * 60))
+        // Strapped on when the recording starts, or when a first unworn period at the start ends.
+        strapOn = plan.notWorn[leg].first.map { $0.span.start <= 0 ? $0.span.end : 0 } ?? 0
     }
 
     /// The 12-bit counts of frame `n` at time `t`, or nil when the leg has no sample.
@@ -248,13 +268,40 @@ struct LegRenderer: Sendable {
                     v = v + a * restUp + a * (leg == 0 ? f.horizontal.0 : f.horizontal.1)
                 }
             }
-            s = mount * v
+            if !spikes.isEmpty {
+                while iSpike < spikes.count, spikes[iSpike].start + spikes[iSpike].length <= t { iSpike += 1 }
+                if iSpike < spikes.count, spikes[iSpike].start <= t {
+                    let k = spikes[iSpike]
+                    v = v + k.value(at: t) * (leg == 0 ? k.vector.0 : k.vector.1)
+                }
+            }
+            if slides.isEmpty {
+                s = mount * v
+            } else {
+                while iSlide < slides.count, slides[iSlide].end <= t {
+                    slid = slid * Mat3.rotation(about: slides[iSlide].axis, angle: -slides[iSlide].angle)
+                    iSlide += 1
+                }
+                if iSlide < slides.count, slides[iSlide].start <= t {
+                    let k = slides[iSlide]
+                    let m = minimumJerk((t - k.start) / (k.end - k.start))
+                    s = slid * v.rotated(about: k.axis, angle: -k.angle * m.s)
+                } else {
+                    s = slid * v
+                }
+            }
         }
         if iGap < gaps.count, gaps[iGap].lowerBound <= n { return nil }
 
-        let x = s.x * (1 + gain.x) + offset.x + thermal.x * temperature + noiseSD * n0
-        let y = s.y * (1 + gain.y) + offset.y + thermal.y * temperature + noiseSD * n1
-        let z = s.z * (1 + gain.z) + offset.z + thermal.z * temperature + noiseSD * n2
+        var x = s.x * (1 + gain.x) + offset.x + thermal.x * temperature + noiseSD * n0
+        var y = s.y * (1 + gain.y) + offset.y + thermal.y * temperature + noiseSD * n1
+        var z = s.z * (1 + gain.z) + offset.z + thermal.z * temperature + noiseSD * n2
+        if warmUp.x != 0 || warmUp.y != 0 || warmUp.z != 0, t >= strapOn {
+            x += warmUp.x
+            y += warmUp.y
+            z += warmUp.z
+            warmUp = warmUpDecay * warmUp
+        }
         return (quantise(x), quantise(y), quantise(z))
     }
 

@@ -64,6 +64,10 @@ struct PartnerEvent: Sendable {
     var delay: (Double, Double)
     /// Share of the movement that is horizontal (along the leg's e2/e3 in the rest frame).
     var horizontal: Vec3
+    /// 0: a partner turning or shifting (mattress modes only). 1: a jolt of a partner's leg movement — the
+    /// mattress pressed down and released (displacement D (1 − cos u)² / 4, u = 2π τ / length, whose
+    /// acceleration is ∝ cos u − cos 2u, peak `amplitudeG`) with the mattress modes ringing at a quarter of it.
+    var jolt: Double = 0
 
     /// Vertical acceleration (g) felt by leg `leg` at time t (0 outside the event).
     @inline(__always)
@@ -71,6 +75,13 @@ struct PartnerEvent: Sendable {
         let tau = t - start - (leg == 0 ? delay.0 : delay.1)
         let length = end - start
         guard tau > 0, tau < length else { return 0 }
+        if jolt != 0 {
+            let u = 2 * Double.pi * tau / length
+            let w = 2 * Double.pi * tau
+            let ring = (sin(w * frequencies.0 + phases.0) + 0.6 * sin(w * frequencies.1 + phases.1)) / 1.6
+            let decay = exp(-3 * tau / length)
+            return amplitudeG * (leg == 0 ? gain.0 : gain.1) * ((cos(u) - cos(2 * u)) / 2 + 0.25 * decay * ring)
+        }
         let x = tau / length
         let env = x < 0.1 ? x / 0.1 : ((1 - x) / 0.9) * ((1 - x) / 0.9)
         let w = 2 * Double.pi * tau
@@ -91,8 +102,21 @@ struct FanPeriod: Sendable {
     /// Per leg: horizontal share direction (leg frame).
     var horizontal: (Vec3, Vec3)
 
+    /// A wandering speed: f(t) = f (1 + wander sin(2π t / wanderPeriod + phase)).
+    var wander: Double = 0
+    var wanderPeriod: Double = 300
+
     @inline(__always)
     func value(at t: Double) -> Double {
+        if wander != 0 {
+            // Phase = ∫ f dt, in cycles.
+            let w = 2 * Double.pi / wanderPeriod
+            let c = frequency * t - frequency * wander / w * (cos(w * t + phase) - cos(phase))
+            var cycles = c.truncatingRemainder(dividingBy: 1)
+            if cycles < 0 { cycles += 1 }
+            let x = 2 * Double.pi * cycles + phase
+            return amplitudeG * (sin(x) + harmonic * sin(2 * x + 0.7))
+        }
         var cycles = (frequency * t).truncatingRemainder(dividingBy: 1)
         if cycles < 0 { cycles += 1 }
         let x = 2 * Double.pi * cycles + phase
@@ -110,6 +134,8 @@ struct NightPlan: Sendable {
     var partner: [PartnerEvent]
     var fan: [FanPeriod]
     var truth: GroundTruth
+    var slides: [[StrapSlide]] = [[], []]
+    var spikes: [Spike] = []
 }
 
 /// A trip out of bed: its parts in order (seconds).
@@ -151,8 +177,13 @@ struct Planner {
     var inBedSpans: [Span] = []
     var restlessSpans: [Span] = []
     var episodes: [TruthInterval] = []
+    /// The random streams of the hard movement classes (HardCases.swift).
+    var classes: ClassStreams
 
-    init(settings: SimulationSettings) { self.settings = settings }
+    init(settings: SimulationSettings) {
+        self.settings = settings
+        classes = ClassStreams(seed: settings.seed)
+    }
 
     static func micro(_ s: Double) -> Microseconds { Microseconds((s * 1_000_000).rounded()) }
     static func interval(_ a: Double, _ b: Double, leg: Leg? = nil) -> TruthInterval {
@@ -607,7 +638,17 @@ struct Planner {
         for leg in 0..<2 { notWorn[leg].sort { $0.span.start < $1.span.start } }
 
         var partnerRng = Xoshiro(seed: s.seed, stream: Stream.partner.rawValue)
-        let partner = partnerEvents(inBed: inBed, rng: &partnerRng)
+        var partner = partnerEvents(inBed: inBed, rng: &partnerRng)
+        var partnerPLMRng = Xoshiro(seed: s.seed, stream: Stream.partnerPLM.rawValue)
+        let jolts = partnerPLMJolts(inBed: inBed, rng: &partnerPLMRng)
+        if !jolts.isEmpty {
+            partner += jolts
+            partner.sort { $0.start < $1.start }
+        }
+        var slideRng = Xoshiro(seed: s.seed, stream: Stream.strapSlides.rawValue)
+        let slides = strapSlides(inBed: inBed, rng: &slideRng)
+        var spikeRng = Xoshiro(seed: s.seed, stream: Stream.spikes.rawValue)
+        let spikeList = spikes(inBed: inBed, rng: &spikeRng)
         var fanRng = Xoshiro(seed: s.seed, stream: Stream.fan.rawValue)
         let fan = fanPeriods(inBed: inBed, rng: &fanRng)
 
@@ -635,10 +676,15 @@ struct Planner {
             postureChanges: postureChanges, restless: restless.map { Planner.interval($0.span.start, $0.span.end) },
             plmEpisodes: episodes, gaps: gaps.sorted { $0.onset < $1.onset }, notWorn: notWornTruth,
             partnerMovements: partner.map { Planner.interval($0.start, $0.end + max($0.delay.0, $0.delay.1)) },
-            fanPeriods: fan.map { Planner.interval($0.span.start, $0.span.end) })
+            fanPeriods: fan.map { Planner.interval($0.span.start, $0.span.end) },
+            partnerPLMJolts: jolts.map { Planner.interval($0.start, $0.end + max($0.delay.0, $0.delay.1)) },
+            strapSlides: (0..<2).flatMap { leg in
+                slides[leg].map { Planner.interval($0.start, $0.end, leg: Planner.legName(leg)) }
+            }.sorted { $0.onset < $1.onset },
+            spikes: spikeList.map { Planner.interval($0.start, $0.start + $0.length) })
         return NightPlan(
             duration: duration, legs: legs, gapFrames: gapFrames, notWorn: notWorn, inBed: inBed, partner: partner,
-            fan: fan, truth: truth)
+            fan: fan, truth: truth, slides: slides, spikes: spikeList)
     }
 
     private mutating func sitUpFromBed(at t: Double, length: Double, rng: inout Xoshiro) {

@@ -145,5 +145,6 @@ struct Xoshiro: Sendable {
 /// Independent random streams of a night (one per part of the model).
 enum Stream: UInt64 {
     case timeline = 1, turns, restless, episodes, isolated, partner, fan, dropouts, notWorn, sensorLeft, sensorRight,
-        noiseLeft, noiseRight, mountingLeft, mountingRight, severity
+        noiseLeft, noiseRight, mountingLeft, mountingRight, severity, lmClass, slowDorsiflexion, smallRotation,
+        horizontalFlexion, partnerPLM, strapSlides, spikes, warmUpLeft, warmUpRight
 }

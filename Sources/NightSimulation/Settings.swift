@@ -53,6 +53,13 @@ public struct SensorModel: Sendable, Equatable {
     public var thermalTimeConstantMinutes: Double = 40
     /// Standard deviation of the random mounting rotation about each axis, per leg per night, degrees.
     public var mountingJitterDegrees: Double = 6
+    /// Warm-up after strapping on: the sensor warms from room to skin temperature (ΔT drawn in 8–14 °C) with
+    /// a time constant drawn from `warmUpMinutes`; its zero-g offset follows with a coefficient per axis of
+    /// normal SD `warmUpCoefficientSDMilliG` mg/°C (MEMS zero-g temperature coefficients: ±0.5 mg/°C typical,
+    /// ±1–1.5 mg/°C for others; the settling after power-up adds to it). 0: no warm-up transient.
+    public var warmUpCoefficientSDMilliG: Double = 0
+    /// Time constant of the warm-up, minutes (uniform).
+    public var warmUpMinutes: ClosedRange<Double> = 15...40
 
     public init() {}
 
@@ -118,6 +125,21 @@ public struct PLMActivity: Sendable, Equatable {
     public var slowSmallFraction: Double = 0.08
     /// Fraction of LMs that are clonic bursts (3–7 Hz oscillation without net rotation, 0.5–3 s).
     public var clonicFraction: Double = 0.05
+    /// Fraction of the flexion LMs (of PLM episodes, isolated LMs and doublets; not restless movements) that
+    /// are slow tonic dorsiflexions instead (`MovementShape.slowDorsiflexion`; docs/simulator.md). Chosen and
+    /// drawn from random streams of their own, so 0 leaves every other part of the night unchanged.
+    public var slowDorsiflexionFraction: Double = 0
+    /// Fraction of the flexion LMs that are small rotations of 3–5° at ordinary speed
+    /// (`MovementShape.smallRotation`).
+    public var smallRotationFraction: Double = 0
+    /// Peak angle of the small rotations, degrees (uniform).
+    public var smallRotationDegrees: ClosedRange<Double> = 3...5
+    /// Rise time of the small rotations, s (uniform; the return takes as long again, held 0–1 s between);
+    /// nil: an ordinary LM's timing (duration log-normal around 2 s, rise 20–45 %). For detection-limit curves.
+    public var smallRotationRiseSeconds: ClosedRange<Double>? = nil
+    /// Fraction of the flexion LMs that are side-lying flexions: the shank swings in the horizontal plane, so
+    /// the sensor sees dynamic acceleration and hardly any tilt (`MovementShape.horizontalFlexion`).
+    public var horizontalFlexionFraction: Double = 0
 
     public init() {}
 
@@ -185,7 +207,31 @@ public struct FanVibration: Sendable, Equatable {
     public var harmonic: Double = 0.3
     /// On for the whole time in bed; otherwise 1–3 periods of 30–180 min.
     public var wholeNight: Bool = false
+    /// The motor's speed wanders: the frequency swings by ± this fraction (a mains-fed fan under changing load,
+    /// a speed controller hunting), sinusoidally with a period drawn in 2–10 min. 0: a steady speed.
+    public var wanderFraction: Double = 0
 
+    public init() {}
+}
+
+/// A bed partner's own periodic leg movements, felt as jolts of the mattress at the sleeper's ankles
+/// (docs/simulator.md, "Disturbances"). Episodes and intervals follow the published PLM statistics (Ferri et al.
+/// 2006: inter-movement intervals 10–90 s with a mode near 20–40 s; episodes of minutes to an hour); the jolt
+/// is the acceleration of a mattress pressed down and released by the partner's leg: mostly along gravity,
+/// the same waveform at both ankles, no rotation of the sleeper's shank.
+public struct PartnerPLM: Sendable, Equatable {
+    /// Episodes per night (uniform).
+    public var episodes: ClosedRange<Int> = 2...5
+    /// Median episode length, minutes (log-normal, log-SD 0.5, kept in 3–40 min).
+    public var episodeMedianMinutes: Double = 12
+    /// Median IMI of the partner's movements, s (per episode uniform in this range; log-SD 0.25 around it,
+    /// kept in 10–90 s).
+    public var medianIMISeconds: ClosedRange<Double> = 18...35
+    /// Peak acceleration of a jolt at the ankle, mg (log-uniform): a mattress pressed by a few millimetres
+    /// within a second (a = 2d/T²: 3 mm in 0.4 s is about 4 mg, 10 mm in 0.3 s about 20 mg).
+    public var peakMilliG: ClosedRange<Double> = 3...25
+    /// Duration of a jolt, s (log-normal, median 1.5 s, kept in this range): the partner's LM (WASM: 0.5–10 s).
+    public var durationSeconds: ClosedRange<Double> = 0.5...5
     public init() {}
 }
 
@@ -204,6 +250,13 @@ public struct Disturbances: Sendable, Equatable {
     public var notWornPeriods: Int = 0
     /// Length of a not-worn period, minutes.
     public var notWornMinutes: ClosedRange<Double> = 2...20
+    /// A bed partner with periodic leg movements of their own, whose jolts reach the sleeper's legs through the
+    /// mattress; nil: none.
+    public var partnerPLM: PartnerPLM? = nil
+    /// Times per night the sensor slides on its strap to a new rest position and stays there (in bed).
+    public var strapSlides: Int = 0
+    /// Impulsive spikes per hour in bed (a knock on the bed frame, the sensor's case bumped): 2–10 ms, 0.1–1 g.
+    public var spikesPerHour: Double = 0
 
     public init() {}
 
@@ -328,7 +381,29 @@ extension SimulationSettings {
         }
         let fractions = [
             a.shortIMIInEpisodeFraction, a.longLMFraction, a.slowSmallFraction, a.clonicFraction,
+            a.slowDorsiflexionFraction, a.smallRotationFraction, a.horizontalFlexionFraction,
         ]
+        guard a.smallRotationDegrees.lowerBound > 0, a.smallRotationDegrees.upperBound <= 90,
+            (a.smallRotationRiseSeconds.map { $0.lowerBound >= 0.05 && $0.upperBound <= 5 } ?? true)
+        else {
+            throw SimulationError(message: "small rotations: 0-90 degrees, rise 0.05-5 s")
+        }
+        guard a.slowDorsiflexionFraction + a.smallRotationFraction + a.horizontalFlexionFraction <= 1 else {
+            throw SimulationError(message: "the flexion classes' fractions must add up to at most 1")
+        }
+        if let q = disturbances.partnerPLM {
+            guard q.episodes.lowerBound >= 0, q.episodeMedianMinutes > 0, q.medianIMISeconds.lowerBound >= 10,
+                q.medianIMISeconds.upperBound <= 90, q.peakMilliG.lowerBound > 0, q.peakMilliG.upperBound <= 1000,
+                q.durationSeconds.lowerBound >= 0.1, q.durationSeconds.upperBound <= 10
+            else {
+                throw SimulationError(message: "partner PLM settings out of range")
+            }
+        }
+        guard disturbances.strapSlides >= 0, disturbances.strapSlides <= 100,
+            disturbances.spikesPerHour.isFinite, disturbances.spikesPerHour >= 0, disturbances.spikesPerHour <= 1000
+        else {
+            throw SimulationError(message: "strap slides must be in 0...100, spikes in 0...1000 per hour")
+        }
         guard fractions.allSatisfy({ $0 >= 0 && $0 <= 1 }), a.slowSmallFraction + a.clonicFraction <= 1 else {
             throw SimulationError(message: "fractions must be in 0...1")
         }
@@ -343,8 +418,8 @@ extension SimulationSettings {
         }
         let s = sensor
         guard [s.noiseDensityMicroG, s.offsetSDMilliG, s.gainErrorSD, s.thermalCoefficientSDMilliG,
-               s.mountingJitterDegrees].allSatisfy({ $0.isFinite && $0 >= 0 }),
-            s.thermalTimeConstantMinutes > 0
+               s.mountingJitterDegrees, s.warmUpCoefficientSDMilliG].allSatisfy({ $0.isFinite && $0 >= 0 }),
+            s.thermalTimeConstantMinutes > 0, s.warmUpMinutes.lowerBound > 0
         else {
             throw SimulationError(message: "sensor error figures must be non-negative")
         }

@@ -15,6 +15,9 @@ public struct Validate: ParsableCommand {
     @Option(help: "First seed; the standard set uses 16 consecutive seeds.")
     public var firstSeed: UInt64 = 1001
 
+    @Option(help: "Which nights: standard (the four settings of docs/validation.md), hard (slow and small LMs, noise, partner jolts, fans, spikes, strap slides, warm-up) disturbed (4 nights of heavy disturbance) or limits (detection-limit curves: recall by angle and rise time).")
+    public var set: String = "standard"
+
     @Option(help: "Write the table into this file as well.")
     public var out: String?
 
@@ -38,7 +41,15 @@ public struct Validate: ParsableCommand {
             case "challenging": settings = .challenging(seed: seed, severity: sev)
             case "clean": settings = .clean(seed: seed, severity: sev)
             case "one-leg": settings = .singleLeg(seed: seed, severity: sev)
-            default: settings = .typical(seed: seed, severity: sev)
+            default:
+                if diagnose.hasPrefix("hard-"), let i = Int(diagnose.dropFirst(5)), (0..<16).contains(i) {
+                    // The i-th night of the hard set starting at --seed.
+                    settings = DetectorValidation.hardCases(firstSeed: seed)[i].settings
+                } else if diagnose.hasPrefix("disturbed-"), let i = Int(diagnose.dropFirst(10)), (0..<4).contains(i) {
+                    settings = DetectorValidation.disturbedCases(firstSeed: seed)[i].settings
+                } else {
+                    settings = .typical(seed: seed, severity: sev)
+                }
             }
             let row = try DetectorValidation.run(name: diagnose, settings: settings)
             let truth = try NightGenerator(settings: settings).truth
@@ -50,7 +61,8 @@ public struct Validate: ParsableCommand {
                 let fan = truth.fanPeriods.contains { $0.onset <= e.end && $0.end >= e.onset }
                 let restless = truth.restless.contains { $0.onset <= e.end && $0.end >= e.onset }
                 let turn = truth.postureChanges.contains { abs(Double($0.interval.onset) / 1e6 - t) < 20 }
-                print("missed \(e.leg.rawValue) \(t) dur \(Double(e.duration) / 1e6) \(m.map { "\($0.context) \($0.shape) \($0.peakAngleDegrees)° \($0.peakAccelerationG)g" } ?? "") partner=\(partner) fan=\(fan) restless=\(restless) turn±20s=\(turn)")
+                let jolt = truth.partnerPLMJolts.contains { $0.onset <= e.end && $0.end >= e.onset }
+                print("missed jolt=\(jolt) \(e.leg.rawValue) \(t) dur \(Double(e.duration) / 1e6) \(m.map { "\($0.context) \($0.shape) \($0.peakAngleDegrees)° \($0.peakAccelerationG)g" } ?? "") partner=\(partner) fan=\(fan) restless=\(restless) turn±20s=\(turn)")
             }
             if let window, let comma = window.firstIndex(of: ","), let a = Double(window[..<comma]),
                 let b = Double(window[window.index(after: comma)...])
@@ -73,6 +85,9 @@ public struct Validate: ParsableCommand {
                 }
                 for x in truth.postureChanges where Double(x.interval.onset) / 1e6 >= a && Double(x.interval.onset) / 1e6 <= b {
                     print("turn \(Double(x.interval.onset) / 1e6) dur \(Double(x.interval.duration) / 1e6) \(x.rollDegrees)")
+                }
+                for x in truth.strapSlides + truth.spikes + truth.partnerMovements where Double(x.end) / 1e6 >= a && Double(x.onset) / 1e6 <= b {
+                    print("slide/spike/partner \(Double(x.onset) / 1e6) .. \(Double(x.end) / 1e6) \(x.leg?.rawValue ?? "both")")
                 }
                 for x in truth.gaps + truth.notWorn + truth.outOfBed where Double(x.end) / 1e6 >= a && Double(x.onset) / 1e6 <= b {
                     print("gap/notworn/out \(Double(x.onset) / 1e6) .. \(Double(x.end) / 1e6) \(x.leg?.rawValue ?? "both")")
@@ -108,18 +123,33 @@ public struct Validate: ParsableCommand {
                 for m in ds.movements where m.isPLM && !tp.contains(m.onset / 1_000_000) && !tp.contains(m.onset / 1_000_000 - 1) { print("PLM only detected: \(show(m))") }
             }
             for e in row.agreement.spurious {
-                print("spurious \(e.leg.rawValue) \(Double(e.onset) / 1e6) dur \(Double(e.duration) / 1e6)")
+                let near = { (list: [TruthInterval]) in list.contains { $0.onset <= e.end + 1_000_000 && $0.end + 1_000_000 >= e.onset } }
+                print("spurious \(e.leg.rawValue) \(Double(e.onset) / 1e6) dur \(Double(e.duration) / 1e6) partner=\(near(truth.partnerMovements)) jolt=\(near(truth.partnerPLMJolts)) slide=\(near(truth.strapSlides)) spike=\(near(truth.spikes)) fan=\(near(truth.fanPeriods)) restless=\(near(truth.restless)) turn=\(near(truth.postureChanges.map(\.interval)))")
             }
             return
         }
+        if set == "limits" {
+            let text = try DetectorValidation.detectionLimits(firstSeed: firstSeed)
+            print(text, terminator: "")
+            if let out { try AtomicFiles.write([(URL(fileURLWithPath: out).lastPathComponent, text)], into: URL(fileURLWithPath: out).deletingLastPathComponent()) }
+            return
+        }
         var rows: [DetectorValidation.Row] = []
-        for c in DetectorValidation.standardCases(firstSeed: firstSeed) {
+        let cases: [(name: String, settings: SimulationSettings)]
+        switch set {
+        case "standard": cases = DetectorValidation.standardCases(firstSeed: firstSeed)
+        case "hard": cases = DetectorValidation.hardCases(firstSeed: firstSeed)
+        case "disturbed": cases = DetectorValidation.disturbedCases(firstSeed: firstSeed)
+        default: throw ValidationError("--set must be standard, hard or disturbed, got \(set)")
+        }
+        for c in cases {
             let row = try DetectorValidation.run(name: c.name, settings: c.settings)
             FileHandle.standardError.write(
                 Data("\(c.name) seed \(c.settings.seed): F1 \(row.agreement.f1), PLMI \(row.truthPLMIndex) -> \(row.detectedPLMIndex)\n".utf8))
             rows.append(row)
         }
-        let table = DetectorValidation.table(rows)
+        var table = DetectorValidation.table(rows)
+        table += "\nRecall by kind of LM:\n\n" + DetectorValidation.classTable(rows)
         print(table, terminator: "")
         if let out { try AtomicFiles.write([(URL(fileURLWithPath: out).lastPathComponent, table)], into: URL(fileURLWithPath: out).deletingLastPathComponent()) }
         if strict && !rows.allSatisfy(\.passes) { throw ExitCode.failure }
