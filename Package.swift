@@ -104,6 +104,10 @@ let package = Package(
             swiftSettings: strict),
         // Diary factors against the nightly PLM index: which factors go with better or worse nights.
         .target(name: "DiaryCorrelation", dependencies: ["SleepDiary", "NightStatistics"], swiftSettings: strict),
+        // The diary analysis on simulated people with planted effects (docs/statistics.md, "The study").
+        .target(
+            name: "DiaryStudy", dependencies: ["DiaryCorrelation", "SleepDiary", "NightStatistics"],
+            swiftSettings: strict),
         // Nightly and trend reports: store data into self-contained HTML pages with inline SVG (docs/reports.md).
         .target(
             name: "NightReports", dependencies: ["NightStore", "SleepDiary", "DiaryCorrelation", "ScoreExport"],
@@ -114,7 +118,7 @@ let package = Package(
             dependencies: [
                 "LegMovementScoring", "EventImport", "ScoreExport", "DetectorValidation", "NightAnalysis",
                 "NightSimulation", "RecordingFormats", "LegMovementDetection", "SensorFrames", "AccelerationSignal",
-                "EDFFormat", "SleepDiary", "NightStore", "DiaryCorrelation", "NightStatistics", "NightReports",
+                "EDFFormat", "SleepDiary", "NightStore", "DiaryCorrelation", "NightStatistics", "NightReports", "DiaryStudy",
                 "SensorUSB", "DaemonStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CSV", package: "CSV.swift"),
