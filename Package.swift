@@ -95,22 +95,24 @@ let package = Package(
         // Dates and day numbers of the Gregorian calendar (standard library only).
         .target(name: "CivilCalendar", swiftSettings: strict),
         .target(name: "SleepDiary", dependencies: ["CivilCalendar"], swiftSettings: strict),
+        // Randomised self-experiments (n-of-1 trials): schedules and the randomisation test of their result.
+        .target(name: "SelfExperiment", dependencies: ["SleepDiary", "NightStatistics"], swiftSettings: strict),
         // Nightly summaries, leg movements and diary entries in SQLite (GRDB).
         .target(
             name: "NightStore",
             dependencies: [
-                "SleepDiary", "ScoreExport", "LegMovementScoring", .product(name: "GRDB", package: "GRDB.swift"),
+                "SleepDiary", "SelfExperiment", "ScoreExport", "LegMovementScoring", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
         // Diary factors against the nightly PLM index: which factors go with better or worse nights.
         .target(name: "DiaryCorrelation", dependencies: ["SleepDiary", "NightStatistics"], swiftSettings: strict),
         // The diary analysis on simulated people with planted effects (docs/statistics.md, "The study").
         .target(
-            name: "DiaryStudy", dependencies: ["DiaryCorrelation", "SleepDiary", "NightStatistics"],
+            name: "DiaryStudy", dependencies: ["DiaryCorrelation", "SleepDiary", "NightStatistics", "SelfExperiment"],
             swiftSettings: strict),
         // Nightly and trend reports: store data into self-contained HTML pages with inline SVG (docs/reports.md).
         .target(
-            name: "NightReports", dependencies: ["NightStore", "SleepDiary", "DiaryCorrelation", "ScoreExport"],
+            name: "NightReports", dependencies: ["NightStore", "SleepDiary", "DiaryCorrelation", "ScoreExport", "SelfExperiment"],
             swiftSettings: strict),
         // Command-line commands, as a library so they can be tested.
         .target(
@@ -118,7 +120,7 @@ let package = Package(
             dependencies: [
                 "LegMovementScoring", "EventImport", "ScoreExport", "DetectorValidation", "NightAnalysis",
                 "NightSimulation", "RecordingFormats", "LegMovementDetection", "SensorFrames", "AccelerationSignal",
-                "EDFFormat", "SleepDiary", "NightStore", "DiaryCorrelation", "NightStatistics", "NightReports", "DiaryStudy",
+                "EDFFormat", "SleepDiary", "NightStore", "DiaryCorrelation", "NightStatistics", "NightReports", "DiaryStudy", "SelfExperiment",
                 "SensorUSB", "DaemonStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CSV", package: "CSV.swift"),
@@ -188,9 +190,15 @@ let package = Package(
         .testTarget(name: "SleepDiaryTests", dependencies: ["SleepDiary"], swiftSettings: strict),
         .testTarget(name: "CivilCalendarTests", dependencies: ["CivilCalendar"], swiftSettings: strict),
         .testTarget(
+            name: "SelfExperimentTests", dependencies: ["SelfExperiment", "SleepDiary", "NightStatistics"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "DiaryStudyTests", dependencies: ["DiaryStudy", "DiaryCorrelation", "SleepDiary"],
+            swiftSettings: strict),
+        .testTarget(
             name: "NightStoreTests",
             dependencies: [
-                "NightStore", "SleepDiary", "LegMovementScoring", "ScoreExport",
+                "NightStore", "SleepDiary", "LegMovementScoring", "ScoreExport", "SelfExperiment",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),

@@ -35,11 +35,19 @@ public struct DiaryFactor: Sendable {
     /// Amounts: the effect is given per this many units, in these words ("cup", "30 minutes").
     public var perUnit: Double
     public var unitWords: String
+    /// Amounts: the thing itself in a few words ("caffeine"), for "each cup more of caffeine".
+    public var thing: String
+    /// Something done or taken (a candidate companion of other factors). Ratings (symptom severity, fatigue,
+    /// sleep quality, MS spasms) are not: they may follow the night rather than shape it, and adjusting for them
+    /// would hide real effects.
+    public var isExposure: Bool
 
     public init(
         name: String, words: String, kind: Kind, family: String? = nil, perUnit: Double = 1, unitWords: String = "",
-        value: @escaping @Sendable (DiaryEntry) -> Double?
+        thing: String? = nil, isExposure: Bool = true, value: @escaping @Sendable (DiaryEntry) -> Double?
     ) {
+        self.thing = thing ?? words
+        self.isExposure = isExposure
         self.name = name
         self.words = words
         self.kind = kind
@@ -59,16 +67,16 @@ public struct DiaryFactor: Sendable {
         @Sendable func whole(_ v: Int?) -> Double? { v.map(Double.init) }
         @Sendable func yes(_ v: Bool?) -> Double? { v.map { $0 ? 1 : 0 } }
         var out: [DiaryFactor] = [
-            DiaryFactor(name: "caffeine_cups", words: "cups of caffeine", kind: .dose, unitWords: "cup") {
+            DiaryFactor(name: "caffeine_cups", words: "cups of caffeine", kind: .dose, unitWords: "cup", thing: "caffeine") {
                 whole($0.caffeineCups)
             },
-            DiaryFactor(name: "alcohol_drinks", words: "alcoholic drinks", kind: .dose, unitWords: "drink") {
+            DiaryFactor(name: "alcohol_drinks", words: "alcoholic drinks", kind: .dose, unitWords: "drink", thing: "alcohol") {
                 $0.alcoholDrinks
             },
             DiaryFactor(name: "nicotine", words: "nicotine", kind: .binary) { yes($0.nicotine) },
             DiaryFactor(
                 name: "exercise_min", words: "minutes of exercise", kind: .dose, family: "exercise", perUnit: 30,
-                unitWords: "30 minutes"
+                unitWords: "30 minutes", thing: "exercise"
             ) { whole($0.exerciseMinutes) },
             DiaryFactor(name: "exercise", words: "exercise", kind: .binary) { e in
                 e.exerciseMinutes.map { $0 > 0 ? 1 : 0 }
@@ -92,13 +100,18 @@ public struct DiaryFactor: Sendable {
         }
         out += [
             DiaryFactor(
-                name: "symptom_severity", words: "evening symptom severity (0-10)", kind: .dose, unitWords: "point"
+                name: "symptom_severity", words: "evening symptom severity (0-10)", kind: .dose, unitWords: "point",
+                thing: "evening symptom severity", isExposure: false
             ) { whole($0.symptomSeverity) },
-            DiaryFactor(name: "ms_spasms", words: "MS leg spasms", kind: .binary) { yes($0.msSpasms) },
-            DiaryFactor(name: "fatigue", words: "fatigue (0-10)", kind: .dose, unitWords: "point") { whole($0.fatigue) },
-            DiaryFactor(name: "sleep_quality", words: "sleep quality (1-5)", kind: .dose, unitWords: "point") {
-                whole($0.sleepQuality)
-            },
+            DiaryFactor(name: "ms_spasms", words: "MS leg spasms", kind: .binary, isExposure: false) { yes($0.msSpasms) },
+            DiaryFactor(
+                name: "fatigue", words: "fatigue (0-10)", kind: .dose, unitWords: "point", thing: "fatigue",
+                isExposure: false
+            ) { whole($0.fatigue) },
+            DiaryFactor(
+                name: "sleep_quality", words: "sleep quality (1-5)", kind: .dose, unitWords: "point",
+                thing: "sleep quality", isExposure: false
+            ) { whole($0.sleepQuality) },
         ]
         return out
     }
@@ -146,8 +159,8 @@ public struct CorrelationSettings: Sendable, Equatable {
     public init(
         minimumNightsPerGroup: Int = 5, minimumNightsForDose: Int = 10, lags: [Int] = [0, 1],
         confidence: Double = 0.95, falseDiscoveryRate: Double = 0.05, rollingWindowNights: Int = 7,
-        rollingMinimumNights: Int = 3, method: Method = .adjustedModel, companionCorrelation: Double = 0.3,
-        maximumCompanions: Int = 3, minimumResidualNights: Int = 10
+        rollingMinimumNights: Int = 3, method: Method = .adjustedModel, companionCorrelation: Double = 0.4,
+        maximumCompanions: Int = 2, minimumResidualNights: Int = 10
     ) {
         self.minimumNightsPerGroup = minimumNightsPerGroup
         self.minimumNightsForDose = minimumNightsForDose
@@ -200,6 +213,7 @@ public struct FactorResult: Sendable, Equatable {
     /// Amounts: the effect is per this many units, in these words.
     public var perUnit: Double = 1
     public var unitWords: String = ""
+    public var thing: String = ""
 
     public init(factor: String, words: String, kind: DiaryFactor.Kind, lag: Int, nights: Int) {
         self.factor = factor
@@ -227,7 +241,7 @@ public struct FactorResult: Sendable, Equatable {
                     + "\(nightsWithout ?? 0) without\(adjusted)); " + verdict
             case .dose:
                 let unit = unitWords.isEmpty ? "unit" : unitWords
-                return "Each \(unit) more of \(words.replacingOccurrences(of: "minutes of ", with: ""))\(when): "
+                return "Each \(unit) more of \(thing)\(when): "
                     + "\(amount)\(interval) (\(nights) nights\(adjusted)); " + verdict
             }
         }
@@ -320,7 +334,7 @@ public enum DiaryCorrelation {
             if settings.method == .adjustedModel, r.notTested == nil {
                 // Companions: other factors (not of the same family at the same lag) that go with this one.
                 var candidates: [(index: Int, r: Double)] = []
-                for (cj, other) in columns.enumerated() where cj != ci {
+                for (cj, other) in columns.enumerated() where cj != ci && other.factor.isExposure {
                     if other.factor.family == column.factor.family && other.lag == column.lag { continue }
                     if other.factor.name == column.factor.name && other.lag == column.lag { continue }
                     var a: [Double] = []
@@ -372,6 +386,7 @@ public enum DiaryCorrelation {
         r.cliffsDelta = nil
         r.perUnit = factor.perUnit
         r.unitWords = factor.unitWords
+        r.thing = factor.thing
         var y: [Double] = []
         var x: [[Double]] = []
         var days: [Int] = []
@@ -428,7 +443,7 @@ public enum DiaryCorrelation {
     }
 
     /// Pearson's correlation; nil when either variable is constant.
-    static func pearson(_ a: [Double], _ b: [Double]) -> Double? {
+    public static func pearson(_ a: [Double], _ b: [Double]) -> Double? {
         let n = Double(a.count)
         let ma = a.reduce(0, +) / n
         let mb = b.reduce(0, +) / n

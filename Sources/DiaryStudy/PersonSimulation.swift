@@ -106,8 +106,9 @@ public struct PersonModel: Sendable {
             weekend: rng.uniform(0, 0.15), effects: effects)
     }
 
-    /// Simulates `count` nights from `first`.
-    public func simulate(first: NightDate, count: Int, rng: inout StudyRandom) -> (
+    /// Simulates `count` nights from `first`. `bathSchedule`, when given, decides the bath night by night (a
+    /// self-experiment's schedule) instead of the habit's Markov chain.
+    public func simulate(first: NightDate, count: Int, rng: inout StudyRandom, bathSchedule: [Bool]? = nil) -> (
         nights: [NightOutcome], diary: [DiaryEntry]
     ) {
         var diary: [DiaryEntry] = []
@@ -128,6 +129,7 @@ public struct PersonModel: Sendable {
                 active = active ? rng.chance(0.75) : rng.chance(0.25)
                 if rng.chance(0.1) { habit = rng.pick([1, 2, 3]) }
             }
+            if let bathSchedule, t < bathSchedule.count { bath = bathSchedule[t] }
             let drinking = rng.chance(isWeekend ? 0.55 : 0.15)
             let drinks = drinking ? rng.pick([1, 1, 1.5, 2, 2, 3]) : 0
             let cups = max(0, habit + (drinking ? 1 : 0) + rng.pick([-1, 0, 0, 1]))

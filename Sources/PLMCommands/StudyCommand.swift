@@ -2,11 +2,37 @@ import ArgumentParser
 import DiaryStudy
 import Foundation
 
-/// `plm study`: the diary analysis on simulated people with planted effects (docs/statistics.md, "The study").
-/// `scripts/stats/study.sh` runs it and puts its tables into docs/statistics.md.
+/// `plm study`: the study (`run`, the default) and the sample month (`sample-month`).
 public struct StudyCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "study",
+        abstract: "The diary analysis on simulated people with known effects, and the README's sample month.",
+        subcommands: [StudyRun.self, StudySampleMonth.self], defaultSubcommand: StudyRun.self)
+
+    public init() {}
+}
+
+/// `plm study sample-month --out DIR`: SampleRecordings/month/ (event tables and diary of the sample month).
+public struct StudySampleMonth: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "sample-month",
+        abstract: "Write the sample month: one event table per night and the diary (SampleRecordings/month).")
+
+    @Option(help: "The folder to write.") var out: String
+    @Option(help: "Seed of the person's nights and diary.") var seed: UInt64 = SampleMonth.seed
+    public init() {}
+
+    public func run() throws {
+        try SampleMonth.write(to: URL(fileURLWithPath: out), seed: seed)
+        print("wrote \(out)")
+    }
+}
+
+/// `plm study run`: the diary analysis on simulated people with planted effects (docs/statistics.md, "The study").
+/// `scripts/stats/study.sh` runs it and puts its tables into docs/statistics.md.
+public struct StudyRun: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run the diary analysis on simulated people with known effects: false alarms, companions, power.",
         discussion: "Prints Markdown tables (docs/statistics.md). Deterministic for a given seed and number of people.")
 
