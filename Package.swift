@@ -212,7 +212,12 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "PLMCommandsTests", dependencies: ["PLMCommands", "ScoreExport", "NightAnalysis", "NightStore", "SleepDiary"], swiftSettings: strict),
+            name: "PLMCommandsTests",
+            dependencies: [
+                "PLMCommands", "ScoreExport", "NightAnalysis", "NightStore", "SleepDiary", "DiaryStudy", "SelfExperiment",
+                "DiaryCorrelation", "NightStatistics",
+            ],
+            swiftSettings: strict),
         .testTarget(
             name: "NightRecorderTests",
             dependencies: [
