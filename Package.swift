@@ -209,6 +209,7 @@ let package = Package(
             name: "NightReportsTests",
             dependencies: [
                 "NightReports", "NightStore", "SleepDiary", "DiaryCorrelation", "LegMovementScoring", "ScoreExport",
+                "SelfExperiment",
             ],
             swiftSettings: strict),
         .testTarget(
