@@ -1,5 +1,7 @@
 import DiaryCorrelation
 import Foundation
+import NightStatistics
+import SelfExperiment
 import SleepDiary
 
 /// The study of the diary analysis on simulated people with known truth (docs/statistics.md, "The study").
@@ -70,7 +72,7 @@ public struct DiaryStudy: Sendable {
 
     /// The whole study as Markdown: the tables docs/statistics.md shows.
     public func markdown(nightCounts: [Int] = [28, 56, 84], powerNights: [Int] = [14, 28, 42, 56, 84, 112, 168],
-                         sizes: [Double] = [0.10, 0.25, 0.40, 0.50]) -> String {
+                         sizes: [Double] = [0.10, 0.25, 0.40, 0.50], trialNights: [Int] = [14, 28, 56, 84, 112]) -> String {
         let rank = CorrelationSettings(method: .rankTests)
         let model = CorrelationSettings(method: .adjustedModel)
         func pct(_ r: Rate) -> String {
@@ -118,8 +120,59 @@ public struct DiaryStudy: Sendable {
         } else {
             out += "\nA 25 % change does not reach 80 % power within \(powerNights.last ?? 0) nights.\n"
         }
+        out += "\n**Power of a randomised self-experiment** (the bath planted as above; the nights follow a schedule "
+        out += "from `plm trial plan` with blocks of one night, no wash-out; share of people whose sign-flip "
+        out += "randomisation test gives p ≤ 0.05 with fewer PLMs on bath nights; exact up to 16 pairs, otherwise "
+        out += "\(SignFlipTest.randomPatterns) random orders):\n\n"
+        out += "| nights | " + sizes.map { String(format: "%.0f %% fewer", 100 * $0) }.joined(separator: " | ") + " |\n"
+        out += "|---|" + sizes.map { _ in "---|" }.joined() + "\n"
+        var trial25: [(Int, Double)] = []
+        for (i, n) in trialNights.enumerated() {
+            var row = "| \(n) |"
+            for (j, size) in sizes.enumerated() {
+                let share = trialPower(nights: n, size: size, cell: 400 + UInt64(i * 10 + j))
+                row += String(format: " %.0f %% |", 100 * share)
+                if abs(size - 0.25) < 1e-9 { trial25.append((n, share)) }
+            }
+            out += row + "\n"
+        }
+        if let needed = Self.crossing(trial25, level: 0.8) {
+            out += String(format: "\nNights needed for a 25 %% change at 80 %% power in a self-experiment: **about %.0f**.\n", needed)
+        } else {
+            out += "\nIn a self-experiment a 25 % change does not reach 80 % power within \(trialNights.last ?? 0) nights.\n"
+        }
         out += "\n<!-- study:end -->\n"
         return out
+    }
+
+    /// The share of people whose randomised self-experiment of the bath (blocks of one night) finds it.
+    public func trialPower(nights: Int, size: Double, cell: UInt64) -> Double {
+        var rng = StudyRandom(seed: seed &* 1_000_003 &+ cell)
+        var hits = 0
+        for k in 0..<people {
+            let even = nights - nights % 2
+            guard let plan = try? TrialPlan.make(
+                remedy: "bath", first: first, nights: even, blockNights: 1, washoutNights: 0, seed: seed &+ cell &* 7919 &+ UInt64(k))
+            else { continue }
+            let person = PersonModel.random(&rng, effects: [PlantedEffect(factor: .bath, relative: -size)])
+            let (n, _) = person.simulate(
+                first: first, count: even, rng: &rng, bathSchedule: plan.schedule.map { $0.arm == .remedy })
+            let indexed = n.map { (night: $0.night, plmIndex: $0.plmIndex) }
+            // The result's own pairing; only p and the direction are needed here.
+            let index = Dictionary(indexed.map { ($0.night, $0.plmIndex) }, uniquingKeysWith: { a, _ in a })
+            var d: [Double] = []
+            for pair in 0..<plan.pairs {
+                let nightsOfPair = plan.schedule.filter { $0.pair == pair && !$0.washout }
+                let with = nightsOfPair.filter { $0.arm == .remedy }.compactMap { index[$0.night] }
+                let without = nightsOfPair.filter { $0.arm == .without }.compactMap { index[$0.night] }
+                guard !with.isEmpty, !without.isEmpty else { continue }
+                d.append(with.reduce(0, +) / Double(with.count) - without.reduce(0, +) / Double(without.count))
+            }
+            if let t = SignFlipTest.test(differences: d, interval: false), t.pValue <= 0.05, t.meanDifference < 0 {
+                hits += 1
+            }
+        }
+        return Double(hits) / Double(max(1, people))
     }
 
     /// Where a rising curve first crosses `level` (linear interpolation), or nil.

@@ -29,7 +29,8 @@ public struct SignFlipTest: Sendable, Equatable {
     public static let randomPatterns = 50_000
 
     /// - Returns: nil for no pairs or a non-finite difference.
-    public static func test(differences d: [Double], confidence: Double = 0.95) -> SignFlipTest? {
+    /// - Parameter interval: false skips the interval (the study's power runs need only p).
+    public static func test(differences d: [Double], confidence: Double = 0.95, interval: Bool = true) -> SignFlipTest? {
         guard !d.isEmpty, d.allSatisfy(\.isFinite), confidence > 0, confidence < 1 else { return nil }
         let m = d.count
         let exact = m <= exactLimit
@@ -72,7 +73,7 @@ public struct SignFlipTest: Sendable, Equatable {
         var lower: Double?
         var upper: Double?
         let smallest = exact ? 2 / Double(1 << m) : 2 / Double(randomPatterns + 1)
-        if smallest <= alpha, let lo = d.min(), let hi = d.max() {
+        if interval, smallest <= alpha, let lo = d.min(), let hi = d.max() {
             // p(mean) = 1; beyond the data's range every difference has one sign, p = 2/2^m ≤ α. Bisect for the
             // outermost shift still accepted on each side (p rises towards the mean).
             func boundary(from accepted: Double, to rejected: Double) -> Double {

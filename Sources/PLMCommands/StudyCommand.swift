@@ -39,13 +39,14 @@ public struct StudyRun: ParsableCommand {
     @Option(help: "Seed of the study.") var seed: UInt64 = 18
     @Option(help: "Simulated people per cell.") var people = 1000
     @Option(help: "Nights for the false-alarm and companion tables, comma-separated.") var nights = "28,56,84"
-    @Option(help: "Nights for the power table, comma-separated.") var powerNights = "14,28,42,56,84,112,168"
+    @Option(help: "Nights for the power table, comma-separated.") var powerNights = "14,28,56,84,112,168,224,280"
+    @Option(help: "Nights for the self-experiment power table, comma-separated.") var trialNights = "14,28,56,84,112"
 
     public init() {}
 
     public func validate() throws {
         guard people > 0 else { throw ValidationError("--people must be at least 1, found \(people)") }
-        for (name, list) in [("--nights", nights), ("--power-nights", powerNights)] {
+        for (name, list) in [("--nights", nights), ("--power-nights", powerNights), ("--trial-nights", trialNights)] {
             guard let values = Self.list(list), !values.isEmpty else {
                 throw ValidationError("\(name) must be whole numbers of nights of at least 7, comma-separated, found '\(list)'")
             }
@@ -62,7 +63,9 @@ public struct StudyRun: ParsableCommand {
     public func run() throws {
         let study = DiaryStudy(seed: seed, people: people)
         print(
-            study.markdown(nightCounts: Self.list(nights) ?? [], powerNights: Self.list(powerNights) ?? []),
+            study.markdown(
+                nightCounts: Self.list(nights) ?? [], powerNights: Self.list(powerNights) ?? [],
+                trialNights: Self.list(trialNights) ?? []),
             terminator: "")
     }
 }
