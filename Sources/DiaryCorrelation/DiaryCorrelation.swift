@@ -153,14 +153,15 @@ public struct CorrelationSettings: Sendable, Equatable {
     public var companionCorrelation: Double
     public var maximumCompanions: Int
     /// The adjusted model needs at least this many nights beyond its number of coefficients (residual degrees of
-    /// freedom) — fewer, and it says how many more nights are needed.
+    /// freedom) — fewer, and it says how many more nights are needed. 15: with 10 the study (docs/statistics.md)
+    /// found false alarms above the nominal rate on four weeks of nights.
     public var minimumResidualNights: Int
 
     public init(
         minimumNightsPerGroup: Int = 5, minimumNightsForDose: Int = 10, lags: [Int] = [0, 1],
         confidence: Double = 0.95, falseDiscoveryRate: Double = 0.05, rollingWindowNights: Int = 7,
         rollingMinimumNights: Int = 3, method: Method = .adjustedModel, companionCorrelation: Double = 0.4,
-        maximumCompanions: Int = 2, minimumResidualNights: Int = 10
+        maximumCompanions: Int = 2, minimumResidualNights: Int = 15
     ) {
         self.minimumNightsPerGroup = minimumNightsPerGroup
         self.minimumNightsForDose = minimumNightsForDose

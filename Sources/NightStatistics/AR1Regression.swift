@@ -11,7 +11,7 @@ public struct RegressionFit: Sendable, Equatable {
     /// The interval at the requested confidence: coefficient ± t_{1−α/2, df}·SE.
     public var lower: [Double]
     public var upper: [Double]
-    /// n − p.
+    /// n − p (less any further estimated parameters): the degrees of freedom of the t tests and intervals.
     public var residualDegreesOfFreedom: Int
     /// The AR(1) correlation of neighbouring nights used (one day apart), 0 for ordinary least squares.
     public var rho: Double
@@ -36,11 +36,13 @@ public enum AR1Regression {
     ///   - rho: the AR(1) correlation at one day, in [0, 1); 0 is ordinary least squares.
     /// - Returns: nil when the shapes disagree, days are not strictly increasing, n ≤ p, rho is outside [0, 1),
     ///   or the columns are (numerically) collinear.
-    public static func fit(y: [Double], x: [[Double]], days: [Int], rho: Double, confidence: Double = 0.95)
-        -> RegressionFit?
-    {
+    ///   - estimatedParameters: further parameters estimated from the same data (1 when rho was), each taking one
+    ///     degree of freedom from the t tests and intervals; 0 gives statsmodels' GLS exactly.
+    public static func fit(
+        y: [Double], x: [[Double]], days: [Int], rho: Double, confidence: Double = 0.95, estimatedParameters: Int = 0
+    ) -> RegressionFit? {
         let n = y.count
-        guard n > 0, x.count == n, days.count == n, let p = x.first?.count, p > 0, n > p,
+        guard n > 0, x.count == n, days.count == n, let p = x.first?.count, p > 0, n > p + max(0, estimatedParameters),
             rho >= 0, rho < 1, confidence > 0, confidence < 1,
             x.allSatisfy({ $0.count == p }), y.allSatisfy(\.isFinite), x.allSatisfy({ $0.allSatisfy(\.isFinite) })
         else { return nil }
@@ -74,8 +76,8 @@ public enum AR1Regression {
             for j in 0..<p { fitted += wx[i][j] * beta[j] }
             rss += (wy[i] - fitted) * (wy[i] - fitted)
         }
-        let df = n - p
-        let sigma2 = rss / Double(df)
+        let sigma2 = rss / Double(n - p)
+        let df = n - p - max(0, estimatedParameters)
         let tq = Distributions.studentTQuantile(1 - (1 - confidence) / 2, degreesOfFreedom: Double(df))
         var se: [Double] = []
         var t: [Double] = []
@@ -100,7 +102,9 @@ public enum AR1Regression {
     /// r = Σ e_i·e_{i+1} over pairs of nights one day apart / Σ e_i² over all nights, clamped to [0, `maximum`].
     /// nil when the OLS fit is impossible. A small sample underestimates the correlation (the residuals of a
     /// fitted model are pulled towards independence); `biasCorrected` adds (1 + 3r)/n, the first-order bias of the
-    /// lag-one autocorrelation of a mean-centred AR(1) series (Marriott & Pope 1954), before clamping.
+    /// lag-one autocorrelation of a mean-centred AR(1) series (Marriott & Pope 1954), generalised to p fitted
+    /// coefficients as (p + 3r)/n (each fitted coefficient pulls the residuals' correlation down by about 1/n),
+    /// before clamping.
     public static func residualRho(
         y: [Double], x: [[Double]], days: [Int], biasCorrected: Bool = true, maximum: Double = 0.9
     ) -> Double? {
@@ -116,14 +120,15 @@ public enum AR1Regression {
         var numerator = 0.0
         for i in 1..<max(1, e.count) where days[i] - days[i - 1] == 1 { numerator += e[i] * e[i - 1] }
         var r = numerator / denominator
-        if biasCorrected { r += (1 + 3 * r) / Double(e.count) }
+        if biasCorrected { r += (Double(ols.coefficients.count) + 3 * r) / Double(e.count) }
         return min(maximum, max(0, r))
     }
 
-    /// Estimates rho from the OLS residuals (`residualRho`) and fits the AR(1) model with it.
+    /// Estimates rho from the OLS residuals (`residualRho`) and fits the AR(1) model with it; rho counts as an
+    /// estimated parameter (one degree of freedom fewer for the t tests and intervals).
     public static func fit(y: [Double], x: [[Double]], days: [Int], confidence: Double = 0.95) -> RegressionFit? {
         guard let rho = residualRho(y: y, x: x, days: days) else { return nil }
-        return fit(y: y, x: x, days: days, rho: rho, confidence: confidence)
+        return fit(y: y, x: x, days: days, rho: rho, confidence: confidence, estimatedParameters: 1)
     }
 
     /// The inverse of a symmetric positive-definite matrix by Cholesky decomposition; nil when a pivot is not

@@ -27,6 +27,8 @@ struct ModelFixture: Decodable {
         var upper: [Double]
         var df_resid: Int
         var residual_rho: Double
+        var pvalues_df_minus_1: [Double]
+        var lower_df_minus_1: [Double]
     }
 
     struct Flip: Decodable {
@@ -83,6 +85,15 @@ struct ModelFixtureTests {
                 #expect(abs(fit.pValues[j] - c.pvalues[j]) <= 1e-7 * c.pvalues[j] + 1e-14, "\(c.name) p[\(j)]")
                 close(fit.lower[j], c.lower[j], "lower")
                 close(fit.upper[j], c.upper[j], "upper")
+            }
+            // rho counted as estimated: one degree of freedom fewer for tests and intervals.
+            let lost = try #require(
+                AR1Regression.fit(y: c.y, x: c.x, days: c.days, rho: c.rho, confidence: c.confidence, estimatedParameters: 1))
+            #expect(lost.residualDegreesOfFreedom == c.df_resid - 1)
+            for j in c.params.indices {
+                #expect(abs(lost.coefficients[j] - c.params[j]) <= 1e-8 * max(1, abs(c.params[j])))
+                #expect(abs(lost.pValues[j] - c.pvalues_df_minus_1[j]) <= 1e-7 * c.pvalues_df_minus_1[j] + 1e-14)
+                #expect(abs(lost.lower[j] - c.lower_df_minus_1[j]) <= 1e-8 * max(1, abs(c.lower_df_minus_1[j])))
             }
             let rho = try #require(AR1Regression.residualRho(y: c.y, x: c.x, days: c.days))
             #expect(abs(rho - c.residual_rho) <= 1e-10, "\(c.name) residual rho \(rho) vs \(c.residual_rho)")

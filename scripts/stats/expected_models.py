@@ -16,7 +16,10 @@ What comes from where:
     factor - not the Swift code's gap-aware whitening): params, bse, tvalues, pvalues, conf_int(alpha).
     rho = 0 is checked against statsmodels.api.OLS.
   * The residual autocorrelation (AR1Regression.residualRho): OLS residuals from numpy.linalg.lstsq, the sum of
-    products of residuals of nights one day apart over the sum of squares, plus (1 + 3r)/n, clamped to [0, 0.9].
+    products of residuals of nights one day apart over the sum of squares, plus (p + 3r)/n with p the number of
+    columns, clamped to [0, 0.9].
+  * With rho counted as an estimated parameter (estimatedParameters = 1): the same GLS estimates and standard
+    errors, t tests and intervals with df_resid - 1 degrees of freedom (scipy.stats.t).
   * The sign-flip randomisation test (SignFlipTest): p from scipy.stats.permutation_test((d,), np.mean,
     permutation_type='samples', n_resamples=np.inf, alternative='two-sided') (all 2^m sign patterns). The
     interval's ends: p(delta) only changes at the means of subsets of d (where a flipped pattern's sum equals the
@@ -91,12 +94,15 @@ def regression_cases():
         res = y - X @ beta
         num = sum(res[i] * res[i - 1] for i in range(1, n) if days[i] - days[i - 1] == 1)
         r = num / float(res @ res)
-        r = min(0.9, max(0.0, r + (1 + 3 * r) / n))
+        r = min(0.9, max(0.0, r + (X.shape[1] + 3 * r) / n))
         out.append({
             "name": name, "days": [int(v) for v in days], "x": X.tolist(), "y": y.tolist(), "rho": rho,
             "confidence": conf, "params": fit.params.tolist(), "bse": fit.bse.tolist(),
             "tvalues": fit.tvalues.tolist(), "pvalues": fit.pvalues.tolist(), "lower": ci[:, 0].tolist(),
             "upper": ci[:, 1].tolist(), "df_resid": int(fit.df_resid), "residual_rho": r,
+            "pvalues_df_minus_1": [float(2 * stats.t.sf(abs(t), fit.df_resid - 1)) for t in fit.tvalues],
+            "lower_df_minus_1": [float(b - stats.t.ppf(1 - (1 - conf) / 2, fit.df_resid - 1) * se)
+                                 for b, se in zip(fit.params, fit.bse)],
         })
     return out
 
