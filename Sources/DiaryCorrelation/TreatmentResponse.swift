@@ -44,7 +44,7 @@ public struct TreatmentChange: Sendable, Equatable {
         guard let effect, let lower, let upper, let pValue else { return "\(label) on \(night): no result." }
         let level = Int((confidence * 100).rounded())
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
-        let amount = effect == 0 ? "no different" : "\(f(abs(effect)))/h " + (effect < 0 ? "fewer" : "more")
+        let amount = effect == 0 ? "no different number of" : "\(f(abs(effect))) " + (effect < 0 ? "fewer" : "more")
         let range =
             upper <= 0 ? "\(f(-upper)) to \(f(-lower)) fewer"
             : lower >= 0 ? "\(f(lower)) to \(f(upper)) more" : "\(f(-lower)) fewer to \(f(upper)) more"

@@ -107,7 +107,7 @@ public struct TrialResult: Sendable, Equatable {
             return out
         }
         let d = t.meanDifference
-        let amount = d == 0 ? "no different" : "\(f(abs(d)))/h " + (d < 0 ? "fewer" : "more")
+        let amount = d == 0 ? "no different number of" : "\(f(abs(d))) " + (d < 0 ? "fewer" : "more")
         out += "With \(plan.remedy): \(amount) PLMs per hour than without (mean over \(t.pairs) pairs"
         if let l = t.lower, let u = t.upper {
             out += "; \(level) % interval " + (u <= 0 ? "\(f(-u)) to \(f(-l)) fewer" : l >= 0 ? "\(f(l)) to \(f(u)) more"
