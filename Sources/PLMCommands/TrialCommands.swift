@@ -38,6 +38,7 @@ public struct TrialPlanCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
+        let store = try location.open()
         let first: NightDate
         if let start {
             guard let d = NightDate(start) else {
@@ -45,7 +46,9 @@ public struct TrialPlanCommand: ParsableCommand {
             }
             first = d
         } else {
-            first = NightDate(unixMicroseconds: Int64(Date().timeIntervalSince1970 * 1e6), utcOffsetSeconds: TimeZone.current.secondsFromGMT(), cutoffHour: 12)
+            // Tonight, by the store's time zone and night cut-off (as nights are dated).
+            let now = Int64(Date().timeIntervalSince1970 * 1e6)
+            do { first = try store.settings().night(startingAt: now) } catch { throw ValidationError("\(error)") }
         }
         let plan: TrialPlan
         do {
@@ -53,7 +56,6 @@ public struct TrialPlanCommand: ParsableCommand {
                 remedy: remedy, first: first, nights: nights, blockNights: block, washoutNights: washout,
                 seed: seed ?? UInt64.random(in: 1...UInt64(1e12)))
         } catch let e as TrialError { throw ValidationError(e.description) }
-        let store = try location.open()
         let stored: StoredTrial
         do { stored = try store.saveTrial(plan) } catch let e as StoreError { throw ValidationError(e.description) }
         print("Trial \(stored.id) stored.")

@@ -83,6 +83,12 @@ public struct TrialPlan: Sendable, Equatable {
         guard blockNights > 0 else {
             throw TrialError("a block needs at least one night: give --block 1 or more (found \(blockNights))")
         }
+        guard nights <= 366 else {
+            throw TrialError("--nights \(nights) is more than a year: plan at most 366 nights")
+        }
+        guard blockNights <= 183 else {
+            throw TrialError("--block \(blockNights) is longer than half a year: use at most 183 nights per block")
+        }
         guard nights % (2 * blockNights) == 0 else {
             let lower = nights / (2 * blockNights) * 2 * blockNights
             let upper = lower + 2 * blockNights
@@ -94,9 +100,6 @@ public struct TrialPlan: Sendable, Equatable {
             throw TrialError(
                 "--washout \(washoutNights) must be at least 0 and shorter than a block (\(blockNights) nights): "
                     + "lengthen --block or shorten --washout")
-        }
-        guard nights <= 366 else {
-            throw TrialError("--nights \(nights) is more than a year: plan at most 366 nights")
         }
         var state = seed
         var schedule: [TrialNight] = []

@@ -27,6 +27,10 @@ struct SelfExperimentTests {
             .contains("shorter than a block"))
         #expect(message { try TrialPlan.make(remedy: "bath", first: day0, nights: 8, blockNights: 0, washoutNights: 0, seed: 1) }
             .contains("at least one night"))
+        #expect(message { try TrialPlan.make(remedy: "bath", first: day0, nights: 8, blockNights: .max, washoutNights: 0, seed: 1) }
+            .contains("at most 183 nights per block"))
+        #expect(message { try TrialPlan.make(remedy: "bath", first: day0, nights: .max, blockNights: 1, washoutNights: 0, seed: 1) }
+            .contains("plan at most 366 nights"))
     }
 
     @Test("the schedule: consecutive nights, one block of each arm per pair, wash-out after each switch, same seed same order")
