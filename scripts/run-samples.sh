@@ -3,8 +3,8 @@
 # replay every sample recording in SampleRecordings/ through the detector and the scoring rules into
 # out/replay/<night>/ and into a store (out/store/plm.sqlite), import the sample diary, list the nights,
 # relate the diary to the PLM index and export the store as CSV (out/nights.csv, out/events.csv); score
-# the sample event tables into out/score/<night>/<profile>/; then the sample month (SampleRecordings/month: four
-# weeks of one person's nights as event tables, a diary, and a self-experiment of a lukewarm bath) into its own
+# the sample event tables into out/score/<night>/<profile>/; then the sample month (SampleRecordings/month: 32
+# nights of one person's nights as event tables, a diary, and a self-experiment of a lukewarm bath) into its own
 # store out/month-store: the trial's plan and result, the nights, the trend report and the diary analysis, which
 # finds the bath (planted to help) and alcohol (planted to harm) and nothing else.
 set -euo pipefail
@@ -34,7 +34,7 @@ done
 month=(--data-dir out/month-store)
 rm -rf out/month-store out/month
 "$bin/plm" settings "${month[@]}" --time-zone UTC >/dev/null
-"$bin/plm" trial plan --remedy bath --nights 28 --block 2 --start 2026-02-02 --seed 20260202 "${month[@]}" \
+"$bin/plm" trial plan --remedy bath --nights 32 --block 2 --start 2026-02-02 --seed 20260202 "${month[@]}" \
   >out/month-trial-plan.txt
 for f in SampleRecordings/month/night-*.tsv; do
   night=$(basename "$f" .tsv)

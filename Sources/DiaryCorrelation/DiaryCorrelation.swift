@@ -161,7 +161,7 @@ public struct CorrelationSettings: Sendable, Equatable {
         minimumNightsPerGroup: Int = 5, minimumNightsForDose: Int = 10, lags: [Int] = [0, 1],
         confidence: Double = 0.95, falseDiscoveryRate: Double = 0.05, rollingWindowNights: Int = 7,
         rollingMinimumNights: Int = 3, method: Method = .adjustedModel, companionCorrelation: Double = 0.4,
-        maximumCompanions: Int = 2, minimumResidualNights: Int = 15
+        maximumCompanions: Int = 2, minimumResidualNights: Int = 20
     ) {
         self.minimumNightsPerGroup = minimumNightsPerGroup
         self.minimumNightsForDose = minimumNightsForDose
@@ -231,7 +231,7 @@ public struct FactorResult: Sendable, Equatable {
         guard let effect, let q = qValue else { return "\(capitalised(words))\(when): no result." }
         let level = Int((confidence * 100).rounded())
         let clear = q <= falseDiscoveryRate
-        let verdict = clear ? "a clear difference (q = \(p(q)))." : "this may be chance (q = \(p(q)))."
+        let verdict = clear ? "a clear difference (q \(p(q)))." : "this may be chance (q \(p(q)))."
         if method == .adjustedModel {
             let interval = lower.flatMap { l in upper.map { u in ", \(level) % interval \(range(l, u))" } } ?? ""
             let amount = effect == 0 ? "no different" : "\(f(abs(effect)))/h " + (effect > 0 ? "more" : "fewer")
@@ -254,13 +254,13 @@ public struct FactorResult: Sendable, Equatable {
             let amount = effect == 0 ? "" : "\(f(abs(effect)))/h "
             return "After \(words)\(when), the PLM index was \(amount)\(direction)\(ci) over \(nightsWith ?? 0) nights "
                 + "with and \(nightsWithout ?? 0) without; "
-                + (clear ? "a clear difference (q = \(p(q)))." : "this may be chance (q = \(p(q))).")
+                + (clear ? "a clear difference (q \(p(q)))." : "this may be chance (q \(p(q))).")
         case .dose:
             let direction =
                 effect > 0 ? "more \(words) went with a higher PLM index"
                 : effect < 0 ? "more \(words) went with a lower PLM index" : "no trend with \(words)"
             return "\(capitalised(direction))\(when): rho \(f(effect, 2))\(ciRho)"
-                + " over \(nights) nights; " + (clear ? "a clear trend (q = \(p(q)))." : "this may be chance (q = \(p(q))).")
+                + " over \(nights) nights; " + (clear ? "a clear trend (q \(p(q)))." : "this may be chance (q \(p(q))).")
         }
     }
 
@@ -273,7 +273,8 @@ public struct FactorResult: Sendable, Equatable {
     }
 
     private func f(_ v: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", v) }
-    private func p(_ v: Double) -> String { v < 0.001 ? "<0.001" : String(format: "%.3f", v) }
+    /// "= 0.013", "< 0.001".
+    private func p(_ v: Double) -> String { v < 0.001 ? "< 0.001" : "= " + String(format: "%.3f", v) }
     private func capitalised(_ s: String) -> String { s.prefix(1).uppercased() + s.dropFirst() }
 }
 
@@ -374,7 +375,8 @@ public enum DiaryCorrelation {
         f.words + (lag == 0 ? "" : lag == 1 ? " (night before)" : " (\(lag) nights before)")
     }
 
-    /// The adjusted model for one factor: PLM index ~ 1 + factor + companions + trend (per 30 days), AR(1) errors.
+    /// The adjusted model for one factor: PLM index ~ 1 + factor + companions + trend (per 30 days) + weekend,
+    /// AR(1) errors.
     static func modelFit(
         _ r: inout FactorResult, column: [Double?], companions: [[Double?]], companionNames: [String],
         nights: [NightOutcome], factor: DiaryFactor, settings: CorrelationSettings
@@ -405,12 +407,17 @@ public enum DiaryCorrelation {
             }
             guard complete else { continue }
             row.append(Double(n.night.dayNumber - origin) / 30)
+            row.append(isWeekend(n.night) ? 1 : 0)
             y.append(n.plmIndex)
             x.append(row)
             days.append(n.night.dayNumber)
         }
+        // The weekly rhythm: Friday and Saturday evenings (later nights, alcohol) differ from the rest of the week.
+        // Left out when the nights hold fewer than 2 of either kind (it could not be estimated).
+        let weekendNights = x.filter { $0.last == 1 }.count
+        if weekendNights < 2 || x.count - weekendNights < 2 { x = x.map { Array($0.dropLast()) } }
         r.adjustedFor = companionNames
-        let p = 3 + companions.count
+        let p = x.first?.count ?? (4 + companions.count)
         let need = p + settings.minimumResidualNights
         if factor.kind == .binary {
             let with = x.filter { $0[1] > 0 }.count
@@ -441,6 +448,12 @@ public enum DiaryCorrelation {
         r.upper = fit.upper[1]
         r.pValue = fit.pValues[1]
         r.autocorrelation = fit.rho
+    }
+
+    /// A Friday or Saturday evening (1970-01-01, day 0, was a Thursday).
+    static func isWeekend(_ night: NightDate) -> Bool {
+        let weekday = ((night.dayNumber + 4) % 7 + 7) % 7  // 0 Sunday … 5 Friday, 6 Saturday
+        return weekday == 5 || weekday == 6
     }
 
     /// Pearson's correlation; nil when either variable is constant.

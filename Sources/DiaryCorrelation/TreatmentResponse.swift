@@ -51,10 +51,10 @@ public struct TreatmentChange: Sendable, Equatable {
         return "\(label) on \(night): \(amount) PLMs per hour after than before, \(level) % interval \(range) "
             + "(\(nightsBefore) nights before, \(nightsAfter) after, the first \(washInNights) nights after the "
             + "change left out as wash-in); "
-            + (pValue <= 1 - confidence ? "a clear difference (p = \(p(pValue)))." : "this may be chance (p = \(p(pValue))).")
+            + (pValue <= 1 - confidence ? "a clear difference (p \(p(pValue)))." : "this may be chance (p \(p(pValue))).")
     }
 
-    private func p(_ v: Double) -> String { v < 0.001 ? "<0.001" : String(format: "%.3f", v) }
+    private func p(_ v: Double) -> String { v < 0.001 ? "< 0.001" : "= " + String(format: "%.3f", v) }
     private func number(_ v: Double) -> String {
         v == v.rounded() && abs(v) < 1e9 ? String(Int(v)) : String(format: "%g", v)
     }

@@ -3,7 +3,7 @@ import Foundation
 import SelfExperiment
 import SleepDiary
 
-/// The sample month of the README's main command (SampleRecordings/month/): four weeks of one simulated person
+/// The sample month of the README's main command (SampleRecordings/month/): 32 nights of one simulated person
 /// who runs a randomised self-experiment of a lukewarm bath, in whom the bath truly lowers the PLM index and
 /// alcohol truly raises it, while caffeine (which goes with alcohol) does nothing.
 ///
@@ -13,8 +13,8 @@ import SleepDiary
 /// every night through the real scoring rules, so the month costs no detector time.
 public enum SampleMonth {
     public static let first = NightDate(year: 2026, month: 2, day: 2) ?? NightDate(dayNumber: 20_486)
-    public static let nights = 28
-    /// The self-experiment the diary follows: `plm trial plan --remedy bath --nights 28 --block 2 --start
+    public static let nights = 32
+    /// The self-experiment the diary follows: `plm trial plan --remedy bath --nights 32 --block 2 --start
     /// 2026-02-02 --seed 20260202`.
     public static let trialSeed: UInt64 = 20_260_202
     public static let blockNights = 2
@@ -23,8 +23,8 @@ public enum SampleMonth {
     public static let model = PersonModel(
         median: 28, spread: 0.2, autocorrelation: 0.3, trendPerMonth: 0, weekend: 0.05, missingNights: 0.04,
         missingDiary: 0.04,
-        effects: [PlantedEffect(factor: .bath, relative: -0.45), PlantedEffect(factor: .alcohol, relative: 0.25)])
-    public static let seed: UInt64 = 7
+        effects: [PlantedEffect(factor: .bath, relative: -0.5), PlantedEffect(factor: .alcohol, relative: 0.4)])
+    public static let seed: UInt64 = 4
     /// Hours in bed each night.
     public static let inBedHours = 7.5
 

@@ -38,8 +38,12 @@ public enum AR1Regression {
     ///   or the columns are (numerically) collinear.
     ///   - estimatedParameters: further parameters estimated from the same data (1 when rho was), each taking one
     ///     degree of freedom from the t tests and intervals; 0 gives statsmodels' GLS exactly.
+    ///   - robust: standard errors by HC3 (MacKinnon & White 1985) on the whitened regression, which holds when the
+    ///     spread of the PLM index differs between nights (it grows with the index): statsmodels' GLS
+    ///     `fit(cov_type='HC3', use_t=True)`.
     public static func fit(
-        y: [Double], x: [[Double]], days: [Int], rho: Double, confidence: Double = 0.95, estimatedParameters: Int = 0
+        y: [Double], x: [[Double]], days: [Int], rho: Double, confidence: Double = 0.95, estimatedParameters: Int = 0,
+        robust: Bool = false
     ) -> RegressionFit? {
         let n = y.count
         guard n > 0, x.count == n, days.count == n, let p = x.first?.count, p > 0, n > p + max(0, estimatedParameters),
@@ -84,8 +88,30 @@ public enum AR1Regression {
         var pv: [Double] = []
         var lo: [Double] = []
         var hi: [Double] = []
+        // HC3: (X'X)⁻¹ X' diag(u_i² / (1 − h_ii)²) X (X'X)⁻¹ on the whitened data.
+        var covariance = inverse.map { $0.map { $0 * sigma2 } }
+        if robust {
+            var meat = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
+            for i in 0..<n {
+                var fitted = 0.0
+                for j in 0..<p { fitted += wx[i][j] * beta[j] }
+                let u = wy[i] - fitted
+                var h = 0.0
+                for a in 0..<p { for b in 0..<p { h += wx[i][a] * inverse[a][b] * wx[i][b] } }
+                guard h < 1 - 1e-12 else { return nil }
+                let w = u * u / ((1 - h) * (1 - h))
+                for a in 0..<p { for b in 0..<p { meat[a][b] += w * wx[i][a] * wx[i][b] } }
+            }
+            for a in 0..<p {
+                for b in 0..<p {
+                    var v = 0.0
+                    for k in 0..<p { for l in 0..<p { v += inverse[a][k] * meat[k][l] * inverse[l][b] } }
+                    covariance[a][b] = v
+                }
+            }
+        }
         for j in 0..<p {
-            let s = (sigma2 * inverse[j][j]).squareRoot()
+            let s = max(0, covariance[j][j]).squareRoot()
             se.append(s)
             let tv = s > 0 ? beta[j] / s : (beta[j] == 0 ? 0 : .infinity)
             t.append(tv)
@@ -125,10 +151,11 @@ public enum AR1Regression {
     }
 
     /// Estimates rho from the OLS residuals (`residualRho`) and fits the AR(1) model with it; rho counts as an
-    /// estimated parameter (one degree of freedom fewer for the t tests and intervals).
+    /// estimated parameter (one degree of freedom fewer for the t tests and intervals), and the standard errors are
+    /// HC3 (robust to a spread that differs between nights).
     public static func fit(y: [Double], x: [[Double]], days: [Int], confidence: Double = 0.95) -> RegressionFit? {
         guard let rho = residualRho(y: y, x: x, days: days) else { return nil }
-        return fit(y: y, x: x, days: days, rho: rho, confidence: confidence, estimatedParameters: 1)
+        return fit(y: y, x: x, days: days, rho: rho, confidence: confidence, estimatedParameters: 1, robust: true)
     }
 
     /// The inverse of a symmetric positive-definite matrix by Cholesky decomposition; nil when a pivot is not

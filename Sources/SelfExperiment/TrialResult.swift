@@ -114,7 +114,7 @@ public struct TrialResult: Sendable, Equatable {
                 : "\(f(-l)) fewer to \(f(u)) more")
         }
         out += ").\n"
-        out += "Randomisation test: p = \(t.pValue < 0.001 ? "<0.001" : String(format: "%.3f", t.pValue)) "
+        out += "Randomisation test: p \(t.pValue < 0.001 ? "< 0.001" : "= " + String(format: "%.3f", t.pValue)) "
         out += t.exact ? "(exact, all \(t.patterns) orders of the pairs)" : "(\(t.patterns) random orders of the pairs)"
         out += t.pValue <= 1 - confidence ? ": a clear difference.\n" : ": this may be chance.\n"
         if t.lower == nil {

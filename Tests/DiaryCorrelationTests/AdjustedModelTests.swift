@@ -71,6 +71,8 @@ struct AdjustedModelTests {
                 }
             }
             row.append(Double(i) / 30)
+            // Friday and Saturday evenings: night 0 is Monday 2026-01-05.
+            row.append(i % 7 == 4 || i % 7 == 5 ? 1 : 0)
             x.append(row)
         }
         let fit = try #require(AR1Regression.fit(y: nights.map(\.plmIndex), x: x, days: nights.map(\.night.dayNumber)))

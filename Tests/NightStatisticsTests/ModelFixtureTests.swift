@@ -28,6 +28,9 @@ struct ModelFixture: Decodable {
         var df_resid: Int
         var residual_rho: Double
         var pvalues_df_minus_1: [Double]
+        var bse_hc3: [Double]
+        var pvalues_hc3: [Double]
+        var lower_hc3: [Double]
         var lower_df_minus_1: [Double]
     }
 
@@ -85,6 +88,14 @@ struct ModelFixtureTests {
                 #expect(abs(fit.pValues[j] - c.pvalues[j]) <= 1e-7 * c.pvalues[j] + 1e-14, "\(c.name) p[\(j)]")
                 close(fit.lower[j], c.lower[j], "lower")
                 close(fit.upper[j], c.upper[j], "upper")
+            }
+            // HC3 standard errors = statsmodels' cov_type='HC3' with use_t.
+            let robust = try #require(
+                AR1Regression.fit(y: c.y, x: c.x, days: c.days, rho: c.rho, confidence: c.confidence, robust: true))
+            for j in c.params.indices {
+                #expect(abs(robust.standardErrors[j] - c.bse_hc3[j]) <= 1e-8 * max(1, c.bse_hc3[j]), "\(c.name) HC3 SE[\(j)]")
+                #expect(abs(robust.pValues[j] - c.pvalues_hc3[j]) <= 1e-7 * c.pvalues_hc3[j] + 1e-14, "\(c.name) HC3 p[\(j)]")
+                #expect(abs(robust.lower[j] - c.lower_hc3[j]) <= 1e-8 * max(1, abs(c.lower_hc3[j])), "\(c.name) HC3 lower[\(j)]")
             }
             // rho counted as estimated: one degree of freedom fewer for tests and intervals.
             let lost = try #require(

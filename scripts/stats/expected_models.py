@@ -18,6 +18,8 @@ What comes from where:
   * The residual autocorrelation (AR1Regression.residualRho): OLS residuals from numpy.linalg.lstsq, the sum of
     products of residuals of nights one day apart over the sum of squares, plus (p + 3r)/n with p the number of
     columns, clamped to [0, 0.9].
+  * HC3 standard errors (AR1Regression.fit(..., robust: true)): statsmodels' GLS/OLS fit(cov_type='HC3',
+    use_t=True) - computed on statsmodels' own whitened design and residuals - bse, pvalues, conf_int.
   * With rho counted as an estimated parameter (estimatedParameters = 1): the same GLS estimates and standard
     errors, t tests and intervals with df_resid - 1 degrees of freedom (scipy.stats.t).
   * The sign-flip randomisation test (SignFlipTest): p from scipy.stats.permutation_test((d,), np.mean,
@@ -85,9 +87,11 @@ def regression_cases():
         days, X, y = dataset(seed, n, gaps, rho_true, comp)
         if rho == 0:
             fit = sm.OLS(y, X).fit()
+            robust = sm.OLS(y, X).fit(cov_type="HC3", use_t=True)
         else:
             S = rho ** np.abs(np.subtract.outer(days, days)).astype(float)
             fit = sm.GLS(y, X, sigma=S).fit()
+            robust = sm.GLS(y, X, sigma=S).fit(cov_type="HC3", use_t=True)
         ci = fit.conf_int(alpha=1 - conf)
         # Residual rho as AR1Regression.residualRho defines it.
         beta, *_ = np.linalg.lstsq(X, y, rcond=None)
@@ -101,6 +105,8 @@ def regression_cases():
             "tvalues": fit.tvalues.tolist(), "pvalues": fit.pvalues.tolist(), "lower": ci[:, 0].tolist(),
             "upper": ci[:, 1].tolist(), "df_resid": int(fit.df_resid), "residual_rho": r,
             "pvalues_df_minus_1": [float(2 * stats.t.sf(abs(t), fit.df_resid - 1)) for t in fit.tvalues],
+            "bse_hc3": robust.bse.tolist(), "pvalues_hc3": robust.pvalues.tolist(),
+            "lower_hc3": robust.conf_int(alpha=1 - conf)[:, 0].tolist(),
             "lower_df_minus_1": [float(b - stats.t.ppf(1 - (1 - conf) / 2, fit.df_resid - 1) * se)
                                  for b, se in zip(fit.params, fit.bse)],
         })
