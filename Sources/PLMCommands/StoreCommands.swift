@@ -84,7 +84,8 @@ public struct CorrelationCommand: ParsableCommand {
         discussion: """
             Each factor's effect is a difference in PLMs per hour with its 95 % interval: on nights with the factor \
             (yes/no), or per unit more of it (amounts), from a regression of the PLM index on the factor, the \
-            factors that go with it, and a linear trend, with errors correlated between neighbouring nights (AR(1)). \
+            factors that go with it, a linear trend and the weekly rhythm, with errors correlated between neighbouring \
+            nights (AR(1)) and robust (HC3) standard errors. \
             p-values are adjusted by Benjamini-Hochberg across all factors and lags; only clear findings are listed \
             unless --all is given. Medicine changes in the diary get a before/after comparison. Factors with too \
             few nights say how many more are needed. docs/statistics.md explains each statistic and the study that \
