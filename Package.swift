@@ -95,18 +95,24 @@ let package = Package(
         // Dates and day numbers of the Gregorian calendar (standard library only).
         .target(name: "CivilCalendar", swiftSettings: strict),
         .target(name: "SleepDiary", dependencies: ["CivilCalendar"], swiftSettings: strict),
+        // Randomised self-experiments (n-of-1 trials): schedules and the randomisation test of their result.
+        .target(name: "SelfExperiment", dependencies: ["SleepDiary", "NightStatistics"], swiftSettings: strict),
         // Nightly summaries, leg movements and diary entries in SQLite (GRDB).
         .target(
             name: "NightStore",
             dependencies: [
-                "SleepDiary", "ScoreExport", "LegMovementScoring", .product(name: "GRDB", package: "GRDB.swift"),
+                "SleepDiary", "SelfExperiment", "ScoreExport", "LegMovementScoring", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
         // Diary factors against the nightly PLM index: which factors go with better or worse nights.
         .target(name: "DiaryCorrelation", dependencies: ["SleepDiary", "NightStatistics"], swiftSettings: strict),
+        // The diary analysis on simulated people with planted effects (docs/statistics.md, "The study").
+        .target(
+            name: "DiaryStudy", dependencies: ["DiaryCorrelation", "SleepDiary", "NightStatistics", "SelfExperiment"],
+            swiftSettings: strict),
         // Nightly and trend reports: store data into self-contained HTML pages with inline SVG (docs/reports.md).
         .target(
-            name: "NightReports", dependencies: ["NightStore", "SleepDiary", "DiaryCorrelation", "ScoreExport"],
+            name: "NightReports", dependencies: ["NightStore", "SleepDiary", "DiaryCorrelation", "ScoreExport", "SelfExperiment"],
             swiftSettings: strict),
         // Command-line commands, as a library so they can be tested.
         .target(
@@ -114,7 +120,7 @@ let package = Package(
             dependencies: [
                 "LegMovementScoring", "EventImport", "ScoreExport", "DetectorValidation", "NightAnalysis",
                 "NightSimulation", "RecordingFormats", "LegMovementDetection", "SensorFrames", "AccelerationSignal",
-                "EDFFormat", "SleepDiary", "NightStore", "DiaryCorrelation", "NightStatistics", "NightReports",
+                "EDFFormat", "SleepDiary", "NightStore", "DiaryCorrelation", "NightStatistics", "NightReports", "DiaryStudy", "SelfExperiment",
                 "SensorUSB", "DaemonStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CSV", package: "CSV.swift"),
@@ -191,9 +197,15 @@ let package = Package(
         .testTarget(name: "SleepDiaryTests", dependencies: ["SleepDiary"], swiftSettings: strict),
         .testTarget(name: "CivilCalendarTests", dependencies: ["CivilCalendar"], swiftSettings: strict),
         .testTarget(
+            name: "SelfExperimentTests", dependencies: ["SelfExperiment", "SleepDiary", "NightStatistics"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "DiaryStudyTests", dependencies: ["DiaryStudy", "DiaryCorrelation", "SleepDiary"],
+            swiftSettings: strict),
+        .testTarget(
             name: "NightStoreTests",
             dependencies: [
-                "NightStore", "SleepDiary", "LegMovementScoring", "ScoreExport",
+                "NightStore", "SleepDiary", "LegMovementScoring", "ScoreExport", "SelfExperiment",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
@@ -204,10 +216,16 @@ let package = Package(
             name: "NightReportsTests",
             dependencies: [
                 "NightReports", "NightStore", "SleepDiary", "DiaryCorrelation", "LegMovementScoring", "ScoreExport",
+                "SelfExperiment",
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "PLMCommandsTests", dependencies: ["PLMCommands", "ScoreExport", "NightAnalysis", "NightStore", "SleepDiary"], swiftSettings: strict),
+            name: "PLMCommandsTests",
+            dependencies: [
+                "PLMCommands", "ScoreExport", "NightAnalysis", "NightStore", "SleepDiary", "DiaryStudy", "SelfExperiment",
+                "DiaryCorrelation", "NightStatistics",
+            ],
+            swiftSettings: strict),
         .testTarget(
             name: "NightRecorderTests",
             dependencies: [

@@ -1,6 +1,7 @@
 import DiaryCorrelation
 import Foundation
 import NightStore
+import SelfExperiment
 import ScoreExport
 import SleepDiary
 
@@ -22,6 +23,11 @@ public enum TrendReport {
         /// The period asked for, if any.
         public var from: NightDate?
         public var to: NightDate?
+        /// Self-experiments overlapping the period, with their results so far (nil when no night is measured yet).
+        public var trials: [(plan: TrialPlan, result: TrialResult?)] = []
+        /// Medicine changes in the period with their before/after comparison, and medicines without a dose.
+        public var treatmentChanges: [TreatmentChange] = []
+        public var missingDoses: [TreatmentResponse.MissingDose] = []
 
         /// - Parameters:
         ///   - nights: the nights to show, oldest first.
@@ -55,7 +61,7 @@ public enum TrendReport {
         ) throws -> Input {
             let all = try store.nights()
             let diary = try store.diary()
-            return make(nights: all, diary: diary, from: from, to: to, settings: settings)
+            return make(nights: all, diary: diary, from: from, to: to, settings: settings, trials: try store.trials().map(\.plan))
         }
 
         /// The input from every stored night and diary entry, cut to the period.
@@ -68,7 +74,7 @@ public enum TrendReport {
         ///   - settings: the correlation's settings.
         public static func make(
             nights: [NightRecord], diary: [DiaryEntry], from: NightDate?, to: NightDate?,
-            settings: CorrelationSettings = .init()
+            settings: CorrelationSettings = .init(), trials: [TrialPlan] = []
         ) -> Input {
             func inside(_ d: NightDate) -> Bool { (from.map { d >= $0 } ?? true) && (to.map { d <= $0 } ?? true) }
             let outcomes = nights.compactMap { n in n.figures.usablePLMIndex.map { NightOutcome(night: n.night, plmIndex: $0) } }
@@ -79,9 +85,16 @@ public enum TrendReport {
             let shownDiary = diary.filter { inside($0.night) }.sorted { $0.night < $1.night }
             let correlation = DiaryCorrelation.analyse(
                 nights: outcomes.filter { inside($0.night) }, diary: shownDiary, settings: settings)
-            return Input(
+            var input = Input(
                 nights: shownNights, diary: shownDiary, rollingMedian: rolling, correlation: correlation, from: from,
                 to: to)
+            let indexed = outcomes.map { (night: $0.night, plmIndex: $0.plmIndex) }
+            input.trials = trials.filter { t in (from.map { t.last >= $0 } ?? true) && (to.map { t.first <= $0 } ?? true) }
+                .map { t in (plan: t, result: try? TrialResult.analyse(plan: t, nights: indexed)) }
+            let treatment = TreatmentResponse.analyse(nights: outcomes, diary: diary)
+            input.treatmentChanges = treatment.changes.filter { inside($0.night) }
+            input.missingDoses = treatment.missingDose
+            return input
         }
     }
 
@@ -117,6 +130,12 @@ public enum TrendReport {
             + "</section>\n"
         body += "<section id=\"correlation\" class=\"page\">\n<h2>What went with better or worse nights</h2>\n"
             + correlationTable(input.correlation) + "</section>\n"
+        if !input.trials.isEmpty {
+            body += "<section id=\"trials\">\n<h2>Self-experiments</h2>\n" + trialSection(input) + "</section>\n"
+        }
+        if !input.treatmentChanges.isEmpty || !input.missingDoses.isEmpty {
+            body += "<section id=\"treatment\">\n<h2>Medicine changes</h2>\n" + treatmentSection(input) + "</section>\n"
+        }
         body += "<section id=\"nights\" class=\"page\">\n<h2>The nights</h2>\n" + nightsTable(input) + "</section>\n"
         body += "<footer>\(SoftwareVersion.name) \(SoftwareVersion.version) · \(Markup.escape(period)) · "
             + "docs/reports.md explains every part of this page; docs/statistics.md the statistics.</footer>"
@@ -234,6 +253,22 @@ public enum TrendReport {
             x1: DateAxis.left, y1: y(15), x2: DateAxis.left + axis.plotWidth, y2: y(15), stroke: "#000", width: 1.2,
             dash: "6 4")
         svg.text("15/h", x: DateAxis.left + axis.plotWidth - 2, y: y(15) - 4, anchor: "end", size: 12)
+        // Self-experiment nights: green behind nights with the remedy, grey behind wash-out nights.
+        let slot = axis.plotWidth / Double(axis.span)
+        for t in input.trials {
+            for n in t.plan.schedule where n.night.dayNumber >= axis.first && n.night.dayNumber <= axis.last {
+                guard n.arm == .remedy || n.washout else { continue }
+                svg.rect(
+                    x: axis.x(n.night.dayNumber) - slot / 2, y: top, w: slot, h: plotH,
+                    fill: n.washout ? "#e0e0e0" : "#d9f0d3")
+            }
+        }
+        // Medicine changes: a line at the first night on the new dose, labelled.
+        for (i, c) in input.treatmentChanges.enumerated() where c.night.dayNumber >= axis.first && c.night.dayNumber <= axis.last {
+            let x = axis.x(c.night.dayNumber) - slot / 2
+            svg.line(x1: x, y1: top, x2: x, y2: bottom, stroke: "#762a83", width: 1.5, dash: "3 3")
+            svg.text(c.label, x: x + 3, y: top + 12 + Double(i % 3) * 13, anchor: "start", size: 11, halo: true)
+        }
         // Lines join nights at most 3 days apart; a longer gap leaves a break.
         func segments(_ p: [(day: Int, value: Double)]) -> [[(Double, Double)]] {
             var out: [[(Double, Double)]] = []
@@ -270,8 +305,39 @@ public enum TrendReport {
         out += "\n<figcaption class=\"legend\"><span><i class=\"key\" style=\"background:#000;border-radius:50%\"></i>"
             + "PLM index of a night (red when above 15/h)</span><span><i class=\"key\" style=\"background:#2166ac\"></i>"
             + "\(input.correlation.settings.rollingWindowNights)-night rolling median</span>"
-            + "<span>\(Markup.dashKey)15/h, the usual cut-off</span></figcaption>\n</figure>\n"
+            + "<span>\(Markup.dashKey)15/h, the usual cut-off</span>"
+            + (input.trials.isEmpty ? "" : "<span><i class=\"key\" style=\"background:#d9f0d3\"></i>self-experiment: "
+                + "night with the remedy</span><span><i class=\"key\" style=\"background:#e0e0e0\"></i>wash-out night</span>")
+            + (input.treatmentChanges.isEmpty ? "" : "<span>purple dashed line: a medicine started, stopped or changed</span>")
+            + "</figcaption>\n</figure>\n"
         return out
+    }
+
+    // MARK: Self-experiments and medicine changes
+
+    static func trialSection(_ input: Input) -> String {
+        var out = "<p>A self-experiment compares nights with and without a remedy in pairs of blocks whose order was "
+            + "drawn at random (docs/statistics.md, \"Self-experiments\"); the nights with the remedy are green in the "
+            + "plot above.</p>\n"
+        for (i, t) in input.trials.enumerated() {
+            let text = t.result?.text() ?? t.plan.scheduleText().split(separator: "\n").first.map(String.init) ?? ""
+            out += "<div class=\"trial\" id=\"trial-\(i + 1)\">"
+            for line in text.split(separator: "\n") { out += "<p>\(Markup.escape(String(line)))</p>" }
+            if t.result == nil { out += "<p>No night of it has a PLM index yet.</p>" }
+            out += "</div>\n"
+        }
+        return out
+    }
+
+    static func treatmentSection(_ input: Input) -> String {
+        var out = "<p>Each change of a medicine's nightly dose that the diary keeps for several nights: the PLM index "
+            + "before it against after it, leaving out the first nights after the change while the new dose takes "
+            + "effect (docs/statistics.md, \"Treatment response\").</p>\n<ul id=\"treatment-changes\">\n"
+        for c in input.treatmentChanges {
+            out += "<li>\(Markup.escape(c.sentence(confidence: input.correlation.settings.confidence)))</li>\n"
+        }
+        for m in input.missingDoses { out += "<li class=\"problem\">\(Markup.escape(m.description))</li>\n" }
+        return out + "</ul>\n"
     }
 
     // MARK: Diary factors
@@ -390,12 +456,10 @@ public enum TrendReport {
         let tested = r.results.filter { $0.notTested == nil }.sorted {
             ($0.qValue ?? 1, $0.factor, $0.lag) < ($1.qValue ?? 1, $1.factor, $1.lag)
         }
-        if tested.isEmpty {
-            out += "<p id=\"correlation-none\">No factor has enough nights yet.</p>\n"
-        } else {
-            out += "<table id=\"correlation-table\">\n<thead><tr><th>Factor</th><th>When</th><th>Nights</th>"
+        func table(_ rows: [FactorResult], id: String) -> String {
+            var out = "<table id=\"\(id)\">\n<thead><tr><th>Factor</th><th>When</th><th>Nights</th>"
                 + "<th>In words</th></tr></thead>\n<tbody>\n"
-            for t in tested {
+            for t in rows {
                 let when = t.lag == 0 ? "same night" : t.lag == 1 ? "night before" : "\(t.lag) nights before"
                 let clear = (t.qValue ?? 1) <= s.falseDiscoveryRate
                 out += "<tr\(clear ? " class=\"clear\"" : "")><td>\(Markup.escape(t.words))</td><td>\(when)</td>"
@@ -404,9 +468,28 @@ public enum TrendReport {
                     + Markup.escape(t.sentence(confidence: s.confidence, falseDiscoveryRate: s.falseDiscoveryRate))
                     + (clear ? "</b>" : "") + "</td></tr>\n"
             }
-            out += "</tbody>\n</table>\n"
+            return out + "</tbody>\n</table>\n"
         }
-        let waiting = r.results.filter { $0.notTested != nil && $0.lag == 0 && $0.nights > 0 }
+        if tested.isEmpty {
+            out += "<p id=\"correlation-none\">No factor has enough nights yet.</p>\n"
+        } else {
+            let clear = r.clearFindings
+            if clear.isEmpty {
+                out += "<p id=\"correlation-no-clear\">No clear finding yet.</p>\n"
+            } else {
+                out += "<h3>Clear findings</h3>\n" + table(clear, id: "correlation-table")
+            }
+            let others = tested.filter { t in !clear.contains { $0.factor == t.factor && $0.lag == t.lag } }
+            if !others.isEmpty {
+                out += "<details id=\"correlation-others\"><summary>\(others.count) other test"
+                    + "\(others.count == 1 ? "" : "s") with no clear difference</summary>\n"
+                    + table(others, id: "correlation-others-table") + "</details>\n"
+            }
+        }
+        // A yes/no factor never used is not waiting for nights: it is left out.
+        let waiting = r.results.filter {
+            $0.notTested != nil && $0.lag == 0 && $0.nights > 0 && ($0.kind == .dose || ($0.nightsWith ?? 0) > 0)
+        }
         if !waiting.isEmpty {
             out += "<h3>Not enough nights yet</h3>\n<ul id=\"correlation-waiting\">\n"
             for w in waiting {
@@ -419,12 +502,21 @@ public enum TrendReport {
 
     // MARK: Nights table
 
+    static func trialWords(_ night: NightDate, _ input: Input) -> String {
+        for t in input.trials {
+            if let n = t.plan.arm(of: night) {
+                return (n.arm == .remedy ? t.plan.remedy : "without \(t.plan.remedy)") + (n.washout ? ", wash-out" : "")
+            }
+        }
+        return ""
+    }
+
     static func nightsTable(_ input: Input) -> String {
         guard !input.nights.isEmpty else { return "<p>No recorded nights in this period.</p>\n" }
         let diary = Dictionary(input.diary.map { ($0.night, $0) }, uniquingKeysWith: { a, _ in a })
         var out = "<table id=\"nights-table\">\n<thead><tr><th>Night</th><th>In bed h</th><th>PLM index /h</th>"
             + "<th>Basis</th><th>\(input.correlation.settings.rollingWindowNights)-night median</th><th>PLMs</th>"
-            + "<th>Quality</th><th>Diary</th></tr></thead>\n<tbody>\n"
+            + "<th>Quality</th>" + (input.trials.isEmpty ? "" : "<th>Trial</th>") + "<th>Diary</th></tr></thead>\n<tbody>\n"
         for n in input.nights {
             let f = n.figures
             out += "<tr data-night=\"\(n.night)\"><td class=\"nowrap\">\(NightExport.weekday(n.night)) \(n.night)</td>"
@@ -434,6 +526,7 @@ public enum TrendReport {
                 + "<td class=\"num\">\(Markup.fixed(input.rollingMedian[n.night], 1))</td>"
                 + "<td class=\"num\" data-figure=\"plm_count\">\(f.plmCount)</td>"
                 + "<td>\(f.dataQuality.replacingOccurrences(of: "_", with: " "))</td>"
+                + (input.trials.isEmpty ? "" : "<td>\(Markup.escape(trialWords(n.night, input)))</td>")
                 + "<td>\(Markup.escape(diary[n.night]?.highlights ?? ""))</td></tr>\n"
         }
         return out + "</tbody>\n</table>\n"

@@ -81,6 +81,40 @@ public enum Distributions {
         return t > 0 ? 1 - tail : tail
     }
 
+    /// The quantile of Student's t with ν > 0 degrees of freedom: the t with P(T ≤ t) = p.
+    ///
+    /// Newton's method on `studentTCDF` with the t density, started from the normal quantile and kept inside a
+    /// bracket that bisection shrinks whenever a Newton step would leave it (a safeguarded Newton iteration), to a
+    /// relative step of 1e-14. Matches `scipy.stats.t.ppf`. −∞/+∞ at p = 0/1, NaN outside [0, 1] or for ν ≤ 0.
+    public static func studentTQuantile(_ p: Double, degreesOfFreedom nu: Double) -> Double {
+        if p.isNaN || nu.isNaN || nu <= 0 || p < 0 || p > 1 { return .nan }
+        if p == 0 { return -.infinity }
+        if p == 1 { return .infinity }
+        if p == 0.5 { return 0 }
+        if nu.isInfinite { return normalQuantile(p) }
+        // Work in the lower tail for precision, then mirror.
+        let target = min(p, 1 - p)
+        var hi = 0.0
+        var lo = min(-1, 2 * normalQuantile(target))
+        while studentTCDF(lo, degreesOfFreedom: nu) > target { lo *= 2 }
+        // log of the density's constant: Γ((ν+1)/2) / (√(νπ) Γ(ν/2)).
+        let logC = lgamma((nu + 1) / 2) - lgamma(nu / 2) - 0.5 * log(nu * Double.pi)
+        var q = max(lo, min(hi, normalQuantile(target)))
+        for _ in 0..<100 {
+            let f = studentTCDF(q, degreesOfFreedom: nu) - target
+            if f > 0 { hi = q } else { lo = q }
+            let density = exp(logC - (nu + 1) / 2 * log1p(q * q / nu))
+            var next = q - f / density
+            if !(next > lo && next < hi) || !next.isFinite { next = (lo + hi) / 2 }
+            if abs(next - q) <= 1e-14 * max(1, abs(q)) || hi - lo <= 1e-14 * max(1, abs(lo)) {
+                q = next
+                break
+            }
+            q = next
+        }
+        return p < 0.5 ? q : -q
+    }
+
     /// The sample median: the middle value, or the mean of the two middle values for an even count.
     /// `nil` for an empty sample. Matches `numpy.median`.
     public static func median(_ x: [Double]) -> Double? {

@@ -108,6 +108,28 @@ extension NightStore {
                     CREATE INDEX night_interval_date ON night_interval(date);
                     """)
         }
+        m.registerMigration("v3: self-experiments (trial plans and their schedules)") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE trial(
+                      id INTEGER PRIMARY KEY,
+                      remedy TEXT NOT NULL,
+                      first_night TEXT NOT NULL,
+                      nights INTEGER NOT NULL,
+                      block_nights INTEGER NOT NULL,
+                      washout_nights INTEGER NOT NULL,
+                      seed TEXT NOT NULL);
+
+                    CREATE TABLE trial_night(
+                      trial_id INTEGER NOT NULL REFERENCES trial(id) ON DELETE CASCADE,
+                      date TEXT NOT NULL,
+                      arm TEXT NOT NULL,
+                      washout INTEGER NOT NULL,
+                      pair INTEGER NOT NULL,
+                      PRIMARY KEY(trial_id, date));
+                    CREATE INDEX trial_night_date ON trial_night(date);
+                    """)
+        }
         return m
     }()
 }

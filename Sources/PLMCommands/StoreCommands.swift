@@ -3,6 +3,7 @@ import DiaryCorrelation
 import Foundation
 import NightStore
 import ScoreExport
+import SelfExperiment
 import SleepDiary
 
 /// `plm nights`: the stored nights with their PLM index and diary highlights.
@@ -24,20 +25,42 @@ public struct Nights: ParsableCommand {
         }
         let report = try CorrelationCommand.analyse(store, settings: .init())
         let rolling = Dictionary(report.rolling.map { ($0.night, $0.median) }, uniquingKeysWith: { a, _ in a })
-        print(Nights.table(nights, diary: diary, rolling: rolling), terminator: "")
+        let trials = try store.trials().map(\.plan)
+        print(Nights.table(nights, diary: diary, rolling: rolling, trials: trials), terminator: "")
+        // Planned trial nights still to come.
+        let last = nights.last?.night
+        for t in trials where last.map({ t.last > $0 }) ?? true {
+            let ahead = t.schedule.filter { n in last.map { n.night > $0 } ?? true }
+            guard let next = ahead.first else { continue }
+            print("Trial of \(t.remedy): \(ahead.count) planned nights to come; next \(next.night): "
+                + Nights.trialWords(next, remedy: t.remedy) + " (plm trial show)")
+        }
     }
 
-    static func table(_ nights: [NightRecord], diary: [NightDate: DiaryEntry], rolling: [NightDate: Double?]) -> String {
+    /// "bath", "without bath", "bath, wash-out".
+    static func trialWords(_ n: TrialNight, remedy: String) -> String {
+        (n.arm == .remedy ? remedy : "without \(remedy)") + (n.washout ? ", wash-out" : "")
+    }
+
+    static func table(
+        _ nights: [NightRecord], diary: [NightDate: DiaryEntry], rolling: [NightDate: Double?], trials: [TrialPlan] = []
+    ) -> String {
         func f(_ v: Double?, _ d: Int) -> String { v.map { NumberFormat.fixed($0, decimals: d) } ?? "-" }
-        let header = ["night", "in bed h", "PLMI /h", "basis", "7-night", "PLMs", "quality", "diary"]
+        var header = ["night", "in bed h", "PLMI /h", "basis", "7-night", "PLMs", "quality", "diary"]
+        if !trials.isEmpty { header.insert("trial", at: 7) }
         var rows: [[String]] = []
         for n in nights {
             let fig = n.figures
-            rows.append([
+            var row = [
                 n.night.description + " " + NightExport.weekday(n.night), f(fig.inBedHours, 1),
                 f(fig.plmIndex, 1), fig.plmIndexBasis, f(rolling[n.night] ?? nil, 1), String(fig.plmCount),
                 fig.dataQuality.replacingOccurrences(of: "_", with: " "), diary[n.night].map(Nights.highlights) ?? "",
-            ])
+            ]
+            if !trials.isEmpty {
+                let planned = trials.lazy.compactMap { t in t.arm(of: n.night).map { Nights.trialWords($0, remedy: t.remedy) } }.first
+                row.insert(planned ?? "", at: 7)
+            }
+            rows.append(row)
         }
         var widths = header.map(\.count)
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
@@ -59,10 +82,14 @@ public struct CorrelationCommand: ParsableCommand {
         commandName: "correlate",
         abstract: "Relate each diary factor to the nightly PLM index (same night and the night before).",
         discussion: """
-            Yes/no factors (a bath, a medicine): Mann-Whitney U with the Hodges-Lehmann shift of the PLM index and \
-            its confidence interval. Amounts (cups of caffeine, minutes of exercise): Spearman's rho with its \
-            interval. p-values are adjusted by Benjamini-Hochberg across all factors and lags. Factors with too \
-            few nights say "not enough nights yet". docs/statistics.md explains each statistic.
+            Each factor's effect is a difference in PLMs per hour with its 95 % interval: on nights with the factor \
+            (yes/no), or per unit more of it (amounts), from a regression of the PLM index on the factor, the \
+            factors that go with it, a linear trend and the weekly rhythm, with errors correlated between neighbouring \
+            nights (AR(1)) and robust (HC3) standard errors. \
+            p-values are adjusted by Benjamini-Hochberg across all factors and lags; only clear findings are listed \
+            unless --all is given. Medicine changes in the diary get a before/after comparison. Factors with too \
+            few nights say how many more are needed. docs/statistics.md explains each statistic and the study that \
+            checks them.
             """)
 
     @Option(help: "Yes/no factors: nights needed with and without.")
@@ -70,6 +97,12 @@ public struct CorrelationCommand: ParsableCommand {
 
     @Option(help: "Amounts: nights needed.")
     var minDoseNights = 10
+
+    @Option(help: "adjusted (default) or rank-tests (each factor alone, nights taken as independent).")
+    var method = "adjusted"
+
+    @Flag(help: "List every factor tested, not only the clear findings.")
+    var all = false
 
     @Option(help: "Also write the table as CSV.")
     var csv: String?
@@ -80,9 +113,22 @@ public struct CorrelationCommand: ParsableCommand {
 
     public func run() throws {
         let store = try location.openForReading()
-        let settings = CorrelationSettings(minimumNightsPerGroup: minNights, minimumNightsForDose: minDoseNights)
+        let chosen: CorrelationSettings.Method
+        switch method {
+        case "adjusted": chosen = .adjustedModel
+        case "rank-tests": chosen = .rankTests
+        default: throw ValidationError("--method: expected adjusted or rank-tests, found '\(method)'")
+        }
+        let settings = CorrelationSettings(
+            minimumNightsPerGroup: minNights, minimumNightsForDose: minDoseNights, method: chosen)
         let report = try CorrelationCommand.analyse(store, settings: settings)
-        print(CorrelationCommand.text(report), terminator: "")
+        print(CorrelationCommand.text(report, all: all), terminator: "")
+        let treatment = try CorrelationCommand.treatments(store)
+        if !treatment.changes.isEmpty || !treatment.missingDose.isEmpty {
+            print("\nMedicine changes:")
+            for c in treatment.changes { print("- " + c.sentence(confidence: 0.95)) }
+            for m in treatment.missingDose { print("- \(m)") }
+        }
         if let csv {
             let url = URL(fileURLWithPath: csv)
             try AtomicFiles.write(
@@ -99,7 +145,15 @@ public struct CorrelationCommand: ParsableCommand {
         return DiaryCorrelation.analyse(nights: nights, diary: try store.diary(), settings: settings)
     }
 
-    static func text(_ r: CorrelationReport) -> String {
+    /// The medicine changes of the store's diary with their before/after comparison.
+    static func treatments(_ store: NightStore) throws -> (changes: [TreatmentChange], missingDose: [TreatmentResponse.MissingDose]) {
+        let nights = try store.nights().compactMap { n in
+            n.figures.plmIndex.map { NightOutcome(night: n.night, plmIndex: $0) }
+        }
+        return TreatmentResponse.analyse(nights: nights, diary: try store.diary())
+    }
+
+    static func text(_ r: CorrelationReport, all: Bool = true) -> String {
         let s = r.settings
         var out = "\(r.nightCount) nights with a PLM index, \(r.diaryNightCount) of them with a diary entry.\n"
         if let last = r.rolling.last {
@@ -113,10 +167,27 @@ public struct CorrelationCommand: ParsableCommand {
         out += "\n"
         if tested.isEmpty {
             out += "No factor has enough nights yet.\n"
-        } else {
+        } else if all {
             for t in tested { out += "- " + t.sentence(confidence: s.confidence, falseDiscoveryRate: s.falseDiscoveryRate) + "\n" }
+        } else {
+            let clear = r.clearFindings
+            let rate = NumberFormat.fixed(s.falseDiscoveryRate * 100, decimals: 0)
+            if clear.isEmpty {
+                out += "No clear finding yet (false discovery rate \(rate) %).\n"
+            } else {
+                out += "Clear findings (false discovery rate \(rate) %):\n"
+                for t in clear { out += "- " + t.sentence(confidence: s.confidence, falseDiscoveryRate: s.falseDiscoveryRate) + "\n" }
+            }
+            let others = tested.count - clear.count
+            if others > 0 {
+                out += "\(others) other test\(others == 1 ? "" : "s") of a factor showed no clear difference "
+                    + "(plm correlate --all lists them).\n"
+            }
         }
-        let waiting = r.results.filter { $0.notTested != nil && $0.lag == 0 && $0.nights > 0 }
+        // A yes/no factor never used is not waiting for nights: it is left out.
+        let waiting = r.results.filter {
+            $0.notTested != nil && $0.lag == 0 && $0.nights > 0 && ($0.kind == .dose || ($0.nightsWith ?? 0) > 0)
+        }
         if !waiting.isEmpty {
             out += "\nNot enough nights yet:\n"
             for w in waiting { out += "- \(w.factor): \(w.notTested ?? "")\n" }
@@ -127,22 +198,41 @@ public struct CorrelationCommand: ParsableCommand {
     static let csvColumns = [
         "factor", "kind", "lag_nights", "nights", "nights_with", "nights_without", "median_with", "median_without",
         "effect", "effect_measure", "ci_lower", "ci_upper", "cliffs_delta", "p_value", "q_value", "status", "sentence",
+        "method", "adjusted_for", "autocorrelation", "more_nights_needed",
     ]
 
     static func csv(_ r: CorrelationReport) -> String {
         var out = csvColumns.joined(separator: ",") + "\n"
         func f(_ v: Double?, _ d: Int = 4) -> String { v.map { NumberFormat.fixed($0, decimals: d) } ?? "" }
         for t in r.results {
-            let fields = [
-                t.factor, t.kind.rawValue, String(t.lag), String(t.nights), t.nightsWith.map(String.init) ?? "",
-                t.nightsWithout.map(String.init) ?? "", f(t.medianWith, 3), f(t.medianWithout, 3), f(t.effect),
-                t.kind == .binary ? "hodges_lehmann_shift_per_h" : "spearman_rho", f(t.lower), f(t.upper),
+            let sentence = t.sentence(confidence: r.settings.confidence, falseDiscoveryRate: r.settings.falseDiscoveryRate)
+            let with: String = t.nightsWith.map(String.init) ?? ""
+            let without: String = t.nightsWithout.map(String.init) ?? ""
+            let more: String = t.moreNightsNeeded.map(String.init) ?? ""
+            var fields: [String] = [
+                t.factor, t.kind.rawValue, String(t.lag), String(t.nights), with,
+                without, f(t.medianWith, 3), f(t.medianWithout, 3), f(t.effect),
+                measure(t), f(t.lower), f(t.upper),
+            ]
+            fields += [
                 f(t.cliffsDelta), f(t.pValue, 6), f(t.qValue, 6), t.notTested == nil ? "tested" : "not_enough_nights",
-                t.sentence(confidence: r.settings.confidence, falseDiscoveryRate: r.settings.falseDiscoveryRate),
+                sentence, t.method.rawValue, t.adjustedFor.joined(separator: "; "), f(t.autocorrelation, 3), more,
             ]
             out += fields.map(CSVField.escape).joined(separator: ",") + "\n"
         }
         return out
+    }
+
+    /// What `effect` measures.
+    static func measure(_ t: FactorResult) -> String {
+        switch (t.method, t.kind) {
+        case (.rankTests, .binary): return "hodges_lehmann_shift_per_h"
+        case (.rankTests, .dose): return "spearman_rho"
+        case (.adjustedModel, .binary): return "difference_per_h"
+        case (.adjustedModel, .dose):
+            return "difference_per_h_per_" + (t.perUnit == 1 ? "" : NumberFormat.fixed(t.perUnit, decimals: 0) + "_")
+                + (t.factor == "exercise_min" ? "min" : t.unitWords.isEmpty ? "unit" : t.unitWords)
+        }
     }
 
     /// summary.json's `correlation` section: the store's factors and the night's rolling median.
@@ -155,6 +245,9 @@ public struct CorrelationCommand: ParsableCommand {
                 "nights": .integer(t.nights), "nights_with": t.nightsWith.map { .integer($0) } ?? .null,
                 "nights_without": t.nightsWithout.map { .integer($0) } ?? .null, "effect": f(t.effect),
                 "ci_lower": f(t.lower), "ci_upper": f(t.upper), "p_value": f(t.pValue, 6), "q_value": f(t.qValue, 6),
+                "effect_measure": .string(measure(t)), "method": .string(t.method.rawValue),
+                "adjusted_for": .array(t.adjustedFor.map { .string($0) }),
+                "more_nights_needed": t.moreNightsNeeded.map { .integer($0) } ?? .null,
                 "sentence": .string(
                     t.sentence(confidence: r.settings.confidence, falseDiscoveryRate: r.settings.falseDiscoveryRate)),
             ])

@@ -23,12 +23,15 @@ func bathNights() -> (nights: [NightOutcome], diary: [DiaryEntry]) {
     return (nights, diary)
 }
 
+/// The procedure before the study (docs/statistics.md): each factor alone by rank tests.
+let rank = CorrelationSettings(method: .rankTests)
+
 @Suite("Diary factors against the PLM index")
 struct DiaryCorrelationTests {
     @Test("a bath on nights whose PLM index is 10/h lower: shift about -10, exact p from complete separation")
     func binary() throws {
         let (nights, diary) = bathNights()
-        let r = DiaryCorrelation.analyse(nights: nights, diary: diary)
+        let r = DiaryCorrelation.analyse(nights: nights, diary: diary, settings: rank)
         let bath = try #require(r.results.first { $0.factor == "bath" && $0.lag == 0 })
         #expect(bath.nightsWith == 6)
         #expect(bath.nightsWithout == 6)
@@ -55,7 +58,7 @@ struct DiaryCorrelationTests {
         let (nights, base) = bathNights()
         var diary = base
         for i in diary.indices { diary[i].exerciseMinutes = Int(nights[i].plmIndex * 10) }
-        let r = DiaryCorrelation.analyse(nights: nights, diary: diary)
+        let r = DiaryCorrelation.analyse(nights: nights, diary: diary, settings: rank)
         let exercise = try #require(r.results.first { $0.factor == "exercise_min" && $0.lag == 0 })
         #expect(exercise.nights == 12)
         #expect(abs((exercise.effect ?? 0) - 1) < 1e-12)
@@ -70,10 +73,11 @@ struct DiaryCorrelationTests {
     @Test("too few nights: not tested, and says how many there are and how many are needed")
     func notEnough() throws {
         let (nights, diary) = bathNights()
-        let r = DiaryCorrelation.analyse(nights: Array(nights.prefix(7)), diary: diary)
+        let r = DiaryCorrelation.analyse(nights: Array(nights.prefix(7)), diary: diary, settings: rank)
         let bath = try #require(r.results.first { $0.factor == "bath" && $0.lag == 0 })
         #expect(bath.pValue == nil)
         #expect(bath.notTested == "not enough nights yet (4 with, 3 without; 5 of each needed)")
+        #expect(bath.moreNightsNeeded == 3)  // 1 more with, 2 more without
         #expect(bath.sentence(confidence: 0.95, falseDiscoveryRate: 0.05).hasSuffix("not enough nights yet (4 with, 3 without; 5 of each needed)."))
         let caffeine = try #require(r.results.first { $0.factor == "caffeine_cups" && $0.lag == 0 })
         #expect(caffeine.notTested?.hasPrefix("not enough nights yet (7 nights, 4 different amounts") == true)
@@ -82,7 +86,7 @@ struct DiaryCorrelationTests {
     @Test("q-values are Benjamini-Hochberg over every test made, in the results' order")
     func falseDiscovery() throws {
         let (nights, diary) = bathNights()
-        let r = DiaryCorrelation.analyse(nights: nights, diary: diary)
+        let r = DiaryCorrelation.analyse(nights: nights, diary: diary, settings: rank)
         let tested = r.results.filter { $0.pValue != nil }
         #expect(tested.count >= 3)
         let ps = tested.compactMap(\.pValue)
@@ -109,7 +113,7 @@ struct DiaryCorrelationTests {
         let g = try #require(factors.firstIndex(of: "medication_gabapentin"))
         let r0 = try #require(factors.firstIndex(of: "medication_ropinirole"))
         #expect(g < r0, "medicines in name order")
-        let r = DiaryCorrelation.analyse(nights: nights, diary: diary)
+        let r = DiaryCorrelation.analyse(nights: nights, diary: diary, settings: rank)
         let ropinirole = try #require(r.results.first { $0.factor == "medication_ropinirole" && $0.lag == 0 })
         #expect(ropinirole.nightsWith == 1)
         #expect(ropinirole.nightsWithout == 11)
@@ -121,7 +125,7 @@ struct DiaryCorrelationTests {
         var diary = base
         diary[0].caffeineCups = nil
         diary.removeLast()
-        let r = DiaryCorrelation.analyse(nights: nights, diary: diary)
+        let r = DiaryCorrelation.analyse(nights: nights, diary: diary, settings: rank)
         let caffeine = try #require(r.results.first { $0.factor == "caffeine_cups" && $0.lag == 0 })
         #expect(caffeine.nights == 10)
         let bath = try #require(r.results.first { $0.factor == "bath" && $0.lag == 0 })

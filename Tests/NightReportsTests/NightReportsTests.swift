@@ -156,9 +156,10 @@ struct TrendReportTests {
             #expect(html.contains(">\(label)</text>"), "\(label)")
         }
         #expect(!html.contains(">Massage (min)</text>"))
-        // The correlation in words: caffeine has 11 nights of 4 amounts, so Spearman ran.
-        #expect(html.contains("id=\"correlation-table\""))
-        #expect(html.contains("cups of caffeine went with"))
+        // The correlation in words: 11 nights are too few for the adjusted model (caffeine needs 13 with its
+        // trend, the bath 5 nights with it): each says how many more nights it needs.
+        #expect(html.contains("id=\"correlation-none\""))
+        #expect(html.contains("more nights needed"))
         #expect(html.contains("Not enough nights yet"))
         // Diary highlights are escaped; the notes are not part of the trend.
         #expect(!html.contains("<b>bold</b>"))
