@@ -37,8 +37,9 @@ index = s.get("plm_index")
 above = s.get("plm_index_above_cutoff")
 basis = s.get("plm_index_basis")
 minutes = (dq.get("recording_s") or 0) / 60
-# Nobody is in bed: no time in bed, so no PLM index on an in-bed basis, and never "above the cut-off".
-ok = in_bed == 0 and basis != "in_bed" and above is not True
+# Nobody is in bed: no time in bed, so no PLM in the basis, no PLM index (null, with a note naming --in-bed),
+# and never "above the cut-off".
+ok = in_bed == 0 and index is None and above is not True and (s.get("plm_basis_count") or 0) == 0
 print(f"{sys.argv[2]:<7} {minutes:9.1f} {in_bed:10.0f} {str(basis):<10} {str(index):>9} {str(above):>6} "
       f"{'ok' if ok else 'FAIL'}")
 sys.exit(0 if ok else 1)
