@@ -101,6 +101,54 @@ struct TypedSectionsTests {
         #expect(throws: EncodingError.self) { try JSONValueEncoder.encode(["n": 1.5]) }
     }
 
+    @Test("the detector, correlation and histogram keys are the ones summary.json has always had")
+    func pinnedSectionKeys() throws {
+        func keys(_ v: JSONValue?) -> [String] {
+            guard case .object(let d)? = v else { return [] }
+            return d.keys.sorted()
+        }
+        func member(_ v: JSONValue, _ key: String) -> JSONValue? {
+            guard case .object(let d) = v else { return nil }
+            return d[key]
+        }
+        var empty = LegMovementDetector(description: QuietNight().description)
+        let detector = NightAnalysis.detectorSection(empty.finish())
+        // Written by hand from summary.json as plm has written it: a renamed key fails here.
+        #expect(
+            keys(detector.json) == [
+                "baseline_time_constant_s", "deviation_onset_factor", "epoch_length_s", "in_bed_bridge_s",
+                "in_bed_minimum_s", "legs", "lm_detected_count", "low_pass_cutoff_hz", "lying_max_elevation_deg",
+                "minimum_along_threshold_g", "minimum_deviation_threshold_g", "minimum_duration_s",
+                "minimum_motion_threshold_g", "minimum_strong_span_s", "motion_lag_s", "motion_onset_factor",
+                "noise_floor_values_per_second", "noise_window_s", "offset_fraction", "posture_change_angle_deg",
+                "posture_change_count", "quiet_to_end_s", "rest_settle_time_s", "sample_rate_hz", "settle_time_s",
+                "shift_fraction", "spike_limit_g", "still_flag_s", "walking_motion_g",
+            ])
+        #expect(
+            keys(correlation.json)
+                == ["diary_nights", "factors", "nights", "rolling_median_plm_index", "rolling_window_nights"])
+        guard case .array(let factors)? = member(correlation.json, "factors") else {
+            Issue.record("no factors array")
+            return
+        }
+        #expect(
+            keys(factors.first) == [
+                "adjusted_for", "ci_lower", "ci_upper", "effect", "effect_measure", "factor", "kind", "lag_nights",
+                "method", "more_nights_needed", "nights", "nights_with", "nights_without", "p_value", "q_value",
+                "sentence",
+            ])
+        let summary = try report(detector: detector, dataQuality: quality, correlation: correlation).summaryJSON()
+        #expect(keys(member(summary, "imi_histogram_2s")) == ["above", "below", "bin_start_s", "bin_width_s", "counts"])
+        #expect(
+            keys(member(summary, "imi_histogram_log10"))
+                == ["above", "below", "bin_start_log10_s", "bin_width_log10_s", "counts"])
+        for section in ["detector", "data_quality", "correlation"] { #expect(member(summary, section) != nil, "\(section)") }
+        // The p value with six decimals, the effect with four, the rolling median with three.
+        let text = summary.rendered()
+        #expect(text.contains("\"p_value\": 0.062500,") && text.contains("\"effect\": 3.5000,"))
+        #expect(text.contains("\"rolling_median_plm_index\": 12.250,"))
+    }
+
     @Test("a hand-made night's typed results match what was planted in it")
     func plantedNight() throws {
         let night = QuietNight(
