@@ -4,8 +4,9 @@ import LegMovementDetection
 import LegMovementScoring
 import ScoreExport
 
-/// One night's recording through the whole pipeline: frames -> detector -> scoring -> report.
-/// `plm-replay` and the daemon both run exactly this.
+/// One night's frames through detector and scoring into a report whose `detector` and `data_quality` sections
+/// are typed (`DetectorSection`, `DataQualitySection`). NightPipeline runs it for `plm-replay` and the daemon alike;
+/// it reads no file and writes none.
 public enum NightAnalysis {
     /// How fast to feed the frames: as fast as possible, or paced against the recording's own clock.
     public enum Pace: Sendable, Equatable {

@@ -26,6 +26,8 @@ public enum JSONValueEncoder {
 
         func set(_ v: JSONValue) { scalar = v }
 
+        var arrayCount: Int { array?.count ?? 0 }
+
         func child(_ key: any CodingKey) -> Node {
             let n = Node(codingPath: codingPath + [key])
             if object == nil { object = [:] }
@@ -96,7 +98,7 @@ public enum JSONValueEncoder {
     struct Unkeyed: UnkeyedEncodingContainer {
         let node: Node
         var codingPath: [any CodingKey] { node.codingPath }
-        var count: Int { 0 }
+        var count: Int { node.arrayCount }
         mutating func encodeNil() throws { node.appended().set(.null) }
         mutating func encode(_ value: Bool) throws { node.appended().set(.bool(value)) }
         mutating func encode(_ value: String) throws { node.appended().set(.string(value)) }
