@@ -2,8 +2,13 @@
 // plm — periodic leg movement measurement with leg-worn accelerometers.
 //
 // One module per stage of the data flow (see docs/architecture.md):
-//   EventImport (annotation tables, EDF+) -> LegMovementScoring (rules, stdlib only) -> ScoreExport (files)
-// Executables are thin shells over PLMCommands.
+//   recordings (RecordingFormats) -> NightAnalysis (LegMovementDetection, LegMovementScoring: stdlib-only cores)
+//     -> ScoreExport (byte-stable files; summary.json's typed sections)
+//   event tables (EventImport) -> LegMovementScoring -> ScoreExport
+//   NightPipeline runs one night end to end (open, analyse, write the folder, file it in NightStore with the
+//   correlation section) for plm-replay, plm score --store and the daemon's NightRecorder alike.
+// PLMCommands (ArgumentParser) only parses arguments and prints; nothing below it imports it. The executables are
+// thin shells over PLMCommands (plm, plm-replay) and NightRecorder (plmd).
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -77,17 +82,27 @@ let package = Package(
                 .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: strict),
-        // A night's recording through detector, scoring and report: what plm-replay and plmd both run.
+        // A night's frames through detector and scoring into a typed report (no files, no store).
         .target(
             name: "NightAnalysis",
             dependencies: ["AccelerationSignal", "LegMovementDetection", "LegMovementScoring", "ScoreExport"],
+            swiftSettings: strict),
+        // One night end to end: open a recording (by extension), analyse it (NightAnalysis), write the output folder
+        // atomically, file the night in the store with the store's correlation section; rule profile files.
+        // plm-replay, plm score --store and plmd all run it.
+        .target(
+            name: "NightPipeline",
+            dependencies: [
+                "AccelerationSignal", "NightAnalysis", "RecordingFormats", "EDFFormat", "ScoreExport", "NightStore",
+                "DiaryCorrelation", "SleepDiary", "LegMovementScoring",
+            ],
             swiftSettings: strict),
         // The detector against simulated ground truth (plm validate, docs/validation.md).
         .target(
             name: "DetectorValidation",
             dependencies: ["NightSimulation", "NightAnalysis", "LegMovementDetection", "LegMovementScoring"],
             swiftSettings: strict),
-        // Writes byte-stable outputs: lm_events.tsv, summary.json, summary.csv.
+        // Writes byte-stable outputs: lm_events.tsv, summary.json (its typed sections), summary.csv.
         .target(name: "ScoreExport", dependencies: ["LegMovementScoring"], swiftSettings: strict),
         // Statistics for one person's nights (n-of-1): rank tests, Spearman, Benjamini-Hochberg, rolling medians.
         .target(name: "NightStatistics", swiftSettings: strict),
@@ -118,7 +133,7 @@ let package = Package(
         .target(
             name: "PLMCommands",
             dependencies: [
-                "LegMovementScoring", "EventImport", "ScoreExport", "DetectorValidation", "NightAnalysis",
+                "LegMovementScoring", "EventImport", "ScoreExport", "DetectorValidation", "NightAnalysis", "NightPipeline",
                 "NightSimulation", "RecordingFormats", "LegMovementDetection", "SensorFrames", "AccelerationSignal",
                 "EDFFormat", "SleepDiary", "NightStore", "DiaryCorrelation", "NightStatistics", "NightReports", "DiaryStudy", "SelfExperiment",
                 "SensorUSB", "DaemonStatus",
@@ -129,12 +144,12 @@ let package = Package(
         // What plmd reports in status.json and `plm status` reads: one Codable type, no dependencies.
         .target(name: "DaemonStatus", swiftSettings: strict),
         // The recording daemon's core: sensors -> .plmrec (flushed every second, clock anchors), live detector,
-        // status; at the night's end the recording through plm-replay's own code into outputs and store.
+        // status; at the night's end the recording through NightPipeline (plm-replay's own code) into outputs and store.
         .target(
             name: "NightRecorder",
             dependencies: [
                 "SensorUSB", "SensorFrames", "RecordingFormats", "LegMovementDetection", "LegMovementScoring",
-                "AccelerationSignal", "NightAnalysis", "NightStore", "PLMCommands", "DaemonStatus",
+                "AccelerationSignal", "NightAnalysis", "NightPipeline", "NightStore", "DaemonStatus",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -192,6 +207,17 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-Xlinker", "--no-as-needed"]), .linkedLibrary("umockdev-preload")]),
         .testTarget(name: "ScoreExportTests", dependencies: ["ScoreExport"], swiftSettings: strict),
         .testTarget(
+            name: "NightAnalysisTests",
+            dependencies: ["NightAnalysis", "ScoreExport", "LegMovementDetection", "LegMovementScoring", "AccelerationSignal"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "NightPipelineTests",
+            dependencies: [
+                "NightPipeline", "NightAnalysis", "NightStore", "ScoreExport", "NightSimulation", "RecordingFormats",
+                "AccelerationSignal", "SleepDiary",
+            ],
+            swiftSettings: strict),
+        .testTarget(
             name: "NightStatisticsTests", dependencies: ["NightStatistics"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(name: "SleepDiaryTests", dependencies: ["SleepDiary"], swiftSettings: strict),
@@ -222,14 +248,14 @@ let package = Package(
         .testTarget(
             name: "PLMCommandsTests",
             dependencies: [
-                "PLMCommands", "ScoreExport", "NightAnalysis", "NightStore", "SleepDiary", "DiaryStudy", "SelfExperiment",
-                "DiaryCorrelation", "NightStatistics",
+                "PLMCommands", "ScoreExport", "NightAnalysis", "NightPipeline", "NightStore", "SleepDiary", "DiaryStudy",
+                "SelfExperiment", "DiaryCorrelation", "NightStatistics",
             ],
             swiftSettings: strict),
         .testTarget(
             name: "NightRecorderTests",
             dependencies: [
-                "NightRecorder", "PLMCommands", "RecordingFormats", "SensorUSB", "SensorFrames", "NightStore",
+                "NightRecorder", "NightPipeline", "PLMCommands", "RecordingFormats", "SensorUSB", "SensorFrames", "NightStore",
                 "DaemonStatus", "EmulatorTestSupport", "CSensorEmulator", "NightSimulation",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

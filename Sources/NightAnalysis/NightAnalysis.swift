@@ -4,8 +4,9 @@ import LegMovementDetection
 import LegMovementScoring
 import ScoreExport
 
-/// One night's recording through the whole pipeline: frames -> detector -> scoring -> report.
-/// `plm-replay` and the daemon both run exactly this.
+/// One night's frames through detector and scoring into a report whose `detector` and `data_quality` sections
+/// are typed (`DetectorSection`, `DataQualitySection`). NightPipeline runs it for `plm-replay` and the daemon alike;
+/// it reads no file and writes none.
 public enum NightAnalysis {
     /// How fast to feed the frames: as fast as possible, or paced against the recording's own clock.
     public enum Pace: Sendable, Equatable {
@@ -74,7 +75,7 @@ public enum NightAnalysis {
     /// Reads the source to its end through the detector, then scores. `progress` gets the frames done so far.
     public static func analyse<S: FrameSource>(
         _ source: inout S, file: String, format: String, options: Options,
-        problems: [String: JSONValue] = [:], progress: ((Int64) -> Void)? = nil
+        recordingFile: DataQualitySection.RecordingFile? = nil, progress: ((Int64) -> Void)? = nil
     ) throws -> Night {
         var detector = LegMovementDetector(description: source.description, parameters: options.detector)
         // Two buffers: the detector works one chunk (both legs at once) while the next is read into the other.
@@ -113,7 +114,7 @@ public enum NightAnalysis {
             }
         }
         let detection = detector.finish()
-        return try night(detection, file: file, format: format, options: options, problems: problems)
+        return try night(detection, file: file, format: format, options: options, recordingFile: recordingFile)
     }
 
     /// Scores a finished detection (also used by the daemon at the end of a night).
@@ -122,9 +123,10 @@ public enum NightAnalysis {
     /// nothing is scored; with neither leg's sensor worn, or less than `NightSummary.minimumBasisHours` of valid
     /// time in bed (in bed with data from a worn sensor), the index and every other per-hour figure are null, and
     /// a finding says why and how to give the time in bed.
+    /// - Parameter recordingFile: the problems found in a `.plmrec` file, for `data_quality.recording`.
     public static func night(
         _ detection: DetectionResult, file: String, format: String, options: Options,
-        problems: [String: JSONValue] = [:]
+        recordingFile: DataQualitySection.RecordingFile? = nil
     ) throws -> Night {
         var input = detection.scoringInput()
         var outsideRecording = false
@@ -172,10 +174,8 @@ public enum NightAnalysis {
         let report = ScoreReport(
             result: scoring,
             source: InputDescription(file: file, format: format, warnings: warnings),
-            sections: [
-                "detector": detectorSection(detection),
-                "data_quality": qualitySection(detection, problems: problems),
-            ])
+            detector: detectorSection(detection),
+            dataQuality: qualitySection(detection, recordingFile: recordingFile))
         return Night(detection: detection, scoring: scoring, report: report, scoringInput: input)
     }
 
@@ -218,68 +218,41 @@ public enum NightAnalysis {
         return Seconds.from(total - lost) / 3600
     }
 
-    static func detectorSection(_ d: DetectionResult) -> JSONValue {
+    /// The detector's parameters and counts, for summary.json's `detector` section.
+    public static func detectorSection(_ d: DetectionResult) -> DetectorSection {
         let p = d.parameters
-        func n(_ v: Double) -> JSONValue { .fixed(v, decimals: 3) }
-        return .object([
-            "sample_rate_hz": n(d.description.sampleRate),
-            "legs": .array(d.description.legs.map { .string($0.rawValue) }),
-            "low_pass_cutoff_hz": n(p.lowPassCutoff),
-            "motion_lag_s": n(p.motionLag),
-            "baseline_time_constant_s": n(p.baselineTimeConstant),
-            "noise_window_s": n(p.noiseWindow),
-            "deviation_onset_factor": n(p.deviationOnsetFactor),
-            "motion_onset_factor": n(p.motionOnsetFactor),
-            "offset_fraction": n(p.offsetFraction),
-            "minimum_deviation_threshold_g": n(p.minimumDeviationThreshold),
-            "minimum_motion_threshold_g": n(p.minimumMotionThreshold),
-            "minimum_along_threshold_g": n(p.minimumAlongThreshold),
-            "spike_limit_g": n(p.spikeLimit),
-            "minimum_strong_span_s": n(p.minimumStrongSpan),
-            "rest_settle_time_s": n(p.restSettleTime),
-            "shift_fraction": n(p.shiftFraction),
-            "noise_floor_values_per_second": n(p.noiseFloorValuesPerSecond),
-            "quiet_to_end_s": n(p.quietToEnd),
-            "settle_time_s": n(p.settleTime),
-            "minimum_duration_s": n(p.minimumDuration),
-            "posture_change_angle_deg": n(p.postureChangeAngle),
-            "epoch_length_s": n(p.epochLength),
-            "lying_max_elevation_deg": n(p.lyingMaxElevation),
-            "walking_motion_g": n(p.walkingMotion),
-            "in_bed_minimum_s": n(p.inBedMinimum),
-            "in_bed_bridge_s": n(p.inBedBridge),
-            "still_flag_s": n(p.stillFlag),
-            "lm_detected_count": .integer(d.movements.count),
-            "posture_change_count": .integer(d.postureChanges.count),
-        ])
+        return DetectorSection(
+            sampleRateHz: d.description.sampleRate, legs: d.description.legs.map(\.rawValue),
+            lowPassCutoffHz: p.lowPassCutoff, motionLagSeconds: p.motionLag,
+            baselineTimeConstantSeconds: p.baselineTimeConstant, noiseWindowSeconds: p.noiseWindow,
+            deviationOnsetFactor: p.deviationOnsetFactor, motionOnsetFactor: p.motionOnsetFactor,
+            offsetFraction: p.offsetFraction, minimumDeviationThresholdG: p.minimumDeviationThreshold,
+            minimumMotionThresholdG: p.minimumMotionThreshold, minimumAlongThresholdG: p.minimumAlongThreshold,
+            spikeLimitG: p.spikeLimit, minimumStrongSpanSeconds: p.minimumStrongSpan,
+            restSettleTimeSeconds: p.restSettleTime, shiftFraction: p.shiftFraction,
+            noiseFloorValuesPerSecond: p.noiseFloorValuesPerSecond, quietToEndSeconds: p.quietToEnd,
+            settleTimeSeconds: p.settleTime, minimumDurationSeconds: p.minimumDuration,
+            postureChangeAngleDegrees: p.postureChangeAngle, epochLengthSeconds: p.epochLength,
+            lyingMaxElevationDegrees: p.lyingMaxElevation, walkingMotionG: p.walkingMotion,
+            inBedMinimumSeconds: p.inBedMinimum, inBedBridgeSeconds: p.inBedBridge, stillFlagSeconds: p.stillFlag,
+            lmDetectedCount: d.movements.count, postureChangeCount: d.postureChanges.count)
     }
 
-    static func qualitySection(_ d: DetectionResult, problems: [String: JSONValue]) -> JSONValue {
+    /// The recording's data quality per declared leg, for summary.json's `data_quality` section.
+    public static func qualitySection(
+        _ d: DetectionResult, recordingFile: DataQualitySection.RecordingFile? = nil
+    ) -> DataQualitySection {
         let q = d.quality
-        func n(_ v: Double, _ digits: Int = 1) -> JSONValue { .fixed(v, decimals: digits) }
-        var legs: [String: JSONValue] = [:]
+        var legs = DataQualitySection.Legs()
         for l in q.legs where l.declared {
-            legs[l.leg == .left ? "left" : "right"] = .object([
-                "valid_s": n(l.validSeconds),
-                "gap_s": n(l.gapSeconds),
-                "gap_count": .integer(l.gapCount),
-                "clipped_samples": .integer(l.clippedSamples),
-                "noise_floor_g": l.noiseFloor.map { .fixed($0, decimals: 4) } ?? .null,
-                "leg_axis_learned": .bool(l.legAxisLearned),
-                "still_stretch_count": .integer(l.stillIntervals.count),
-                "possibly_not_worn": .bool(l.possiblyNotWorn),
-                "missing": .bool(l.missing),
-                "lm_count": .integer(l.movementCount),
-                "posture_change_count": .integer(l.postureChangeCount),
-            ])
+            legs[l.leg] = DataQualitySection.LegFigures(
+                validSeconds: l.validSeconds, gapSeconds: l.gapSeconds, gapCount: l.gapCount,
+                clippedSamples: l.clippedSamples, noiseFloorG: l.noiseFloor, legAxisLearned: l.legAxisLearned,
+                stillStretchCount: l.stillIntervals.count, possiblyNotWorn: l.possiblyNotWorn, missing: l.missing,
+                lmCount: l.movementCount, postureChangeCount: l.postureChangeCount)
         }
-        var out: [String: JSONValue] = [
-            "recording_s": n(q.recordingSeconds),
-            "in_bed_s": n(q.inBedSeconds),
-            "legs": .object(legs),
-            "findings": .array(q.findings.map { .string($0) }),
-        ]
-        for (k, v) in problems { out[k] = v }
-        return .object(out)
+        return DataQualitySection(
+            recordingSeconds: q.recordingSeconds, inBedSeconds: q.inBedSeconds, legs: legs, findings: q.findings,
+            recording: recordingFile)
     }
 }

@@ -4,8 +4,8 @@ import Foundation
 import LegMovementScoring
 import Logging
 import NightAnalysis
+import NightPipeline
 import NightStore
-import PLMCommands
 import RecordingFormats
 import SensorFrames
 import SensorUSB
@@ -22,10 +22,10 @@ func offPool<T: Sendable>(_ queue: DispatchQueue, _ body: @escaping @Sendable ()
 /// The daemon's core (docs/daemon.md): finds the sensors, records their frames into the night's `.plmrec`
 /// (fsynced at least every `flushInterval`, clock anchors every `anchorInterval` and at every attach), runs the
 /// live detector for the status, and at the night's end computes the nightly summary from the recording with
-/// plm-replay's own code (`NightFinish`) into `<data-dir>/nights/<night>/` and the store.
+/// plm-replay's own code (`NightPipeline.finish`) into `<data-dir>/nights/<night>/` and the store.
 ///
 /// Data flows one way: USB stream events → `handle` → session (writer, live detector, counters) → status; at the
-/// night's end the recording → `NightFinish` → outputs and store.
+/// night's end the recording → `NightPipeline.finish` → outputs and store.
 public actor NightRecorder {
     /// How a night's recording ended.
     public enum NightEnd: Sendable {
@@ -323,7 +323,7 @@ public actor NightRecorder {
         let options = NightAnalysis.Options(rules: try ProfileFile.rules(profile: configuration.rules, overrides: []))
         let storeURL = self.storeURL
         let outcome = try await offPool(workQueue) {
-            try NightFinish.run(recording: url, outputs: outputs, store: try NightStore(url: storeURL), options: options)
+            try NightPipeline.finish(recording: url, outputs: outputs, store: try NightStore(url: storeURL), options: options)
         }
         let final = outcome.detectedLegMovements
         logger.notice(

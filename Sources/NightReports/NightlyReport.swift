@@ -407,21 +407,17 @@ public enum NightlyReport {
         var above: Int
     }
 
-    /// The two histograms of summary.json (`imi_histogram_2s`, `imi_histogram_log10`).
+    /// The two histograms of summary.json (`imi_histogram_2s`, `imi_histogram_log10`), decoded with the keys
+    /// ScoreExport writes them with (`SummaryHistograms`); one missing or malformed is nil.
     static func histograms(_ summaryJSON: String) -> (linear: Histogram?, log: Histogram?) {
-        guard let data = summaryJSON.data(using: .utf8),
-            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return (nil, nil) }
-        func read(_ key: String, unit: String) -> Histogram? {
-            guard let h = json[key] as? [String: Any], let counts = h["counts"] as? [NSNumber],
-                let start = (h["bin_start_\(unit)"] as? NSNumber)?.doubleValue,
-                let width = (h["bin_width_\(unit)"] as? NSNumber)?.doubleValue, width > 0
-            else { return nil }
-            return Histogram(
-                start: start, width: width, counts: counts.map(\.intValue),
-                below: (h["below"] as? NSNumber)?.intValue ?? 0, above: (h["above"] as? NSNumber)?.intValue ?? 0)
+        guard let decoded = try? JSONDecoder().decode(SummaryHistograms.self, from: Data(summaryJSON.utf8)) else {
+            return (nil, nil)
         }
-        return (read("imi_histogram_2s", unit: "s"), read("imi_histogram_log10", unit: "log10_s"))
+        func read(_ h: SummaryHistogram?) -> Histogram? {
+            guard let h, h.width > 0 else { return nil }
+            return Histogram(start: h.start, width: h.width, counts: h.counts, below: h.below, above: h.above)
+        }
+        return (read(decoded.linear), read(decoded.log))
     }
 
     static func imiHistograms(_ summaryJSON: String) -> String {

@@ -223,22 +223,11 @@ public struct StoredNight: Sendable, Equatable {
         self.intervals = intervals
         let s = report.result.summary
         events = report.result.movements.map(StoredEvent.init)
-        var validLeft: Double? = nil
-        var validRight: Double? = nil
-        var gaps: Int? = nil
-        if case .object(let quality)? = report.sections["data_quality"], case .object(let legs)? = quality["legs"] {
-            func valid(_ leg: String) -> Double? {
-                guard case .object(let l)? = legs[leg], case .fixed(let v, _)? = l["valid_s"] else { return nil }
-                return v / 3600
-            }
-            validLeft = valid("left")
-            validRight = valid("right")
-            var total = 0
-            for case .object(let l) in legs.values {
-                if case .integer(let g)? = l["gap_count"] { total += g }
-            }
-            gaps = total
-        }
+        // A recording's data quality, typed: each declared leg's valid hours, the gaps of all of them.
+        let quality = report.dataQuality
+        let validLeft = quality?.legs.left.map { $0.validSeconds / 3600 }
+        let validRight = quality?.legs.right.map { $0.validSeconds / 3600 }
+        let gaps = quality.map { $0.legs.all.reduce(0) { $0 + $1.gapCount } }
         figures = NightFigures(
             rulesProfile: report.result.rules.profile,
             recordingHours: s.recordingHours,

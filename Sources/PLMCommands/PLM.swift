@@ -3,7 +3,9 @@ import EDFFormat
 import EventImport
 import Foundation
 import LegMovementScoring
+import NightPipeline
 import NightStore
+import SleepDiary
 import ScoreExport
 
 /// `plm`: the command-line entry point.
@@ -71,11 +73,18 @@ public struct Score: ParsableCommand {
             if url.pathExtension.lowercased() == "edf" { start = .edf(try EDFHeader.read(contentsOf: url)) }
             let recording = RecordingInfo(
                 sourceKey: "events:\(url.lastPathComponent)", fileName: url.lastPathComponent, format: imported.format)
-            let (night, line) = try NightStoring.store(
-                report, recording: recording, start: start, options: storing, into: store,
-                intervals: NightStoring.intervals(imported.input))
-            stored = line
-            report.sections["correlation"] = try NightStoring.correlationSection(store, night: night)
+            let filed: (night: NightDate, line: String)
+            do {
+                filed = try NightPipeline.file(
+                    report, recording: recording, start: start, night: storing.night, into: store,
+                    intervals: NightPipeline.intervals(imported.input))
+            } catch let e as NightPipeline.UnknownNightError {
+                throw ValidationError(e.description)
+            }
+            stored = filed.line
+            var reports = [report]
+            try NightPipeline.addCorrelation(to: &reports, nights: [filed.night], store: store)
+            report = reports[0]
         }
         try ScoreOutput.write(report, to: URL(fileURLWithPath: out))
         if !quiet { print(report.humanSummary() + stored, terminator: "") }
@@ -122,26 +131,6 @@ public struct Rules: ParsableCommand {
             }
         } else {
             print(ProfileFile.render(rules), terminator: "")
-        }
-    }
-}
-
-/// The files every scoring path writes.
-public enum ScoreOutput {
-    /// Writes the night's files as one set into `directory` (`AtomicFiles.writeFolder`).
-    public static func write(_ report: ScoreReport, to directory: URL) throws {
-        try AtomicFiles.writeFolder(directory) { staging in try writeFiles(report, into: staging) }
-    }
-
-    /// Writes the files into a new folder (each file created new, never through a link, and flushed).
-    static func writeFiles(_ report: ScoreReport, into staging: URL) throws {
-        for (name, contents) in [
-            ("lm_events.tsv", report.eventsTSV()),
-            ("lm_events.json", report.eventsSidecar().rendered()),
-            ("summary.json", report.summaryJSON().rendered()),
-            ("summary.csv", report.summaryCSV()),
-        ] {
-            try AtomicFiles.writeNew(staging.appendingPathComponent(name), Data(contents.utf8))
         }
     }
 }

@@ -1,107 +1,10 @@
-import AccelerationSignal
 import ArgumentParser
-import EDFFormat
 import Foundation
-import LegMovementScoring
 import NightAnalysis
+import NightPipeline
 import NightStore
-import RecordingFormats
 import ScoreExport
 import SleepDiary
-
-/// An opened recording of any supported format, as one frame source.
-public struct OpenedRecording {
-    public var source: any FrameSource
-    public var format: String
-    /// Recording start, µs since the Unix epoch, when the file says.
-    public var startUnixMicroseconds: Int64?
-    /// Problems found in the file (byte offsets), for summary.json's `data_quality.recording`.
-    public var problems: [String: JSONValue]
-    /// The sensors the file names (.plmrec).
-    public var sensors: [SensorInfo] = []
-    var start: RecordingStart = .unknown
-    var temporary: URL?
-
-    public static let extensions = ["plmrec", "edf", "csv"]
-
-    /// Opens `.plmrec`, `.edf`, `.csv`, each optionally gzip-compressed (`.gz`).
-    public static func open(_ url: URL) throws -> OpenedRecording {
-        var file = url
-        var temporary: URL? = nil
-        if url.pathExtension.lowercased() == "gz" {
-            file = try Gzip.inflate(url)
-            temporary = file.deletingLastPathComponent()
-        }
-        do {
-            var r: OpenedRecording
-            switch file.pathExtension.lowercased() {
-            case "plmrec":
-                let s = try PlmrecFrameSource(url: file)
-                r = OpenedRecording(
-                    source: s, format: "plmrec", startUnixMicroseconds: s.header.startUnixMicroseconds,
-                    problems: ["recording": plmrecQuality(s.quality)])
-                r.sensors = s.header.sensors.map {
-                    SensorInfo(
-                        serial: $0.serialNumber,
-                        side: $0.side == .left ? "left" : $0.side == .right ? "right" : "unknown",
-                        firmware: $0.firmwareVersion.map(String.init).joined(separator: "."))
-                }
-                r.start = .utc(s.header.startUnixMicroseconds)
-            case "edf":
-                let s = try EDFAccelerationSource(url: file)
-                r = OpenedRecording(source: s, format: "edf", startUnixMicroseconds: nil, problems: [:])
-                r.start = RecordingStart.edf(s.header)
-            case "csv":
-                let s = try CSVAccelerationSource(url: file)
-                r = OpenedRecording(
-                    source: s, format: "csv", startUnixMicroseconds: s.startUnixMicroseconds, problems: [:])
-                r.start = s.startUnixMicroseconds.map { .utc($0) } ?? .unknown
-            default:
-                throw ValidationError("\(url.path): expected a .plmrec, .edf or .csv recording (optionally .gz)")
-            }
-            r.temporary = temporary
-            return r
-        } catch {
-            if let temporary { try? FileManager.default.removeItem(at: temporary) }
-            throw temporary == nil ? error : OpenedRecording.naming(url, error)
-        }
-    }
-
-    /// A reader's error about the inflated copy of a `.gz` file, naming the user's file instead.
-    static func naming(_ url: URL, _ error: Error) -> Error {
-        if var e = error as? RecordingFormatError {
-            e.file = url.path
-            e.location = e.location.isEmpty ? "inflated" : "\(e.location) of the inflated data"
-            return e
-        }
-        if var e = error as? EDFError {
-            e.file = url.path
-            e.message += " (offset in the inflated data)"
-            return e
-        }
-        return error
-    }
-
-    public func close() {
-        if let temporary { try? FileManager.default.removeItem(at: temporary) }
-    }
-
-    static func plmrecQuality(_ q: RecordingQuality) -> JSONValue {
-        .object([
-            "blocks_ok": .integer(q.blocksOK),
-            "blocks_corrupt": .integer(q.blocksCorrupt),
-            "torn_tail_offset": q.tornTail.map { .integer($0.offset) } ?? .null,
-            "frames_ok": .integer(q.framesOK),
-            "frames_bad": .integer(q.framesBad),
-            "frames_duplicate": .integer(q.framesDuplicate),
-            "sequence_jumps": .integer(q.sequenceJumps),
-            "device_restarts": .integer(q.restarts),
-            "samples_lost": .integer(Int(clamping: q.samplesLost)),
-            "problem_count": .integer(q.problemCount),
-            "problems": .array(q.problems.prefix(20).map { .string($0.description) }),
-        ])
-    }
-}
 
 /// `plm-replay RECORDING... --rules wasm2016 --out DIR [--speed max|realtime|Nx]`
 public struct Replay: ParsableCommand {
@@ -144,10 +47,6 @@ public struct Replay: ParsableCommand {
     public static func expand(_ paths: [String]) throws -> [URL] {
         var out: [URL] = []
         let fm = FileManager.default
-        func isRecording(_ u: URL) -> Bool {
-            let name = u.lastPathComponent.lowercased()
-            return OpenedRecording.extensions.contains { name.hasSuffix(".\($0)") || name.hasSuffix(".\($0).gz") }
-        }
         for p in paths {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: p, isDirectory: &isDir) else {
@@ -156,20 +55,12 @@ public struct Replay: ParsableCommand {
             if isDir.boolValue {
                 let base = URL(fileURLWithPath: p)
                 let all = (fm.enumerator(atPath: p)?.allObjects as? [String] ?? []).sorted()
-                out += all.map { base.appendingPathComponent($0) }.filter(isRecording)
+                out += all.map { base.appendingPathComponent($0) }.filter(OpenedRecording.isRecording)
             } else {
                 out.append(URL(fileURLWithPath: p))
             }
         }
         return out
-    }
-
-    /// The name of a recording's output folder: its file name without the extensions.
-    static func name(_ url: URL) -> String {
-        var n = url.lastPathComponent
-        if n.lowercased().hasSuffix(".gz") { n = String(n.dropLast(3)) }
-        if let dot = n.lastIndex(of: ".") { n = String(n[..<dot]) }
-        return n
     }
 
     public func run() throws {
@@ -191,14 +82,14 @@ public struct Replay: ParsableCommand {
         // Clock times of --in-bed are local time: the store's time zone, else the system's.
         let zone = try store.flatMap { TimeZone(identifier: try $0.settings().timeZone) } ?? .current
         let outDir = URL(fileURLWithPath: out)
-        let names = files.map(Replay.name)
+        let names = files.map(NightPipeline.outputName)
         guard Set(names).count == names.count || files.count == 1 else {
             throw ValidationError("two recordings would write to the same folder name: \(names.sorted())")
         }
         @Sendable func target(_ i: Int) -> URL { files.count == 1 ? outDir : outDir.appendingPathComponent(names[i]) }
         let progress = ProgressDisplay(enabled: !quiet && isatty(2) != 0, names: names)
         // Without a store only the terminal text is kept of each night.
-        let results = Results<(text: String, replayed: Replayed?)>(count: files.count)
+        let results = Results<(text: String, replayed: NightPipeline.ReplayedNight?)>(count: files.count)
         // One recording: its two legs on two cores. Several: the recordings side by side on all cores.
         let options = NightAnalysis.Options(rules: rules, pace: pace, legsConcurrently: files.count == 1)
         // Recordings are analysed on all cores. Without a store each writes its outputs at once; with one, the
@@ -206,12 +97,12 @@ public struct Replay: ParsableCommand {
         // outputs do not depend on which recording finished first.
         DispatchQueue.concurrentPerform(iterations: files.count) { i in
             do {
-                let replayed = try Replay.analyse(files[i], options: options, inBed: givenInBed, zone: zone) { done, total in
+                let replayed = try NightPipeline.analyse(files[i], options: options, inBed: givenInBed, zone: zone) { done, total in
                     progress.update(i, done: done, total: total)
                 }
                 let text = replayed.night.report.humanSummary()
                 if store == nil {
-                    try Replay.write(replayed, to: target(i))
+                    try NightPipeline.write(replayed, to: target(i))
                     results.set(i, .success((text, nil)))
                 } else {
                     results.set(i, .success((text, replayed)))
@@ -224,18 +115,16 @@ public struct Replay: ParsableCommand {
         progress.clear()
         var texts = Array(repeating: "", count: files.count)
         var failed = 0
-        var stored: [(Int, Replayed, NightDate)] = []
+        var stored: [(replayed: NightPipeline.ReplayedNight, night: NightDate, outputs: URL)] = []
         for (i, r) in results.all.enumerated() {
             switch r {
             case .success(let (text, replayed)):
                 texts[i] = text
                 if let store, let replayed {
                     do {
-                        let (date, line) = try NightStoring.store(
-                            replayed.night.report, recording: replayed.recording, start: replayed.start,
-                            options: storing, into: store, intervals: NightStoring.intervals(replayed.night))
+                        let (date, line) = try NightPipeline.file(replayed, night: storing.night, into: store)
                         texts[i] += line
-                        stored.append((i, replayed, date))
+                        stored.append((replayed, date, target(i)))
                     } catch {
                         texts[i] = ""
                         failed += 1
@@ -252,130 +141,14 @@ public struct Replay: ParsableCommand {
             }
         }
         if let store {
-            let correlation = try CorrelationCommand.analyse(store, settings: .init())
-            for (i, replayed, night) in stored {
-                var r = replayed
-                r.night.report.sections["correlation"] = CorrelationCommand.json(correlation, night: night)
-                do { try Replay.write(r, to: target(i)) } catch {
-                    failed += 1
-                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-                }
+            // The nights are written with the store's correlation section, after all of them are stored.
+            for case let error? in try NightPipeline.writeFiled(stored, store: store) {
+                failed += 1
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             }
         }
         if !quiet { for t in texts { print(t, terminator: "") } }
         if failed > 0 { throw ExitCode.failure }
-    }
-
-    /// A recording read and scored, with what the store needs to know of it.
-    public struct Replayed: Sendable {
-        public var night: NightAnalysis.Night
-        public var recording: RecordingInfo
-        var start: RecordingStart
-        var startDate: Date?
-        var duration: Double
-    }
-
-    /// Reads and scores one recording.
-    public static func analyse(
-        _ url: URL, options: NightAnalysis.Options, inBed: InBedOption? = nil, zone: TimeZone = .current,
-        progress: ((Int64, Int64?) -> Void)? = nil
-    ) throws -> Replayed {
-        let opened = try OpenedRecording.open(url)
-        defer { opened.close() }
-        var options = options
-        if let inBed {
-            let clock: Double?
-            switch opened.start {
-            case .utc(let us):
-                let offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(us) / 1e6))
-                clock = (Double(us) / 1e6 + Double(offset)).truncatingRemainder(dividingBy: 86_400)
-            case .localClock(let us): clock = (Double(us) / 1e6).truncatingRemainder(dividingBy: 86_400)
-            case .unknown: clock = nil
-            }
-            options.inBed = [
-                try inBed.resolve(startClockSeconds: clock.map { $0 < 0 ? $0 + 86_400 : $0 }, file: url.lastPathComponent)
-            ]
-        }
-        var source = opened.source
-        var night: NightAnalysis.Night
-        do {
-            night = try NightAnalysis.analyse(
-                &source, file: url.lastPathComponent, format: opened.format, options: options,
-                problems: opened.problems, progress: { progress?($0, nil) })
-        } catch {
-            // An error found while reading a .gz names the user's file, not the inflated copy.
-            throw opened.temporary == nil ? error : OpenedRecording.naming(url, error)
-        }
-        if let reading = source as? any ReadingFindings { night.report.add(reading) }
-        let key: String
-        switch opened.start {
-        case .utc(let us) where opened.format == "plmrec":
-            key = "plmrec:\(us):" + opened.sensors.map(\.serial).joined(separator: "+")
-        case .utc(let us), .localClock(let us): key = "\(opened.format):\(Replay.name(url)):\(us)"
-        case .unknown: key = "\(opened.format):\(Replay.name(url))"
-        }
-        let recording = RecordingInfo(
-            sourceKey: key, fileName: url.lastPathComponent, format: opened.format,
-            startUnixMicroseconds: opened.startUnixMicroseconds, sampleRateHz: night.detection.description.sampleRate,
-            sensors: opened.sensors)
-        return Replayed(
-            night: night, recording: recording, start: opened.start,
-            startDate: opened.startUnixMicroseconds.map { Date(timeIntervalSince1970: Double($0) / 1e6) },
-            duration: Double(night.detection.frameCount) / night.detection.description.sampleRate)
-    }
-
-    /// Writes a replayed night's files into `directory`, as one set (`AtomicFiles.writeFolder`).
-    public static func write(_ r: Replayed, to directory: URL) throws {
-        let annotations = ReplayAnnotations.edf(r.night)
-        try AtomicFiles.writeFolder(directory) { staging in
-            try ScoreOutput.writeFiles(r.night.report, into: staging)
-            try EDFExport.writeAnnotations(
-                annotations, duration: r.duration, to: staging.appendingPathComponent("annotations.edf"),
-                start: SimulatedRecording.edfStart(r.startDate ?? Date(timeIntervalSince1970: 473_385_600)))
-        }
-    }
-
-    /// Replays one recording into `directory`; returns the human summary.
-    public static func replay(
-        _ url: URL, to directory: URL, options: NightAnalysis.Options,
-        progress: ((Int64, Int64?) -> Void)? = nil
-    ) throws -> String {
-        let r = try analyse(url, options: options, progress: progress)
-        try write(r, to: directory)
-        return r.night.report.humanSummary()
-    }
-}
-
-extension ScoreReport {
-    /// What the reader found while reading (time jumps that ended the recording, impossible samples read as
-    /// missing): warnings, and `data_quality.reading` in summary.json.
-    mutating func add(_ reading: any ReadingFindings) {
-        guard !reading.readingFindings.isEmpty || reading.samplesExcluded > 0 else { return }
-        source.warnings += reading.readingFindings
-        guard case .object(var quality)? = sections["data_quality"] else { return }
-        quality["reading"] = .object([
-            "findings": .array(reading.readingFindings.map { .string($0) }),
-            "samples_excluded": .integer(reading.samplesExcluded),
-        ])
-        sections["data_quality"] = .object(quality)
-    }
-}
-
-/// The night's scored movements and time in bed as EDF+ annotations with Luna labels.
-enum ReplayAnnotations {
-    static func edf(_ night: NightAnalysis.Night) -> [EDFAnnotation] {
-        var out: [EDFAnnotation] = []
-        for b in night.scoringInput.inBedIntervals {
-            out.append(EDFAnnotation(onset: Seconds.from(b.onset), duration: nil, text: LunaLabels.lightsOff))
-            out.append(EDFAnnotation(onset: Seconds.from(b.end), duration: nil, text: LunaLabels.lightsOn))
-        }
-        for m in night.scoring.movements {
-            out.append(
-                EDFAnnotation(
-                    onset: Seconds.from(m.onset), duration: Seconds.from(m.duration),
-                    text: LunaLabels.legMovement(m.side, periodic: m.isPLM)))
-        }
-        return out.sorted { ($0.onset, $0.text) < ($1.onset, $1.text) }
     }
 }
 

@@ -12,16 +12,6 @@ import ScoreExport
 /// Writes a simulated night as a sensor recording: the frames the sensors would have sent, packed by the
 /// firmware's own C code, with clock anchors, into a `.plmrec`; or as CSV or EDF+.
 public enum SimulatedRecording {
-    /// The EDF start fields of a date, in UTC.
-    public static func edfStart(_ date: Date) -> EDFStartTime {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return EDFStartTime(
-            year: c.year ?? 2026, month: c.month ?? 1, day: c.day ?? 1, hour: c.hour ?? 0, minute: c.minute ?? 0,
-            second: c.second ?? 0)
-    }
-
     /// CSV with `time` in seconds and the legs' channels in g (six decimals), written with CSV.swift.
     public static func writeCSV<S: FrameSource>(_ source: inout S, to url: URL) throws {
         let legs = source.description.legs
@@ -184,7 +174,7 @@ public struct Simulate: ParsableCommand {
         case "edf":
             var g = try NightGenerator(settings: s)
             truth = g.truth
-            try EDFExport.writeAcceleration(&g, annotations: [], to: url, start: SimulatedRecording.edfStart(startDate))
+            try EDFExport.writeAcceleration(&g, annotations: [], to: url, start: EDFStartTime(utc: startDate))
         case "csv":
             var g = try NightGenerator(settings: s)
             truth = g.truth

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DiaryCorrelation
 import Foundation
+import NightPipeline
 import NightStore
 import ScoreExport
 import SelfExperiment
@@ -23,7 +24,7 @@ public struct Nights: ParsableCommand {
             print("no nights stored yet in \(store.url.path) (plm-replay --store, plm score --store)")
             return
         }
-        let report = try CorrelationCommand.analyse(store, settings: .init())
+        let report = try NightCorrelation.analyse(store, settings: .init())
         let rolling = Dictionary(report.rolling.map { ($0.night, $0.median) }, uniquingKeysWith: { a, _ in a })
         let trials = try store.trials().map(\.plan)
         print(Nights.table(nights, diary: diary, rolling: rolling, trials: trials), terminator: "")
@@ -121,7 +122,7 @@ public struct CorrelationCommand: ParsableCommand {
         }
         let settings = CorrelationSettings(
             minimumNightsPerGroup: minNights, minimumNightsForDose: minDoseNights, method: chosen)
-        let report = try CorrelationCommand.analyse(store, settings: settings)
+        let report = try NightCorrelation.analyse(store, settings: settings)
         print(CorrelationCommand.text(report, all: all), terminator: "")
         let treatment = try CorrelationCommand.treatments(store)
         if !treatment.changes.isEmpty || !treatment.missingDose.isEmpty {
@@ -134,15 +135,6 @@ public struct CorrelationCommand: ParsableCommand {
             try AtomicFiles.write(
                 [(url.lastPathComponent, CorrelationCommand.csv(report))], into: url.deletingLastPathComponent())
         }
-    }
-
-    /// The store's nights with a usable PLM index (`NightFigures.usablePLMIndex`: not those without a basis or
-    /// whose sensors were not worn), against its diary.
-    static func analyse(_ store: NightStore, settings: CorrelationSettings) throws -> CorrelationReport {
-        let nights = try store.nights().compactMap { n in
-            n.figures.usablePLMIndex.map { NightOutcome(night: n.night, plmIndex: $0) }
-        }
-        return DiaryCorrelation.analyse(nights: nights, diary: try store.diary(), settings: settings)
     }
 
     /// The medicine changes of the store's diary with their before/after comparison.
@@ -212,7 +204,7 @@ public struct CorrelationCommand: ParsableCommand {
             var fields: [String] = [
                 t.factor, t.kind.rawValue, String(t.lag), String(t.nights), with,
                 without, f(t.medianWith, 3), f(t.medianWithout, 3), f(t.effect),
-                measure(t), f(t.lower), f(t.upper),
+                NightCorrelation.effectMeasure(t), f(t.lower), f(t.upper),
             ]
             fields += [
                 f(t.cliffsDelta), f(t.pValue, 6), f(t.qValue, 6), t.notTested == nil ? "tested" : "not_enough_nights",
@@ -221,44 +213,6 @@ public struct CorrelationCommand: ParsableCommand {
             out += fields.map(CSVField.escape).joined(separator: ",") + "\n"
         }
         return out
-    }
-
-    /// What `effect` measures.
-    static func measure(_ t: FactorResult) -> String {
-        switch (t.method, t.kind) {
-        case (.rankTests, .binary): return "hodges_lehmann_shift_per_h"
-        case (.rankTests, .dose): return "spearman_rho"
-        case (.adjustedModel, .binary): return "difference_per_h"
-        case (.adjustedModel, .dose):
-            return "difference_per_h_per_" + (t.perUnit == 1 ? "" : NumberFormat.fixed(t.perUnit, decimals: 0) + "_")
-                + (t.factor == "exercise_min" ? "min" : t.unitWords.isEmpty ? "unit" : t.unitWords)
-        }
-    }
-
-    /// summary.json's `correlation` section: the store's factors and the night's rolling median.
-    static func json(_ r: CorrelationReport, night: NightDate?) -> JSONValue {
-        func f(_ v: Double?, _ d: Int = 4) -> JSONValue { v.map { .fixed($0, decimals: d) } ?? .null }
-        let this = r.rolling.first { $0.night == night }
-        let factors: [JSONValue] = r.results.filter { $0.nights > 0 }.map { t in
-            .object([
-                "factor": .string(t.factor), "kind": .string(t.kind.rawValue), "lag_nights": .integer(t.lag),
-                "nights": .integer(t.nights), "nights_with": t.nightsWith.map { .integer($0) } ?? .null,
-                "nights_without": t.nightsWithout.map { .integer($0) } ?? .null, "effect": f(t.effect),
-                "ci_lower": f(t.lower), "ci_upper": f(t.upper), "p_value": f(t.pValue, 6), "q_value": f(t.qValue, 6),
-                "effect_measure": .string(measure(t)), "method": .string(t.method.rawValue),
-                "adjusted_for": .array(t.adjustedFor.map { .string($0) }),
-                "more_nights_needed": t.moreNightsNeeded.map { .integer($0) } ?? .null,
-                "sentence": .string(
-                    t.sentence(confidence: r.settings.confidence, falseDiscoveryRate: r.settings.falseDiscoveryRate)),
-            ])
-        }
-        return .object([
-            "nights": .integer(r.nightCount),
-            "diary_nights": .integer(r.diaryNightCount),
-            "rolling_median_plm_index": f(this?.median ?? nil, 3),
-            "rolling_window_nights": .integer(r.settings.rollingWindowNights),
-            "factors": .array(factors),
-        ])
     }
 }
 

@@ -32,14 +32,22 @@ public struct InputDescription: Sendable {
 public struct ScoreReport: Sendable {
     public var result: ScoringResult
     public var source: InputDescription
-    /// Further top-level sections of summary.json (and columns of summary.csv), e.g. the detector's
-    /// parameters and the data quality of a recording. Keys must not clash with the scoring figures.
-    public var sections: [String: JSONValue]
+    /// A recording's detector (`detector` in summary.json); nil for an event table.
+    public var detector: DetectorSection?
+    /// A recording's data quality (`data_quality`); nil for an event table.
+    public var dataQuality: DataQualitySection?
+    /// The store's diary factors, for a night filed in a store (`correlation`).
+    public var correlation: CorrelationSection?
 
-    public init(result: ScoringResult, source: InputDescription, sections: [String: JSONValue] = [:]) {
+    public init(
+        result: ScoringResult, source: InputDescription, detector: DetectorSection? = nil,
+        dataQuality: DataQualitySection? = nil, correlation: CorrelationSection? = nil
+    ) {
         self.result = result
         self.source = source
-        self.sections = sections
+        self.detector = detector
+        self.dataQuality = dataQuality
+        self.correlation = correlation
     }
 
     /// Decimals per kind of figure.
@@ -133,14 +141,9 @@ public struct ScoreReport: Sendable {
             case .none: rules[key.rawValue] = .null
             }
         }
-        func histogram(_ h: Histogram, unit: String, decimals: Int) -> JSONValue {
-            .object([
-                "bin_start_\(unit)": .fixed(h.start, decimals: decimals),
-                "bin_width_\(unit)": .fixed(h.binWidth, decimals: decimals),
-                "counts": .array(h.counts.map { .integer($0) }),
-                "below": .integer(h.below),
-                "above": .integer(h.above),
-            ])
+        func histogram(_ h: Histogram, _ kind: SummaryHistogram.Kind) -> JSONValue {
+            SummaryHistogram(start: h.start, width: h.binWidth, counts: h.counts, below: h.below, above: h.above)
+                .json(kind)
         }
         var figures: [String: JSONValue] = [
             "software": .object([
@@ -198,10 +201,13 @@ public struct ScoreReport: Sendable {
             "log_imi_10_90_count": .integer(s.logIMICount),
             "log_imi_10_90_mean_ln_s": fx(s.logIMIMean, Digits.ratio),
             "log_imi_10_90_sd_ln_s": fx(s.logIMISD, Digits.ratio),
-            "imi_histogram_2s": histogram(s.imiHistogram, unit: "s", decimals: 1),
-            "imi_histogram_log10": histogram(s.imiLogHistogram, unit: "log10_s", decimals: 1),
+            SummaryHistogram.Kind.linear.rawValue: histogram(s.imiHistogram, .linear),
+            SummaryHistogram.Kind.log.rawValue: histogram(s.imiLogHistogram, .log),
         ]
-        for (key, value) in sections where figures[key] == nil { figures[key] = value }
+        typealias Key = SummarySections.CodingKeys
+        if let detector { figures[Key.detector.rawValue] = detector.json }
+        if let dataQuality { figures[Key.dataQuality.rawValue] = dataQuality.json }
+        if let correlation { figures[Key.correlation.rawValue] = correlation.json }
         return .object(figures)
     }
 

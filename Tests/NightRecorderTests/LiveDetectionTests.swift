@@ -1,4 +1,5 @@
 import Foundation
+import NightPipeline
 import NightAnalysis
 import NightRecorder
 import NightSimulation
@@ -40,7 +41,7 @@ import Testing
         }
         let live = session.liveLegMovements
         try session.close()
-        let outcome = try NightFinish.run(
+        let outcome = try NightPipeline.finish(
             recording: session.url, outputs: dir.appendingPathComponent("nights/night"),
             store: try NightStore(url: dir.appendingPathComponent("plm.sqlite")), options: NightAnalysis.Options())
         let final = outcome.detectedLegMovements

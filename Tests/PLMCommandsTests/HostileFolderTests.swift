@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NightPipeline
 import NightStore
 import PLMCommands
 import Testing
@@ -99,7 +100,7 @@ struct GzipNamingTests {
         gz.waitUntilExit()
         let url = dir.appendingPathComponent("night.csv.gz")
         do {
-            _ = try Replay.analyse(url, options: .init())
+            _ = try NightPipeline.analyse(url, options: .init())
             Issue.record("expected an error")
         } catch {
             #expect("\(error)" == "\(url.path): line 4002 of the inflated data: expected a number in g for left_z, found '0x10'")

@@ -1,4 +1,5 @@
 import Foundation
+import NightPipeline
 import LegMovementScoring
 import NightAnalysis
 @testable import NightStore
@@ -49,7 +50,7 @@ struct IndexBasisTests {
             return (0.4 * s, 0.3 * cos(2 * .pi * 1.8 * t), 1 + 0.25 * s)
         }
         let out = base.appendingPathComponent("out")
-        let text = try Replay.replay(rec, to: out, options: .init())
+        let text = try NightPipeline.replay(rec, to: out, options: .init())
         let s = try Self.summary(out)
         #expect(s["plm_index"] is NSNull)
         #expect(s["plm_index_above_cutoff"] is NSNull)
@@ -173,7 +174,7 @@ struct IndexBasisTests {
                     report: report, night: try #require(NightDate(day)),
                     recording: RecordingInfo(sourceKey: day, fileName: "\(day).tsv", format: "tsv")))
         }
-        let analysis = try CorrelationCommand.analyse(store, settings: .init())
+        let analysis = try NightCorrelation.analyse(store, settings: .init())
         #expect(analysis.nightCount == 3)
         // Median of 5, 10 and 15 /h: 10, not the 7.5 a 0.0/h night would make it.
         #expect(analysis.rolling.map(\.night.description) == ["2026-01-05", "2026-01-07", "2026-01-08"])

@@ -1,4 +1,5 @@
 import Foundation
+import NightPipeline
 import NightAnalysis
 import PLMCommands
 import Testing
@@ -38,8 +39,8 @@ struct ReplayTests {
         for name in ["night.plmrec", "night.edf", "night.csv"] {
             let rec = try simulate(dir, name)
             let a = dir.appendingPathComponent("a-\(name)"), b = dir.appendingPathComponent("b-\(name)")
-            _ = try Replay.replay(rec, to: a, options: .init())
-            _ = try Replay.replay(rec, to: b, options: .init())
+            _ = try NightPipeline.replay(rec, to: a, options: .init())
+            _ = try NightPipeline.replay(rec, to: b, options: .init())
             #expect(try files(a) == files(b), "\(name)")
             events[name] = try Data(contentsOf: a.appendingPathComponent("lm_events.tsv"))
         }
@@ -59,7 +60,7 @@ struct ReplayTests {
         var reference: [String: Data]? = nil
         for chunk in [7, 1000, 1 << 20] {
             let out = dir.appendingPathComponent("c\(chunk)")
-            _ = try Replay.replay(rec, to: out, options: .init(chunkFrames: chunk))
+            _ = try NightPipeline.replay(rec, to: out, options: .init(chunkFrames: chunk))
             let f = try files(out)
             if let reference { #expect(f == reference, "chunk \(chunk)") } else { reference = f }
         }
@@ -77,7 +78,7 @@ struct ReplayTests {
         let bad = dir.appendingPathComponent("bad.plmrec")
         try Data(bytes).write(to: bad)
         let out = dir.appendingPathComponent("out")
-        _ = try Replay.replay(bad, to: out, options: .init())
+        _ = try NightPipeline.replay(bad, to: out, options: .init())
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json")))
                 as? [String: Any])
@@ -98,15 +99,15 @@ struct ReplayTests {
         gz.arguments = ["-k", rec.path]
         try gz.run()
         gz.waitUntilExit()
-        _ = try Replay.replay(rec, to: dir.appendingPathComponent("plain"), options: .init())
-        _ = try Replay.replay(
+        _ = try NightPipeline.replay(rec, to: dir.appendingPathComponent("plain"), options: .init())
+        _ = try NightPipeline.replay(
             dir.appendingPathComponent("night.plmrec.gz"), to: dir.appendingPathComponent("gz"), options: .init())
         #expect(
             try Data(contentsOf: dir.appendingPathComponent("plain/lm_events.tsv"))
                 == Data(contentsOf: dir.appendingPathComponent("gz/lm_events.tsv")))
         let txt = dir.appendingPathComponent("notes.txt")
         try Data("hello".utf8).write(to: txt)
-        #expect(throws: (any Error).self) { try Replay.replay(txt, to: dir.appendingPathComponent("x"), options: .init()) }
+        #expect(throws: (any Error).self) { try NightPipeline.replay(txt, to: dir.appendingPathComponent("x"), options: .init()) }
         #expect(NightAnalysis.Pace(argument: "60x") == .factor(60))
         #expect(NightAnalysis.Pace(argument: "realtime") == .factor(1))
         #expect(NightAnalysis.Pace(argument: "fast") == nil)

@@ -1,4 +1,5 @@
 import Foundation
+import NightPipeline
 import PLMCommands
 import Testing
 

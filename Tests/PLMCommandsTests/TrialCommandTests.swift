@@ -1,6 +1,7 @@
 import DiaryCorrelation
 import DiaryStudy
 import Foundation
+import NightPipeline
 import NightStatistics
 import NightStore
 import SelfExperiment
@@ -67,7 +68,7 @@ struct TrialCommandTests {
         #expect(try #require(test.upper) < 0)
         #expect(result.notAsPlanned.isEmpty)
         // The diary analysis names the bath and alcohol, and nothing else.
-        let report = try CorrelationCommand.analyse(store, settings: .init())
+        let report = try NightCorrelation.analyse(store, settings: .init())
         #expect(Set(report.clearFindings.map(\.factor)) == ["bath", "alcohol_drinks"])
         #expect(report.clearFindings.allSatisfy { $0.lag == 0 })
         // The nights list shows the schedule.

@@ -62,7 +62,7 @@ public enum InBedOption: Sendable, Equatable {
 
     /// The interval in seconds from the recording's start. `startClockSeconds`: the recording's start as seconds
     /// after local midnight, nil when the recording does not say when it started.
-    func resolve(startClockSeconds: Double?, file: String) throws -> NightAnalysis.InBedInterval {
+    public func resolve(startClockSeconds: Double?, file: String) throws -> NightAnalysis.InBedInterval {
         switch self {
         case .offsets(let a, let b):
             return .init(start: a, end: b)
