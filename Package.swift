@@ -27,8 +27,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
-        // The scoring core: standard library only.
-        .target(name: "LegMovementScoring", swiftSettings: strict),
+        // The words every stage shares: Leg, SensorSide, Microseconds/Seconds, InputError (file, line/byte/key,
+        // message), PlainDecimal. A leaf: standard library only, no dependencies.
+        .target(name: "PLMVocabulary", swiftSettings: strict),
+        // CSV and TSV text: one reader (byte-level, streaming, true line numbers) and one writer (RFC 4180 quoting),
+        // for acceleration CSV, event tables, the diary and every export. Standard library only.
+        .target(name: "CSVFormat", dependencies: ["PLMVocabulary"], swiftSettings: strict),
+        // The scoring core: standard library only (and the shared vocabulary, which it re-exports).
+        .target(name: "LegMovementScoring", dependencies: ["PLMVocabulary"], swiftSettings: strict),
         // The sensor wire protocol: the firmware's own C code (single source of truth) and a Swift face.
         .target(
             name: "CPLMProtocol", path: "Firmware/protocol", exclude: ["testdata"], sources: ["plm_protocol.c"],
@@ -40,17 +46,20 @@ let package = Package(
             sources: ["golden_frames.c"], publicHeadersPath: "include"),
         .target(name: "SensorFrames", dependencies: ["CPLMProtocol"], swiftSettings: strict),
         // The contract between recordings and the detector: fixed-rate two-leg frames in g.
-        .target(name: "AccelerationSignal", dependencies: ["LegMovementScoring"], swiftSettings: strict),
+        .target(name: "AccelerationSignal", dependencies: ["PLMVocabulary"], swiftSettings: strict),
         // The leg-movement detector: acceleration -> leg movements, in-bed time, data quality. Standard library only.
         .target(
             name: "LegMovementDetection", dependencies: ["AccelerationSignal", "LegMovementScoring"],
             swiftSettings: strict + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         // Physiological simulator of nights with known ground truth.
-        .target(name: "NightSimulation", dependencies: ["AccelerationSignal", "LegMovementScoring"], swiftSettings: strict),
+        .target(
+            name: "NightSimulation", dependencies: ["AccelerationSignal", "LegMovementScoring", "PLMVocabulary"],
+            swiftSettings: strict),
         // libusb-1.0, for the daemon's USB layer.
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         // The daemon's USB layer: finds, configures and streams plm sensors through libusb (docs/daemon.md).
-        .target(name: "SensorUSB", dependencies: ["CLibUSB", "CPLMProtocol", "SensorFrames"], swiftSettings: strict),
+        .target(
+            name: "SensorUSB", dependencies: ["CLibUSB", "CPLMProtocol", "SensorFrames", "PLMVocabulary"], swiftSettings: strict),
         // The firmware's portable device core (sampling, frames, ring buffer, USB EP0 logic), built for the host
         // from Firmware/core itself: the emulated sensor in the USB tests runs it.
         .target(
@@ -64,17 +73,16 @@ let package = Package(
             name: "RecordingFormats",
             dependencies: [
                 "AccelerationSignal", "SensorFrames", "EDFFormat", "LegMovementScoring", "CZlib", "CivilCalendar",
-                .product(name: "CSV", package: "CSV.swift"),
+                "PLMVocabulary", "CSVFormat",
             ],
             swiftSettings: strict),
         // EDF/EDF+ container format (headers, annotations).
-        .target(name: "EDFFormat", swiftSettings: strict),
+        .target(name: "EDFFormat", dependencies: ["PLMVocabulary"], swiftSettings: strict),
         // Reads event tables (BIDS TSV/CSV, EDF+ annotations) into scoring input.
         .target(
             name: "EventImport",
             dependencies: [
-                "LegMovementScoring", "EDFFormat",
-                .product(name: "CSV", package: "CSV.swift"),
+                "LegMovementScoring", "EDFFormat", "PLMVocabulary", "CSVFormat",
             ],
             swiftSettings: strict),
         // A night's recording through detector, scoring and report: what plm-replay and plmd both run.
@@ -88,15 +96,15 @@ let package = Package(
             dependencies: ["NightSimulation", "NightAnalysis", "LegMovementDetection", "LegMovementScoring"],
             swiftSettings: strict),
         // Writes byte-stable outputs: lm_events.tsv, summary.json, summary.csv.
-        .target(name: "ScoreExport", dependencies: ["LegMovementScoring"], swiftSettings: strict),
+        .target(name: "ScoreExport", dependencies: ["LegMovementScoring", "CSVFormat"], swiftSettings: strict),
         // Statistics for one person's nights (n-of-1): rank tests, Spearman, Benjamini-Hochberg, rolling medians.
-        .target(name: "NightStatistics", swiftSettings: strict),
+        .target(name: "NightStatistics", dependencies: ["PLMVocabulary"], swiftSettings: strict),
         // The self-reported sleep diary: fields, validation, CSV template and import.
         // Dates and day numbers of the Gregorian calendar (standard library only).
         .target(name: "CivilCalendar", swiftSettings: strict),
-        .target(name: "SleepDiary", dependencies: ["CivilCalendar"], swiftSettings: strict),
+        .target(name: "SleepDiary", dependencies: ["CivilCalendar", "CSVFormat"], swiftSettings: strict),
         // Randomised self-experiments (n-of-1 trials): schedules and the randomisation test of their result.
-        .target(name: "SelfExperiment", dependencies: ["SleepDiary", "NightStatistics"], swiftSettings: strict),
+        .target(name: "SelfExperiment", dependencies: ["SleepDiary", "NightStatistics", "PLMVocabulary"], swiftSettings: strict),
         // Nightly summaries, leg movements and diary entries in SQLite (GRDB).
         .target(
             name: "NightStore",
@@ -108,7 +116,7 @@ let package = Package(
         .target(name: "DiaryCorrelation", dependencies: ["SleepDiary", "NightStatistics"], swiftSettings: strict),
         // The diary analysis on simulated people with planted effects (docs/statistics.md, "The study").
         .target(
-            name: "DiaryStudy", dependencies: ["DiaryCorrelation", "SleepDiary", "NightStatistics", "SelfExperiment"],
+            name: "DiaryStudy", dependencies: ["DiaryCorrelation", "SleepDiary", "NightStatistics", "SelfExperiment", "PLMVocabulary"],
             swiftSettings: strict),
         // Nightly and trend reports: store data into self-contained HTML pages with inline SVG (docs/reports.md).
         .target(
@@ -121,7 +129,7 @@ let package = Package(
                 "LegMovementScoring", "EventImport", "ScoreExport", "DetectorValidation", "NightAnalysis",
                 "NightSimulation", "RecordingFormats", "LegMovementDetection", "SensorFrames", "AccelerationSignal",
                 "EDFFormat", "SleepDiary", "NightStore", "DiaryCorrelation", "NightStatistics", "NightReports", "DiaryStudy", "SelfExperiment",
-                "SensorUSB", "DaemonStatus",
+                "SensorUSB", "DaemonStatus", "PLMVocabulary",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],
@@ -182,7 +190,7 @@ let package = Package(
         // The emulator's Swift face for every test suite that uses it, and the one lock that keeps their testbeds
         // one at a time in the process (an async lock: waiting suites do not block the cooperative threads).
         .target(
-            name: "EmulatorTestSupport", dependencies: ["CSensorEmulator", "SensorUSB", "SensorFrames"],
+            name: "EmulatorTestSupport", dependencies: ["CSensorEmulator", "SensorUSB", "SensorFrames", "PLMVocabulary"],
             path: "Tests/EmulatorTestSupport", swiftSettings: strict),
         .testTarget(
             name: "SensorUSBTests", dependencies: ["SensorUSB", "SensorFrames", "CSensorEmulator", "EmulatorTestSupport"],

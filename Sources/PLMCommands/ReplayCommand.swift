@@ -69,9 +69,9 @@ public struct OpenedRecording {
 
     /// A reader's error about the inflated copy of a `.gz` file, naming the user's file instead.
     static func naming(_ url: URL, _ error: Error) -> Error {
-        if var e = error as? RecordingFormatError {
+        if var e = error as? InputError {
             e.file = url.path
-            e.location = e.location.isEmpty ? "inflated" : "\(e.location) of the inflated data"
+            e.within = "the inflated data"
             return e
         }
         if var e = error as? EDFError {

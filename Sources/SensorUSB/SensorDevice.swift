@@ -1,6 +1,7 @@
 import CLibUSB
 import CPLMProtocol
 import Foundation
+import PLMVocabulary
 
 /// One open plm sensor. It is the only owner of its libusb handle, which only `close()` closes (also on
 /// deinit, through `close()`); after an unplug the handle is dead and the owner closes it and opens the sensor
@@ -131,7 +132,7 @@ public final class SensorDevice: @unchecked Sendable {
 
     /// SET_SIDE (stored in the sensor's flash).
     public func setSide(_ side: SensorSide) throws {
-        guard side != .unset else { throw USBError(LIBUSB_ERROR_INVALID_PARAM.rawValue, "SET_SIDE: unset") }
+        guard side != .unknown else { throw USBError(LIBUSB_ERROR_INVALID_PARAM.rawValue, "SET_SIDE: unset") }
         try controlOut(PLM_REQ_SET_SIDE.rawValue, value: UInt16(side.rawValue), "SET_SIDE")
     }
 

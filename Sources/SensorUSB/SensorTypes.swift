@@ -1,6 +1,7 @@
 import CLibUSB
 import CPLMProtocol
 import Foundation
+import PLMVocabulary
 import SensorFrames
 
 /// A libusb call that failed.
@@ -22,13 +23,6 @@ public struct USBError: Error, Sendable, Equatable, CustomStringConvertible {
         let name = code == 0 ? "failed" : (String(validatingCString: libusb_error_name(code)) ?? "error \(code)")
         return "\(operation): \(name)"
     }
-}
-
-/// Which leg a sensor is worn on, as stored in its flash.
-public enum SensorSide: UInt8, Sendable, Equatable {
-    case unset = 0
-    case left = 1
-    case right = 2
 }
 
 /// The GET_INFO reply (docs/protocol.md, section 4).
@@ -65,7 +59,7 @@ public struct SensorInfo: Sendable, Equatable {
         guard ok == 0 else { return nil }
         protocolVersion = info.protocol_version
         firmwareVersion = (info.fw_major, info.fw_minor, info.fw_patch)
-        side = SensorSide(rawValue: info.side) ?? .unset
+        side = SensorSide(rawValue: info.side) ?? .unknown
         accelerometerModel = info.accel_model
         rateHz = info.rate_hz
         rangeG = info.range_g

@@ -7,12 +7,12 @@ import Testing
 /// value read as something its writer did not mean.
 @Suite("hostile event tables")
 struct HostileEventTests {
-    func error(_ text: String) -> EventImportError? {
+    func error(_ text: String) -> InputError? {
         do {
             _ = try EventFileReader.readTable(text, path: "night.tsv", delimiter: "\t")
             return nil
         } catch {
-            return error as? EventImportError
+            return error as? InputError
         }
     }
 
@@ -49,7 +49,7 @@ struct HostileEventTests {
             try Data(bytes).write(to: url)
             _ = try EventFileReader.read(url)
             Issue.record("expected an error")
-        } catch let e as EventImportError {
+        } catch let e as InputError {
             #expect(e.location == "byte 517" && e.message.contains("ends more than 48 h after the start"), "\(e)")
         } catch {
             Issue.record("unexpected \(error)")
@@ -67,7 +67,7 @@ struct HostileEventTests {
             #expect {
                 _ = try EventFileReader.read(url)
             } throws: { e in
-                guard let e = e as? EventImportError else { return false }
+                guard let e = e as? InputError else { return false }
                 return e.file == url.path && e.message.contains(what)
             }
         }

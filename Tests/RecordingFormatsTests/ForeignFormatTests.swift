@@ -226,7 +226,7 @@ struct ForeignFormatTests {
                 var s = try CSVAccelerationSource(url: url, probeRows: 20)
                 _ = try readAll(&s)
                 Issue.record("expected an error: \(message)")
-            } catch let e as RecordingFormatError {
+            } catch let e as InputError {
                 #expect(e.file == url.path)
                 #expect(e.location == location, "\(e)")
                 #expect(e.message.contains(message), "\(e)")
