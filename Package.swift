@@ -44,7 +44,8 @@ let package = Package(
         .target(
             name: "CPLMGolden", path: "Firmware/protocol/testdata", exclude: ["golden_frames.hex"],
             sources: ["golden_frames.c"], publicHeadersPath: "include"),
-        .target(name: "SensorFrames", dependencies: ["CPLMProtocol"], swiftSettings: strict),
+        // Everything a sensor sends, decoded by the firmware's C: sample frames, control replies, status messages.
+        .target(name: "SensorFrames", dependencies: ["CPLMProtocol", "PLMVocabulary"], swiftSettings: strict),
         // The contract between recordings and the detector: fixed-rate two-leg frames in g.
         .target(name: "AccelerationSignal", dependencies: ["PLMVocabulary"], swiftSettings: strict),
         // The leg-movement detector: acceleration -> leg movements, in-bed time, data quality. Standard library only.
@@ -168,13 +169,15 @@ let package = Package(
             path: "Fuzz/plm-fuzz", swiftSettings: strict),
         .executableTarget(name: "plm-bench", dependencies: ["LegMovementDetection", "NightAnalysis", "NightSimulation", "AccelerationSignal"], path: "Benchmarks/Sources/plm-bench", swiftSettings: [.swiftLanguageMode(.v6)]),
 
-        .testTarget(name: "LegMovementScoringTests", dependencies: ["LegMovementScoring"], swiftSettings: strict),
+        // What test suites share: seeded random numbers, temporary folders, the .slow and .external tags.
+        .target(name: "TestSupport", dependencies: ["PLMVocabulary"], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "LegMovementScoringTests", dependencies: ["LegMovementScoring", "TestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "EventImportTests", dependencies: ["EventImport", "EDFFormat"],
+            name: "EventImportTests", dependencies: ["EventImport", "EDFFormat", "PLMVocabulary"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "SensorFramesTests", dependencies: ["SensorFrames", "CPLMGolden", "CPLMProtocol"], swiftSettings: strict),
         .testTarget(
-            name: "LegMovementDetectionTests", dependencies: ["LegMovementDetection", "AccelerationSignal"],
+            name: "LegMovementDetectionTests", dependencies: ["LegMovementDetection", "AccelerationSignal", "TestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "DetectorValidationTests", dependencies: ["DetectorValidation", "LegMovementScoring"],
@@ -182,7 +185,9 @@ let package = Package(
         .testTarget(name: "NightSimulationTests", dependencies: ["NightSimulation"], swiftSettings: strict),
         .testTarget(
             name: "RecordingFormatsTests",
-            dependencies: ["RecordingFormats", "SensorFrames", "EDFFormat", "AccelerationSignal", "LegMovementScoring"],
+            dependencies: [
+                "RecordingFormats", "SensorFrames", "EDFFormat", "AccelerationSignal", "LegMovementScoring", "TestSupport",
+            ],
             exclude: ["interop"], swiftSettings: strict),
         // Emulated sensors for the USB tests: a umockdev testbed whose usbfs ioctls are answered by the firmware core.
         .systemLibrary(name: "CUMockdev", path: "Tests/CUMockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
@@ -200,9 +205,9 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-Xlinker", "--no-as-needed"]), .linkedLibrary("umockdev-preload")]),
         .testTarget(name: "ScoreExportTests", dependencies: ["ScoreExport"], swiftSettings: strict),
         .testTarget(
-            name: "NightStatisticsTests", dependencies: ["NightStatistics"], resources: [.copy("Fixtures")],
+            name: "NightStatisticsTests", dependencies: ["NightStatistics", "PLMVocabulary"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
-        .testTarget(name: "SleepDiaryTests", dependencies: ["SleepDiary"], swiftSettings: strict),
+        .testTarget(name: "SleepDiaryTests", dependencies: ["SleepDiary", "PLMVocabulary"], swiftSettings: strict),
         .testTarget(name: "CivilCalendarTests", dependencies: ["CivilCalendar"], swiftSettings: strict),
         .testTarget(
             name: "SelfExperimentTests", dependencies: ["SelfExperiment", "SleepDiary", "NightStatistics"],
@@ -238,7 +243,7 @@ let package = Package(
             name: "NightRecorderTests",
             dependencies: [
                 "NightRecorder", "PLMCommands", "RecordingFormats", "SensorUSB", "SensorFrames", "NightStore",
-                "DaemonStatus", "EmulatorTestSupport", "CSensorEmulator", "NightSimulation",
+                "DaemonStatus", "EmulatorTestSupport", "CSensorEmulator", "NightSimulation", "PLMVocabulary",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,7 +1,6 @@
 import CLibUSB
 import CPLMProtocol
 import Foundation
-import PLMVocabulary
 import SensorFrames
 
 /// A libusb call that failed.
@@ -23,74 +22,6 @@ public struct USBError: Error, Sendable, Equatable, CustomStringConvertible {
         let name = code == 0 ? "failed" : (String(validatingCString: libusb_error_name(code)) ?? "error \(code)")
         return "\(operation): \(name)"
     }
-}
-
-/// The GET_INFO reply (docs/protocol.md, section 4).
-public struct SensorInfo: Sendable, Equatable {
-    public var protocolVersion: UInt8
-    public var firmwareVersion: (major: UInt8, minor: UInt8, patch: UInt8)
-    public var side: SensorSide
-    /// 1 LIS3DH, 0xFE simulated.
-    public var accelerometerModel: UInt8
-    public var rateHz: UInt16
-    public var rangeG: UInt8
-    /// State flags: 0x01 running, 0x02 time synced, 0x04 storage ok, 0x08 sensor error.
-    public var state: UInt8
-    public var maxSamplesPerFrame: UInt8
-    public var maxFrameSize: UInt8
-    /// Frames the sensor can buffer (RAM queue + external flash).
-    public var bufferCapacityFrames: UInt32
-    public var calibration: [Int16]
-    public var serial: String
-
-    public var isRunning: Bool { state & UInt8(PLM_STATE_RUNNING) != 0 }
-    public var isTimeSynced: Bool { state & UInt8(PLM_STATE_TIME_SYNCED) != 0 }
-
-    public static func == (a: SensorInfo, b: SensorInfo) -> Bool {
-        a.protocolVersion == b.protocolVersion && a.firmwareVersion == b.firmwareVersion && a.side == b.side
-            && a.accelerometerModel == b.accelerometerModel && a.rateHz == b.rateHz && a.rangeG == b.rangeG
-            && a.state == b.state && a.maxSamplesPerFrame == b.maxSamplesPerFrame && a.maxFrameSize == b.maxFrameSize
-            && a.bufferCapacityFrames == b.bufferCapacityFrames && a.calibration == b.calibration && a.serial == b.serial
-    }
-
-    init?(bytes: [UInt8]) {
-        var info = plm_info_t()
-        let ok = bytes.withUnsafeBufferPointer { plm_info_decode($0.baseAddress, $0.count, &info) }
-        guard ok == 0 else { return nil }
-        protocolVersion = info.protocol_version
-        firmwareVersion = (info.fw_major, info.fw_minor, info.fw_patch)
-        side = SensorSide(rawValue: info.side) ?? .unknown
-        accelerometerModel = info.accel_model
-        rateHz = info.rate_hz
-        rangeG = info.range_g
-        state = info.state
-        maxSamplesPerFrame = info.max_samples_per_frame
-        maxFrameSize = info.max_frame_size
-        bufferCapacityFrames = info.storage_capacity_frames
-        calibration = [info.cal.0, info.cal.1, info.cal.2]
-        serial = withUnsafeBytes(of: info.serial) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
-    }
-}
-
-/// The GET_BUFFERED reply: what the sensor holds for the host.
-public struct BufferedFrames: Sendable, Equatable {
-    /// Complete frames waiting to be read (including one being sent).
-    public var frames: UInt32
-    public var samples: UInt32
-    /// Frames dropped by overflow since power-up.
-    public var framesDropped: UInt32
-    /// Samples lost since power-up, all causes.
-    public var samplesLost: UInt32
-}
-
-/// A status message from the interrupt endpoint (docs/protocol.md, section 5).
-public struct SensorStatus: Sendable, Equatable {
-    public var state: UInt8
-    public var framesBuffered: UInt32
-    public var nextSequence: UInt32
-    public var framesDropped: UInt32
 }
 
 /// The endpoints and interface found in the sensor's active configuration descriptor.

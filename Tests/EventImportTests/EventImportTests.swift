@@ -57,7 +57,7 @@ struct EventTableTests {
         } catch let e as InputError {
             return e
         } catch {
-            return InputError(file: "?", location: "?", message: "\(error)")
+            return InputError(file: "?", message: "\(error)")
         }
     }
 
@@ -120,7 +120,7 @@ struct EventTableTests {
         for (text, location, message) in cases {
             let e = error(text)
             #expect(e?.file == "night.tsv", "\(text)")
-            #expect(e?.location == location, "\(text)")
+            #expect(e?.location?.description == location, "\(text)")
             #expect(e?.message.contains(message) == true, "\(text): \(e?.message ?? "no error")")
         }
     }

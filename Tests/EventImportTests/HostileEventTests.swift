@@ -1,6 +1,7 @@
 import EDFFormat
 import EventImport
 import Foundation
+import PLMVocabulary
 import Testing
 
 /// Event-table inputs of issue 14: errors naming the file and line or byte offset, never a trap, a hang or a
@@ -23,7 +24,7 @@ struct HostileEventTests {
             ("12,5\t1\tLM/left", "12,5"), ("1e400\t1\tLM/left", "1e400")]
         {
             let e = error(header + "1\t1\tLM/left\n" + row + "\n")
-            #expect(e?.location == "line 3", "\(row)")
+            #expect(e?.location == .line(3), "\(row)")
             #expect(e?.message.contains("found '\(found)'") == true, "\(row): \(e?.description ?? "no error")")
         }
     }
@@ -32,8 +33,8 @@ struct HostileEventTests {
     func farEvents() {
         let header = "onset\tduration\ttrial_type\n0\tn/a\tlights_off\n"
         let far = error(header + "30\t900000000\tN2\n")
-        #expect(far?.location == "line 3" && far?.message.contains("ends more than 48 h after the start") == true, "\(String(describing: far))")
-        #expect(error(header + "999999990\t1\tLM/left\n")?.location == "line 3")
+        #expect(far?.location == .line(3) && far?.message.contains("ends more than 48 h after the start") == true, "\(String(describing: far))")
+        #expect(error(header + "999999990\t1\tLM/left\n")?.location == .line(3))
         #expect(error(header + "172799\t1\tLM/left\n") == nil)
         #expect(error(header + "172800\tn/a\tlights_on\n") == nil)
     }
@@ -50,7 +51,7 @@ struct HostileEventTests {
             _ = try EventFileReader.read(url)
             Issue.record("expected an error")
         } catch let e as InputError {
-            #expect(e.location == "byte 517" && e.message.contains("ends more than 48 h after the start"), "\(e)")
+            #expect(e.location == .byte(517) && e.message.contains("ends more than 48 h after the start"), "\(e)")
         } catch {
             Issue.record("unexpected \(error)")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NightRecorder
+import PLMVocabulary
 import RecordingFormats
 import SensorFrames
 

@@ -3,6 +3,7 @@ import EDFFormat
 import Foundation
 import LegMovementScoring
 import RecordingFormats
+import TestSupport
 import Testing
 
 @Suite("EDF and CSV accelerometer files")
@@ -228,7 +229,7 @@ struct ForeignFormatTests {
                 Issue.record("expected an error: \(message)")
             } catch let e as InputError {
                 #expect(e.file == url.path)
-                #expect(e.location == location, "\(e)")
+                #expect(e.location?.description == location, "\(e)")
                 #expect(e.message.contains(message), "\(e)")
             }
         }

@@ -4,6 +4,7 @@ import EDFFormat
 import Foundation
 import LegMovementScoring
 import SensorFrames
+import TestSupport
 import Testing
 
 @testable import RecordingFormats
@@ -109,7 +110,7 @@ struct HostileInputTests {
             _ = try PlmrecFrameSource(url: url)
         } throws: { e in
             guard let e = e as? InputError else { return false }
-            return e.file == url.path && e.location.hasPrefix("byte ") && e.message.contains("sensor 0 is described a second time")
+            return e.file == url.path && e.location?.description.hasPrefix("byte ") == true && e.message.contains("sensor 0 is described a second time")
         }
     }
 
@@ -400,7 +401,7 @@ struct HostileInputTests {
                 _ = try readAll(&s)
             } throws: { e in
                 guard let e = e as? InputError else { return false }
-                return e.file == url.path && e.location == location && e.message.contains(message)
+                return e.file == url.path && e.location?.description == location && e.message.contains(message)
             }
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import LegMovementScoring
 import RecordingFormats
 import SensorFrames
+import TestSupport
 import Testing
 
 @Suite("plmrec: write, read, recover")
