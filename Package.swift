@@ -1,9 +1,10 @@
 // swift-tools-version: 6.1
 // plm — periodic leg movement measurement with leg-worn accelerometers.
 //
-// One module per stage of the data flow (see docs/architecture.md):
-//   EventImport (annotation tables, EDF+) -> LegMovementScoring (rules, stdlib only) -> ScoreExport (files)
-// Executables are thin shells over PLMCommands.
+// One module per stage of the data flow (see docs/architecture.md). At the bottom, two standard-library-only
+// leaves every stage may use: PLMVocabulary (Leg, SensorSide, time units, InputError, PlainDecimal, SplitMix64)
+// and CSVFormat (the one CSV reader and writer). The detector and scoring cores import nothing else but each
+// other and AccelerationSignal. Executables are thin shells over PLMCommands.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
