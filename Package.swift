@@ -1,12 +1,15 @@
 // swift-tools-version: 6.1
 // plm — periodic leg movement measurement with leg-worn accelerometers.
 //
-// One module per stage of the data flow (see docs/architecture.md):
+// One module per stage of the data flow (see docs/architecture.md, checked by scripts/check-layers.py):
 //   recordings (RecordingFormats) -> NightAnalysis (LegMovementDetection, LegMovementScoring: stdlib-only cores)
 //     -> ScoreExport (byte-stable files; summary.json's typed sections)
 //   event tables (EventImport) -> LegMovementScoring -> ScoreExport
 //   NightPipeline runs one night end to end (open, analyse, write the folder, file it in NightStore with the
 //   correlation section) for plm-replay, plm score --store and the daemon's NightRecorder alike.
+// At the bottom, two standard-library-only leaves every stage may use: PLMVocabulary (Leg, SensorSide, time units,
+// InputError, PlainDecimal, SplitMix64) and CSVFormat (the one CSV reader and writer). The detector and scoring
+// cores import nothing else but each other and AccelerationSignal.
 // PLMCommands (ArgumentParser) only parses arguments and prints; nothing below it imports it. The executables are
 // thin shells over PLMCommands (plm, plm-replay) and NightRecorder (plmd).
 import PackageDescription
@@ -32,8 +35,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
-        // The scoring core: standard library only.
-        .target(name: "LegMovementScoring", swiftSettings: strict),
+        // The words every stage shares: Leg, SensorSide, Microseconds/Seconds, InputError (file, line/byte/key,
+        // message), PlainDecimal. A leaf: standard library only, no dependencies.
+        .target(name: "PLMVocabulary", swiftSettings: strict),
+        // CSV and TSV text: one reader (byte-level, streaming, true line numbers) and one writer (RFC 4180 quoting),
+        // for acceleration CSV, event tables, the diary and every export. Standard library only.
+        .target(name: "CSVFormat", dependencies: ["PLMVocabulary"], swiftSettings: strict),
+        // The scoring core: standard library only (and the shared vocabulary, which it re-exports).
+        .target(name: "LegMovementScoring", dependencies: ["PLMVocabulary"], swiftSettings: strict),
         // The sensor wire protocol: the firmware's own C code (single source of truth) and a Swift face.
         .target(
             name: "CPLMProtocol", path: "Firmware/protocol", exclude: ["testdata"], sources: ["plm_protocol.c"],
@@ -43,19 +52,23 @@ let package = Package(
         .target(
             name: "CPLMGolden", path: "Firmware/protocol/testdata", exclude: ["golden_frames.hex"],
             sources: ["golden_frames.c"], publicHeadersPath: "include"),
-        .target(name: "SensorFrames", dependencies: ["CPLMProtocol"], swiftSettings: strict),
+        // Everything a sensor sends, decoded by the firmware's C: sample frames, control replies, status messages.
+        .target(name: "SensorFrames", dependencies: ["CPLMProtocol", "PLMVocabulary"], swiftSettings: strict),
         // The contract between recordings and the detector: fixed-rate two-leg frames in g.
-        .target(name: "AccelerationSignal", dependencies: ["LegMovementScoring"], swiftSettings: strict),
+        .target(name: "AccelerationSignal", dependencies: ["PLMVocabulary"], swiftSettings: strict),
         // The leg-movement detector: acceleration -> leg movements, in-bed time, data quality. Standard library only.
         .target(
             name: "LegMovementDetection", dependencies: ["AccelerationSignal", "LegMovementScoring"],
             swiftSettings: strict + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         // Physiological simulator of nights with known ground truth.
-        .target(name: "NightSimulation", dependencies: ["AccelerationSignal", "LegMovementScoring"], swiftSettings: strict),
+        .target(
+            name: "NightSimulation", dependencies: ["AccelerationSignal", "LegMovementScoring", "PLMVocabulary"],
+            swiftSettings: strict),
         // libusb-1.0, for the daemon's USB layer.
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         // The daemon's USB layer: finds, configures and streams plm sensors through libusb (docs/daemon.md).
-        .target(name: "SensorUSB", dependencies: ["CLibUSB", "CPLMProtocol", "SensorFrames"], swiftSettings: strict),
+        .target(
+            name: "SensorUSB", dependencies: ["CLibUSB", "CPLMProtocol", "SensorFrames", "PLMVocabulary"], swiftSettings: strict),
         // The firmware's portable device core (sampling, frames, ring buffer, USB EP0 logic), built for the host
         // from Firmware/core itself: the emulated sensor in the USB tests runs it.
         .target(
@@ -69,17 +82,16 @@ let package = Package(
             name: "RecordingFormats",
             dependencies: [
                 "AccelerationSignal", "SensorFrames", "EDFFormat", "LegMovementScoring", "CZlib", "CivilCalendar",
-                .product(name: "CSV", package: "CSV.swift"),
+                "PLMVocabulary", "CSVFormat",
             ],
             swiftSettings: strict),
         // EDF/EDF+ container format (headers, annotations).
-        .target(name: "EDFFormat", swiftSettings: strict),
+        .target(name: "EDFFormat", dependencies: ["PLMVocabulary"], swiftSettings: strict),
         // Reads event tables (BIDS TSV/CSV, EDF+ annotations) into scoring input.
         .target(
             name: "EventImport",
             dependencies: [
-                "LegMovementScoring", "EDFFormat",
-                .product(name: "CSV", package: "CSV.swift"),
+                "LegMovementScoring", "EDFFormat", "PLMVocabulary", "CSVFormat",
             ],
             swiftSettings: strict),
         // A night's frames through detector and scoring into a typed report (no files, no store).
@@ -94,7 +106,7 @@ let package = Package(
             name: "NightPipeline",
             dependencies: [
                 "AccelerationSignal", "NightAnalysis", "RecordingFormats", "EDFFormat", "ScoreExport", "NightStore",
-                "DiaryCorrelation", "SleepDiary", "LegMovementScoring",
+                "DiaryCorrelation", "SleepDiary", "LegMovementScoring", "PLMVocabulary",
             ],
             swiftSettings: strict),
         // The detector against simulated ground truth (plm validate, docs/validation.md).
@@ -103,15 +115,15 @@ let package = Package(
             dependencies: ["NightSimulation", "NightAnalysis", "LegMovementDetection", "LegMovementScoring"],
             swiftSettings: strict),
         // Writes byte-stable outputs: lm_events.tsv, summary.json (its typed sections), summary.csv.
-        .target(name: "ScoreExport", dependencies: ["LegMovementScoring"], swiftSettings: strict),
+        .target(name: "ScoreExport", dependencies: ["LegMovementScoring", "CSVFormat"], swiftSettings: strict),
         // Statistics for one person's nights (n-of-1): rank tests, Spearman, Benjamini-Hochberg, rolling medians.
-        .target(name: "NightStatistics", swiftSettings: strict),
+        .target(name: "NightStatistics", dependencies: ["PLMVocabulary"], swiftSettings: strict),
         // The self-reported sleep diary: fields, validation, CSV template and import.
         // Dates and day numbers of the Gregorian calendar (standard library only).
         .target(name: "CivilCalendar", swiftSettings: strict),
-        .target(name: "SleepDiary", dependencies: ["CivilCalendar"], swiftSettings: strict),
+        .target(name: "SleepDiary", dependencies: ["CivilCalendar", "CSVFormat"], swiftSettings: strict),
         // Randomised self-experiments (n-of-1 trials): schedules and the randomisation test of their result.
-        .target(name: "SelfExperiment", dependencies: ["SleepDiary", "NightStatistics"], swiftSettings: strict),
+        .target(name: "SelfExperiment", dependencies: ["SleepDiary", "NightStatistics", "PLMVocabulary"], swiftSettings: strict),
         // Nightly summaries, leg movements and diary entries in SQLite (GRDB).
         .target(
             name: "NightStore",
@@ -123,7 +135,7 @@ let package = Package(
         .target(name: "DiaryCorrelation", dependencies: ["SleepDiary", "NightStatistics"], swiftSettings: strict),
         // The diary analysis on simulated people with planted effects (docs/statistics.md, "The study").
         .target(
-            name: "DiaryStudy", dependencies: ["DiaryCorrelation", "SleepDiary", "NightStatistics", "SelfExperiment"],
+            name: "DiaryStudy", dependencies: ["DiaryCorrelation", "SleepDiary", "NightStatistics", "SelfExperiment", "PLMVocabulary"],
             swiftSettings: strict),
         // Nightly and trend reports: store data into self-contained HTML pages with inline SVG (docs/reports.md).
         .target(
@@ -136,7 +148,7 @@ let package = Package(
                 "LegMovementScoring", "EventImport", "ScoreExport", "DetectorValidation", "NightAnalysis", "NightPipeline",
                 "NightSimulation", "RecordingFormats", "LegMovementDetection", "SensorFrames", "AccelerationSignal",
                 "EDFFormat", "SleepDiary", "NightStore", "DiaryCorrelation", "NightStatistics", "NightReports", "DiaryStudy", "SelfExperiment",
-                "SensorUSB", "DaemonStatus",
+                "SensorUSB", "DaemonStatus", "PLMVocabulary",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],
@@ -175,13 +187,15 @@ let package = Package(
             path: "Fuzz/plm-fuzz", swiftSettings: strict),
         .executableTarget(name: "plm-bench", dependencies: ["LegMovementDetection", "NightAnalysis", "NightSimulation", "AccelerationSignal"], path: "Benchmarks/Sources/plm-bench", swiftSettings: [.swiftLanguageMode(.v6)]),
 
-        .testTarget(name: "LegMovementScoringTests", dependencies: ["LegMovementScoring"], swiftSettings: strict),
+        // What test suites share: seeded random numbers, temporary folders, the .slow and .external tags.
+        .target(name: "TestSupport", dependencies: ["PLMVocabulary"], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "LegMovementScoringTests", dependencies: ["LegMovementScoring", "TestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "EventImportTests", dependencies: ["EventImport", "EDFFormat"],
+            name: "EventImportTests", dependencies: ["EventImport", "EDFFormat", "PLMVocabulary"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "SensorFramesTests", dependencies: ["SensorFrames", "CPLMGolden", "CPLMProtocol"], swiftSettings: strict),
         .testTarget(
-            name: "LegMovementDetectionTests", dependencies: ["LegMovementDetection", "AccelerationSignal"],
+            name: "LegMovementDetectionTests", dependencies: ["LegMovementDetection", "AccelerationSignal", "TestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "DetectorValidationTests", dependencies: ["DetectorValidation", "LegMovementScoring"],
@@ -189,7 +203,9 @@ let package = Package(
         .testTarget(name: "NightSimulationTests", dependencies: ["NightSimulation"], swiftSettings: strict),
         .testTarget(
             name: "RecordingFormatsTests",
-            dependencies: ["RecordingFormats", "SensorFrames", "EDFFormat", "AccelerationSignal", "LegMovementScoring"],
+            dependencies: [
+                "RecordingFormats", "SensorFrames", "EDFFormat", "AccelerationSignal", "LegMovementScoring", "TestSupport",
+            ],
             exclude: ["interop"], swiftSettings: strict),
         // Emulated sensors for the USB tests: a umockdev testbed whose usbfs ioctls are answered by the firmware core.
         .systemLibrary(name: "CUMockdev", path: "Tests/CUMockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
@@ -197,7 +213,7 @@ let package = Package(
         // The emulator's Swift face for every test suite that uses it, and the one lock that keeps their testbeds
         // one at a time in the process (an async lock: waiting suites do not block the cooperative threads).
         .target(
-            name: "EmulatorTestSupport", dependencies: ["CSensorEmulator", "SensorUSB", "SensorFrames"],
+            name: "EmulatorTestSupport", dependencies: ["CSensorEmulator", "SensorUSB", "SensorFrames", "PLMVocabulary"],
             path: "Tests/EmulatorTestSupport", swiftSettings: strict),
         .testTarget(
             name: "SensorUSBTests", dependencies: ["SensorUSB", "SensorFrames", "CSensorEmulator", "EmulatorTestSupport"],
@@ -218,9 +234,9 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "NightStatisticsTests", dependencies: ["NightStatistics"], resources: [.copy("Fixtures")],
+            name: "NightStatisticsTests", dependencies: ["NightStatistics", "PLMVocabulary"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
-        .testTarget(name: "SleepDiaryTests", dependencies: ["SleepDiary"], swiftSettings: strict),
+        .testTarget(name: "SleepDiaryTests", dependencies: ["SleepDiary", "PLMVocabulary"], swiftSettings: strict),
         .testTarget(name: "CivilCalendarTests", dependencies: ["CivilCalendar"], swiftSettings: strict),
         .testTarget(
             name: "SelfExperimentTests", dependencies: ["SelfExperiment", "SleepDiary", "NightStatistics"],
@@ -256,7 +272,7 @@ let package = Package(
             name: "NightRecorderTests",
             dependencies: [
                 "NightRecorder", "NightPipeline", "PLMCommands", "RecordingFormats", "SensorUSB", "SensorFrames", "NightStore",
-                "DaemonStatus", "EmulatorTestSupport", "CSensorEmulator", "NightSimulation",
+                "DaemonStatus", "EmulatorTestSupport", "CSensorEmulator", "NightSimulation", "PLMVocabulary",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

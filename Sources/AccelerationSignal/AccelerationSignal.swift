@@ -1,4 +1,4 @@
-import LegMovementScoring
+import PLMVocabulary
 
 /// The contract between recordings (files, the live sensors, the simulator) and the leg-movement detector:
 /// a fixed-rate stream of frames, each frame six channels in g —

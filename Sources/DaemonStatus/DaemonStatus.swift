@@ -1,11 +1,22 @@
 import Foundation
 
+/// What plmd is doing; `status.json` spells it as the raw value.
+public enum DaemonState: String, Codable, Sendable, Hashable, CaseIterable {
+    /// The daemon has started and not yet looked for a night.
+    case starting
+    /// No night to record yet: before the evening, or the night already finished.
+    case waiting
+    case recording
+    /// The night's summary is being computed.
+    case finishing
+    case finished
+    case stopped
+}
+
 /// What plmd is doing, as it writes it to `<data-dir>/status.json` every ~2 s (atomically: a temporary file, then
 /// a rename) and as `plm status` reads it back.
 public struct DaemonStatus: Codable, Sendable, Equatable {
-    /// `starting`, `waiting` (no night to record yet: before the evening or the night already finished),
-    /// `recording`, `finishing` (the night's summary is being computed), `finished`, `stopped`.
-    public var state: String
+    public var state: DaemonState
     /// The night being recorded, YYYY-MM-DD (the date of its evening), if any.
     public var night: String?
     /// The night's recording (.plmrec), absolute path.
@@ -76,7 +87,7 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         }
     }
 
-    public init(state: String, pid: Int32, daemonStartedUnixMicroseconds: Int64) {
+    public init(state: DaemonState, pid: Int32, daemonStartedUnixMicroseconds: Int64) {
         self.state = state
         self.pid = pid
         self.daemonStartedUnixMicroseconds = daemonStartedUnixMicroseconds

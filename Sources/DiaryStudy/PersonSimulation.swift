@@ -1,21 +1,16 @@
 import DiaryCorrelation
 import Foundation
+import PLMVocabulary
 import SleepDiary
 
 /// A seeded random source: SplitMix64 (Steele, Lea & Flood 2014), normal deviates by Box–Muller. Deterministic on
 /// every platform, so the study's figures reproduce exactly.
 public struct StudyRandom: Sendable {
-    var state: UInt64
+    var generator: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 
     /// Uniform in [0, 1).
     public mutating func uniform() -> Double { Double(next() >> 11) / Double(UInt64(1) << 53) }

@@ -1,3 +1,4 @@
+import PLMVocabulary
 import Foundation
 
 /// A problem with an EDF/EDF+ file, naming the file, the byte offset and what was expected.

@@ -1,3 +1,4 @@
+import PLMVocabulary
 import Foundation
 
 /// The header of an EDF/EDF+ file, without its data records (EDF specification, Kemp 1992; EDF+, Kemp & Olivan 2003).

@@ -1,25 +1,8 @@
-import CSV
+import CSVFormat
 import EDFFormat
 import Foundation
 import LegMovementScoring
-
-/// Bad input, naming the file, where in it (line or byte offset) and what was expected.
-public struct EventImportError: Error, CustomStringConvertible, Equatable {
-    public var file: String
-    /// "line 12", "byte 4096", or empty when the whole file is meant.
-    public var location: String
-    public var message: String
-
-    public init(file: String, location: String, message: String) {
-        self.file = file
-        self.location = location
-        self.message = message
-    }
-
-    public var description: String {
-        location.isEmpty ? "\(file): \(message)" : "\(file): \(location): \(message)"
-    }
-}
+import PLMVocabulary
 
 /// The events read from one file, ready for scoring, with what was not understood.
 public struct ImportedEvents: Sendable {
@@ -45,18 +28,18 @@ public enum EventFileReader {
     /// - Parameter defaultEpoch: seconds given to a stage annotation without a duration.
     public static func read(_ url: URL, defaultEpoch: Double = 30) throws -> ImportedEvents {
         let name = url.path
-        if let problem = RegularFile.problem(name) { throw EventImportError(file: name, location: "", message: problem) }
+        if let problem = RegularFile.problem(name) { throw InputError(file: name, message: problem) }
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw EventImportError(file: name, location: "", message: "cannot read the file (\(error.localizedDescription))")
+            throw InputError(file: name, message: "cannot read the file (\(error.localizedDescription))")
         }
         if data.count >= 8, data.prefix(8) == Data("0       ".utf8) {
             return try readEDF([UInt8](data), path: name, defaultEpoch: defaultEpoch)
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw EventImportError(file: name, location: "", message: "expected UTF-8 text or an EDF+ file")
+            throw InputError(file: name, message: "expected UTF-8 text or an EDF+ file")
         }
         let lower = url.pathExtension.lowercased()
         let delimiter: UnicodeScalar
@@ -79,32 +62,36 @@ public enum EventFileReader {
         if body.hasPrefix("\u{FEFF}") { body.removeFirst() }
         let layout = "expected a header with columns onset, duration and trial_type (or description/label)"
         if body.allSatisfy(\.isWhitespace) {
-            throw EventImportError(file: path, location: "line 1", message: "unknown column layout: \(layout); the file is empty")
+            throw InputError(file: path, location: .line(1), message: "unknown column layout: \(layout); the file is empty")
         }
-        let reader: CSVReader
-        do {
-            reader = try CSVReader(string: body, hasHeaderRow: true, trimFields: true, delimiter: delimiter)
-        } catch {
-            throw EventImportError(file: path, location: "line 1", message: "cannot read the header row (\(error))")
+        guard delimiter.isASCII else {
+            throw InputError(file: path, message: "expected a one-byte delimiter, found '\(delimiter)'")
         }
-        let header = (reader.headerRow ?? []).map { $0.lowercased() }
+        var reader = CSVReader(bytes: Array(body.utf8), file: path, delimiter: UInt8(delimiter.value))
+        _ = try reader.next()
+        if let p = reader.problems.first {
+            throw InputError(file: path, location: .line(p.line), message: "expected \(p.expected), found '\(p.text)'")
+        }
+        let header = reader.fields.map { $0.lowercased() }
         let found = header.joined(separator: ", ")
         guard let onsetColumn = header.firstIndex(of: "onset"),
             let durationColumn = header.firstIndex(of: "duration"),
             let labelColumn = labelColumns.lazy.compactMap({ header.firstIndex(of: $0) }).first
         else {
-            throw EventImportError(
-                file: path, location: "line 1",
+            throw InputError(
+                file: path, location: .line(1),
                 message: "unknown column layout: \(layout); found \(found.isEmpty ? "no header" : found)")
         }
         var builder = InputBuilder(path: path, defaultEpoch: defaultEpoch)
-        var line = 1
-        while let row = reader.next() {
-            line += 1
+        while try reader.next() {
+            if let p = reader.problems.first {
+                throw InputError(file: path, location: .line(p.line), message: "expected \(p.expected), found '\(p.text)'")
+            }
+            let row = reader.fields
             if row.allSatisfy({ $0.isEmpty }) { continue }
-            let at = "line \(line)"
+            let at = InputError.Location.line(reader.line)
             guard row.count == header.count else {
-                throw EventImportError(
+                throw InputError(
                     file: path, location: at,
                     message: "expected \(header.count) fields (\(found)), found \(row.count)")
             }
@@ -118,9 +105,6 @@ public enum EventFileReader {
             }
             try builder.add(label: row[labelColumn], onset: onset, duration: duration, at: at)
         }
-        if let error = reader.error {
-            throw EventImportError(file: path, location: "line \(line + 1)", message: "malformed row (\(error))")
-        }
         return builder.finish(format: "events-table", recordingDuration: nil)
     }
 
@@ -130,19 +114,19 @@ public enum EventFileReader {
         do {
             edf = try EDFFile(bytes: bytes, path: path)
             guard edf.signals.contains(where: \.isAnnotations) else {
-                throw EventImportError(
-                    file: path, location: "",
+                throw InputError(
+                    file: path,
                     message: "expected an EDF+ file with an 'EDF Annotations' signal; this file has none")
             }
             annotations = try edf.annotations()
         } catch let e as EDFError {
-            throw EventImportError(file: e.file, location: "byte \(e.offset)", message: e.message)
+            throw InputError(file: e.file, location: .byte(e.offset), message: e.message)
         }
         var builder = InputBuilder(path: path, defaultEpoch: defaultEpoch)
         for a in annotations {
-            let at = "byte \(a.byteOffset)"
+            let at = InputError.Location.byte(a.byteOffset)
             guard a.onset >= 0 else {
-                throw EventImportError(
+                throw InputError(
                     file: path, location: at, message: "expected an onset at or after the start, found \(a.onset)")
             }
             try builder.add(label: a.text, onset: a.onset, duration: a.duration, at: at)
@@ -167,22 +151,22 @@ struct InputBuilder {
         self.defaultEpoch = defaultEpoch
     }
 
-    func seconds(_ text: String, column: String, at: String) throws -> Double {
+    func seconds(_ text: String, column: String, at: InputError.Location) throws -> Double {
         guard let v = PlainDecimal.parse(text), abs(v) <= Seconds.limit else {
-            throw EventImportError(
+            throw InputError(
                 file: path, location: at, message: "expected a number of seconds in column '\(column)', found '\(text)'")
         }
         guard v >= 0 else {
-            throw EventImportError(
+            throw InputError(
                 file: path, location: at,
                 message: "expected a non-negative number of seconds in column '\(column)', found '\(text)'")
         }
         return v
     }
 
-    func us(_ seconds: Double, at: String) throws -> Microseconds {
+    func us(_ seconds: Double, at: InputError.Location) throws -> Microseconds {
         guard let v = Seconds.microseconds(seconds) else {
-            throw EventImportError(file: path, location: at, message: "time \(seconds) s is out of range")
+            throw InputError(file: path, location: at, message: "time \(seconds) s is out of range")
         }
         return v
     }
@@ -192,9 +176,9 @@ struct InputBuilder {
     /// durations are broken, and an index over such a span would be near zero without a word.
     static let maxEventEnd: Double = 48 * 3600
 
-    mutating func add(label: String, onset: Double, duration: Double?, at: String) throws {
+    mutating func add(label: String, onset: Double, duration: Double?, at: InputError.Location) throws {
         guard onset + (duration ?? 0) <= InputBuilder.maxEventEnd else {
-            throw EventImportError(
+            throw InputError(
                 file: path, location: at,
                 message: "an event ('\(label)') from \(onset) s" + (duration.map { " lasting \($0) s" } ?? "")
                     + " ends more than 48 h after the start; expected one night's events")
@@ -204,7 +188,7 @@ struct InputBuilder {
         switch kind {
         case .legMovement(let leg):
             guard let duration else {
-                throw EventImportError(
+                throw InputError(
                     file: path, location: at, message: "a leg movement ('\(label)') needs a duration in seconds, found n/a")
             }
             input.legMovements.append(LegMovementEvent(onset: t, duration: try us(duration, at: at), leg: leg))
@@ -221,7 +205,7 @@ struct InputBuilder {
             lightsOn.append(t)
         case .inBed:
             guard let duration, duration > 0 else {
-                throw EventImportError(
+                throw InputError(
                     file: path, location: at, message: "an in_bed interval needs a positive duration in seconds")
             }
             input.inBedIntervals.append(IntervalEvent(onset: t, duration: try us(duration, at: at)))

@@ -221,7 +221,7 @@ struct PostureAnalysis {
                 postureChangeCount: own.filter { $0.kind == .postureChange }.count,
                 possiblyNotWorn: leg.validFrames > 0 && stillFrames * 10 >= leg.validFrames * 9)
             out.append(q)
-            let side = leg.leg == .left ? "left" : "right"
+            let side = leg.leg.name
             guard leg.present else { continue }
             if q.missing { findings.append("\(side) leg: no data at all") }
             if q.gapCount > 0 && q.gapSeconds > 0 {

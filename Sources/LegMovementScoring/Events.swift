@@ -1,37 +1,9 @@
-/// The scoring engine's input: what was annotated or detected during one recording.
-///
-/// Times are whole microseconds from the recording start (`Microseconds`). Scoring arithmetic is integer so
-/// that every rule boundary (a gap of exactly 0.5 s, an IMI of exactly 90 s) is decided exactly, and shifting
-/// every event by the same constant cannot change any decision.
-public typealias Microseconds = Int64
+// The shared vocabulary (Leg, Microseconds, Seconds, ...) is part of the scoring API: every client of the scoring
+// core speaks it, so it is re-exported rather than imported again by each of them.
+@_exported import PLMVocabulary
 
-/// Conversions between seconds (how people, files and the standards speak) and `Microseconds`.
-/// This is the one place where seconds become integer time.
-public enum Seconds {
-    /// The largest magnitude accepted: about 31 years, far beyond any recording.
-    public static let limit: Double = 1e9
-
-    /// Seconds to microseconds, rounded to the nearest microsecond; nil when not finite or beyond `limit`.
-    public static func microseconds(_ seconds: Double) -> Microseconds? {
-        guard seconds.isFinite, abs(seconds) <= limit else { return nil }
-        return Microseconds((seconds * 1_000_000).rounded())
-    }
-
-    /// Microseconds to seconds.
-    public static func from(_ microseconds: Microseconds) -> Double {
-        Double(microseconds) / 1_000_000
-    }
-}
-
-/// Which leg an annotated or detected movement was on.
-public enum Leg: String, Sendable, Hashable, CaseIterable {
-    case left = "L"
-    case right = "R"
-    /// Already combined from both legs by whoever annotated it (for example a `LM/both` label).
-    case both = "B"
-    /// The annotation did not say which leg.
-    case unknown = "U"
-}
+// The scoring engine's input: what was annotated or detected during one recording, in `Microseconds` from the
+// recording start (integer, so that every rule boundary is decided exactly).
 
 /// A leg movement as annotated or detected, before the scoring rules are applied.
 public struct LegMovementEvent: Sendable, Hashable {

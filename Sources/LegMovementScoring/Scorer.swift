@@ -387,13 +387,7 @@ struct Hypnogram: Sendable {
 
     /// The stage of the interval that contains `t` (the latest-starting one if several do).
     func stage(at t: Microseconds) -> SleepStage? {
-        var lo = 0
-        var hi = intervals.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if intervals[mid].onset <= t { lo = mid + 1 } else { hi = mid }
-        }
-        var i = lo - 1
+        var i = intervals.partitionIndex { $0.onset <= t } - 1
         while i >= 0 && reach[i] > t {
             if t < intervals[i].end { return intervals[i].stage }
             i -= 1

@@ -2,6 +2,7 @@ import AccelerationSignal
 import EDFFormat
 import Foundation
 import NightStore
+import PLMVocabulary
 import RecordingFormats
 import ScoreExport
 import SleepDiary
@@ -62,7 +63,7 @@ public struct OpenedRecording {
                     source: s, format: "csv", startUnixMicroseconds: s.startUnixMicroseconds, recordingFile: nil)
                 r.start = s.startUnixMicroseconds.map { .utc($0) } ?? .unknown
             default:
-                throw RecordingFormatError(
+                throw InputError(
                     file: url.path, message: "expected a .plmrec, .edf or .csv recording (optionally .gz)")
             }
             r.temporary = temporary
@@ -75,9 +76,9 @@ public struct OpenedRecording {
 
     /// A reader's error about the inflated copy of a `.gz` file, naming the user's file instead.
     static func naming(_ url: URL, _ error: Error) -> Error {
-        if var e = error as? RecordingFormatError {
+        if var e = error as? InputError {
             e.file = url.path
-            e.location = e.location.isEmpty ? "inflated" : "\(e.location) of the inflated data"
+            e.within = "the inflated data"
             return e
         }
         if var e = error as? EDFError {

@@ -61,7 +61,7 @@ public actor NightRecorder {
     /// When the last sensor was detached (wall clock µs), nil while one is attached.
     private var allDetachedSince: Int64?
     private var lastCRCLog: [String: Int64] = [:]
-    private var state = "starting"
+    private var state = DaemonState.starting
     private var morningUnix: Int64?
     private let startedUnix: Int64
 
@@ -198,10 +198,10 @@ public actor NightRecorder {
             let finished = withoutSensors.contains(night.description) || FileManager.default.fileExists(
                 atPath: outputsURL(night: night.description).appendingPathComponent("summary.json").path)
             if finished || now >= morning(of: night, settings: settings) {
-                if state != "waiting" {
+                if state != .waiting {
                     logger.info("waiting for the next night", metadata: ["night": "\(night)"])
                 }
-                state = "waiting"
+                state = .waiting
                 writeStatus()
                 do { try await Task.sleep(for: .seconds(30)) } catch { break }
                 continue
@@ -210,7 +210,7 @@ public actor NightRecorder {
             if case .interrupted = end { break }
             if case .withoutSensors(let n, _) = end { withoutSensors.insert(n) }
         }
-        state = "stopped"
+        state = .stopped
         writeStatus()
     }
 
@@ -231,7 +231,7 @@ public actor NightRecorder {
         accepting = true
         earlier = [:]
         allDetachedSince = clock.unixMicroseconds()
-        state = "recording"
+        state = .recording
         try session.note(session.recovery == nil ? "plmd started the night" : "plmd continued the night")
         session.flush()
 
@@ -295,13 +295,13 @@ public actor NightRecorder {
             try? session.note("plmd stopped")
             let closed: Void? = try? session.close()
             if closed == nil { logger.error("could not close the recording cleanly", metadata: ["file": "\(url.path)"]) }
-            state = "stopped"
+            state = .stopped
             writeStatus()
             return .interrupted(night: night, recording: url)
         }
 
         logger.notice("the night has ended", metadata: ["night": "\(night)"])
-        state = "finishing"
+        state = .finishing
         stopSensorsOnDetach = true
         await detachAll()
         if session.sensors.isEmpty {
@@ -311,7 +311,7 @@ public actor NightRecorder {
             logger.notice(
                 "the night ended without any sensor plugged in: no summary, nothing stored",
                 metadata: ["night": "\(night)", "recording": "\(url.path)"])
-            state = "finished"
+            state = .finished
             writeStatus()
             return .withoutSensors(night: night, recording: url)
         }
@@ -332,7 +332,7 @@ public actor NightRecorder {
                 "night": "\(outcome.night)", "outputs": "\(outputs.path)", "live_lm": "\(live)",
                 "detected_lm": "\(final)",
             ])
-        state = "finished"
+        state = .finished
         writeStatus()
         return .finished(
             night: night, recording: url, outputs: outputs, liveLegMovements: live,
@@ -397,12 +397,8 @@ public actor NightRecorder {
             return
         }
         let info = start.info
-        let side: RecordingFormats.SensorSide
-        switch configuration.sensors[serial] ?? (info.side == .left ? "left" : info.side == .right ? "right" : "") {
-        case "left": side = .left
-        case "right": side = .right
-        default: side = .unknown
-        }
+        // The configuration's side for this serial number wins over the one in the sensor's flash.
+        let side = configuration.sensors[serial].map { SensorSide(Leg(name: $0)) } ?? info.side
         let described = PlmrecSensor(
             serialNumber: serial, side: side, accelerometerModel: info.accelerometerModel,
             firmwareVersion: [info.firmwareVersion.major, info.firmwareVersion.minor, info.firmwareVersion.patch],

@@ -137,13 +137,7 @@ public final class RecordingSession {
         ((try? FileManager.default.attributesOfItem(atPath: url.path)[.size]) as? NSNumber)?.int64Value ?? 0
     }
 
-    static func sideName(_ s: RecordingFormats.SensorSide) -> String {
-        switch s {
-        case .left: return "left"
-        case .right: return "right"
-        case .unknown: return "unknown"
-        }
-    }
+    static func sideName(_ s: SensorSide) -> String { s.leg?.name ?? "unknown" }
 
     /// Host time now: µs since the recording start.
     public func hostNow() -> Microseconds { clock.monotonicMicroseconds() - monotonicBase }
@@ -183,7 +177,7 @@ public final class RecordingSession {
     }
 
     private func openWriter() throws -> PlmrecWriter {
-        guard let writer else { throw RecordingFormatError(file: url.path, message: "the recording is closed") }
+        guard let writer else { throw InputError(file: url.path, message: "the recording is closed") }
         return writer
     }
 

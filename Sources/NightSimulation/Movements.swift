@@ -150,15 +150,7 @@ extension Planner {
         onsets.insert(start, at: i)
     }
 
-    func lowerBound(_ a: [Double], _ x: Double) -> Int {
-        var lo = 0
-        var hi = a.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if a[mid] < x { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
-    }
+    func lowerBound(_ a: [Double], _ x: Double) -> Int { a.partitionIndex { $0 < x } }
 
     /// No LM onset within `Planner.isolation` of [a, b].
     func isIsolated(_ a: Double, _ b: Double) -> Bool {

@@ -17,13 +17,7 @@ struct LegTimeline: Sendable {
 
     /// Index of the first motion whose start is >= t.
     func firstIndex(startingAtOrAfter t: Double) -> Int {
-        var lo = 0
-        var hi = motions.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if motions[mid].start < t { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+        motions.partitionIndex { $0.start < t }
     }
 
     /// The end of a motion that comes within `margin` of [a, b), or nil when that span is free.

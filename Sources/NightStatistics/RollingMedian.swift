@@ -1,3 +1,5 @@
+import PLMVocabulary
+
 /// Rolling medians over calendar days, to show the trend of a noisy nightly series (such as the PLM index)
 /// without letting a single bad night dominate.
 ///
@@ -24,15 +26,7 @@ public enum RollingMedian {
         let sortedDays = order.map { days[$0] }
 
         /// First position in `sortedDays` whose day is >= `day`.
-        func lowerBound(_ day: Int) -> Int {
-            var lo = 0
-            var hi = sortedDays.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if sortedDays[mid] < day { lo = mid + 1 } else { hi = mid }
-            }
-            return lo
-        }
+        func lowerBound(_ day: Int) -> Int { sortedDays.partitionIndex { $0 < day } }
 
         return days.map { day in
             let (start, overflow) = day.subtractingReportingOverflow(window - 1)

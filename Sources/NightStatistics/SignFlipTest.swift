@@ -1,4 +1,5 @@
 import Foundation
+import PLMVocabulary
 
 /// The randomisation test of a self-experiment whose nights come in pairs of blocks, one block with the remedy and
 /// one without, the order inside each pair drawn at random (Edgington & Onghena 2007, ch. 11; Kravitz et al. 2014,
@@ -38,9 +39,9 @@ public struct SignFlipTest: Sendable, Equatable {
         if exact {
             signs = []
         } else {
-            var state: UInt64 = 0x5EED_2026_0018
+            var rng = SplitMix64(seed: 0x5EED_2026_0018)
             signs = (0..<randomPatterns).map { _ in
-                (0..<m).map { _ in splitMix(&state) & 1 == 0 ? 1.0 : -1.0 }
+                (0..<m).map { _ in rng.next() & 1 == 0 ? 1.0 : -1.0 }
             }
         }
         func pValue(shift: Double) -> Double {
@@ -93,14 +94,5 @@ public struct SignFlipTest: Sendable, Equatable {
         return SignFlipTest(
             pairs: m, meanDifference: mean, pValue: pValue(shift: 0), lower: lower, upper: upper, exact: exact,
             patterns: exact ? 1 << m : randomPatterns + 1)
-    }
-
-    /// SplitMix64 (Steele, Lea & Flood 2014): a small, well-mixed generator for the fixed random patterns.
-    static func splitMix(_ state: inout UInt64) -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

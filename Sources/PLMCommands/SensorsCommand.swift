@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PLMVocabulary
 import SensorUSB
 
 /// `plm sensors` lists the sensors on USB; `plm sensors assign SERIAL left|right` stores a sensor's side in it.
@@ -33,7 +34,7 @@ public struct SensorsCommand: ParsableCommand {
             do {
                 let info = try device.info()
                 let buffered = try device.buffered()
-                let side = info.side == .left ? "left" : info.side == .right ? "right" : "unset"
+                let side = info.side.leg?.name ?? "unset"
                 let fw = "\(info.firmwareVersion.major).\(info.firmwareVersion.minor).\(info.firmwareVersion.patch)"
                 out += pad(l.serial, 26) + pad(side, 9) + pad(fw, 10) + pad("\(info.rateHz) Hz", 8)
                     + pad(info.isRunning ? "running" : "stopped", 10) + "\(buffered.frames) frames\n"
@@ -63,7 +64,7 @@ public struct SensorsCommand: ParsableCommand {
         public func run() throws {
             let usb = try USBContext()
             defer { usb.close() }
-            try Assign.assign(usb, serial: serial, side: side == "left" ? .left : .right)
+            try Assign.assign(usb, serial: serial, side: SensorSide(Leg(name: side)))
             print("\(serial) is now the \(side) sensor")
         }
 

@@ -18,7 +18,7 @@ public enum SimulatedRecording {
         let rate = source.description.sampleRate
         let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
         guard let stream = OutputStream(toFileAtPath: tmp.path, append: false) else {
-            throw RecordingFormatError(file: url.path, message: "cannot create the file")
+            throw InputError(file: url.path, message: "cannot create the file")
         }
         let csv = try CSVWriter(stream: stream)
         var header = ["time"]
@@ -45,7 +45,7 @@ public enum SimulatedRecording {
         }
         csv.stream.close()
         if rename(tmp.path, url.path) != 0 {
-            throw RecordingFormatError(file: url.path, message: "cannot rename the finished file into place")
+            throw InputError(file: url.path, message: "cannot rename the finished file into place")
         }
     }
 
@@ -103,7 +103,7 @@ public enum SimulatedRecording {
         }
         try writer.close()
         if rename(tmp.path, url.path) != 0 {
-            throw RecordingFormatError(file: url.path, message: "cannot rename the finished recording into place")
+            throw InputError(file: url.path, message: "cannot rename the finished recording into place")
         }
         return generator.truth
     }

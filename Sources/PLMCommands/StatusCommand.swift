@@ -45,7 +45,7 @@ public struct StatusCommand: ParsableCommand {
         let age = Double(now - s.updatedUnixMicroseconds) / 1e6
         var out: [String] = []
         let running: Bool
-        if age > staleAfter || s.state == "stopped" {
+        if age > staleAfter || s.state == .stopped {
             out.append("plmd is not running (last status \(Int(age.rounded())) s ago: \(s.state))")
             running = false
         } else if !isAlive(s.pid) {

@@ -1,9 +1,10 @@
 import AccelerationSignal
 import CivilCalendar
-import CSV
+import CSVFormat
 import EDFFormat
 import Foundation
 import LegMovementScoring
+import PLMVocabulary
 
 /// ISO 8601 timestamps as CSV files write them.
 public enum ISO8601Time {
@@ -78,7 +79,8 @@ public enum ISO8601Time {
 /// A CSV accelerometer file as two-leg frames in g: a header row with `time` (seconds) or `timestamp`
 /// (ISO 8601), then any of `left_x left_y left_z right_x right_y right_z` (g; column order free; one leg allowed).
 /// The sample rate is inferred from the time steps of the first rows; a step of more than 1.5 sample periods is a
-/// gap filled with NaN frames. Read as a stream (yaslab's CSV.swift over an InputStream).
+/// gap filled with NaN frames. Read as a stream of bytes (CSVFormat's `CSVReader`, 1 MiB at a time), numbers parsed
+/// from the bytes without making strings.
 public struct CSVAccelerationSource: FrameSource, ReadingFindings {
     public let description: SignalDescription
     /// The first row's time as written.
@@ -89,51 +91,68 @@ public struct CSVAccelerationSource: FrameSource, ReadingFindings {
     public private(set) var quality = RecordingQuality()
     public private(set) var irregularSteps = 0
 
+    /// One row: its line, time (µs) and the six channels (NaN where absent or missing).
+    struct Row {
+        var line: Int
+        var time: Int64
+        var values: SIMD8<Float>
+    }
+
     private let path: String
-    private let reader: CSVReader
-    private let timeColumn: Int
-    private let isTimestamp: Bool
-    /// CSV column of each frame channel, -1 when absent.
-    private let columns: [Int]
+    private var reader: CSVReader
+    private var parser: RowParser
     private let step: Double
-    private var probe: [(line: Int, time: Int64, values: [Float])] = []
+    private var probe: [Row] = []
     private var probeIndex = 0
-    private var line = 1
     private var lastTime: Int64?
     private var expected = 0.0
     private var pendingNaN = 0
     private var frameIndex: Int64 = 0
     private var rowTimes: RowTimes
-    public var readingFindings: [String] { rowTimes.findings + parserFindings }
-    public var samplesExcluded: Int { parserExcluded }
-    private var parserFindings: [String] = []
-    private var parserExcluded = 0
-
-    /// The reader's error, except the end of the input (CSV.swift reports it as `cannotReadFile`).
-    static func readError(_ reader: CSVReader) -> Error? {
-        guard let e = reader.error else { return nil }
-        if let c = e as? CSVError, case .cannotReadFile = c { return nil }
-        return e
-    }
+    private var heldRow: Row?
+    public var readingFindings: [String] { rowTimes.findings + parser.findings }
+    public var samplesExcluded: Int { parser.excluded }
 
     static let channelNames = ["left_x", "left_y", "left_z", "right_x", "right_y", "right_z"]
+    /// Bytes read from the file at a time.
+    static let chunkBytes = 1 << 20
 
     /// - Parameter probeRows: rows read ahead to infer the sample rate.
     public init(url: URL, probeRows: Int = 2000) throws {
-        path = url.path
+        let path = url.path
+        self.path = path
         try RegularFile.check(url)
-        guard let stream = InputStream(url: url) else {
-            throw RecordingFormatError(file: path, message: "cannot open the file")
-        }
+        let handle: FileHandle
         do {
-            reader = try CSVReader(stream: stream, hasHeaderRow: true, trimFields: true)
+            handle = try FileHandle(forReadingFrom: url)
         } catch {
-            throw RecordingFormatError(file: path, location: "line 1", message: "cannot read the CSV header (\(error))")
+            throw InputError(file: path, message: "cannot open the file")
         }
-        guard let head = reader.headerRow else {
-            throw RecordingFormatError(file: path, location: "line 1", message: "expected a header row")
+        var offset = 0
+        reader = CSVReader(file: path) {
+            do {
+                guard let data = try handle.read(upToCount: CSVAccelerationSource.chunkBytes), !data.isEmpty else {
+                    try? handle.close()
+                    return nil
+                }
+                offset += data.count
+                return [UInt8](data)
+            } catch {
+                throw InputError(
+                    file: path, location: .byte(offset), message: "cannot read the file (\(error.localizedDescription))")
+            }
         }
-        let names = head.map { $0.lowercased().trimmingCharacters(in: .whitespaces) }
+        guard try reader.next() else {
+            throw InputError(file: path, location: .line(1), message: "expected a header row")
+        }
+        if let p = reader.problems.first {
+            throw InputError(file: path, location: .line(p.line), message: "expected \(p.expected), found '\(p.text)'")
+        }
+        let head = reader.fields
+        let headerLine = reader.line
+        let names = head.map { $0.lowercased() }
+        let timeColumn: Int
+        let isTimestamp: Bool
         if let t = names.firstIndex(of: "time") {
             timeColumn = t
             isTimestamp = false
@@ -141,60 +160,52 @@ public struct CSVAccelerationSource: FrameSource, ReadingFindings {
             timeColumn = t
             isTimestamp = true
         } else {
-            throw RecordingFormatError(
-                file: path, location: "line 1",
+            throw InputError(
+                file: path, location: .line(headerLine),
                 message: "expected a 'time' (seconds) or 'timestamp' (ISO 8601) column; found "
                     + head.map { "'\($0)'" }.joined(separator: ", "))
         }
         let columns = CSVAccelerationSource.channelNames.map { names.firstIndex(of: $0) ?? -1 }
-        self.columns = columns
         var legs: [Leg] = []
         for (leg, range) in [(Leg.left, 0..<3), (Leg.right, 3..<6)] {
             let present = range.filter { columns[$0] >= 0 }
             if present.count == 3 { legs.append(leg) } else if !present.isEmpty {
                 let missing = range.filter { columns[$0] < 0 }.map { CSVAccelerationSource.channelNames[$0] }
-                throw RecordingFormatError(
-                    file: path, location: "line 1", message: "expected the columns " + missing.joined(separator: ", "))
+                throw InputError(
+                    file: path, location: .line(headerLine), message: "expected the columns " + missing.joined(separator: ", "))
             }
         }
         guard !legs.isEmpty else {
-            throw RecordingFormatError(
-                file: path, location: "line 1",
+            throw InputError(
+                file: path, location: .line(headerLine),
                 message: "expected acceleration columns left_x left_y left_z and/or right_x right_y right_z (g)")
         }
         // Read ahead to infer the rate.
-        var rows: [(line: Int, time: Int64, values: [Float])] = []
+        var rows: [Row] = []
         var first = ""
         var parser = RowParser(
             path: path, timeColumn: timeColumn, isTimestamp: isTimestamp, columns: columns, fields: head.count)
         var times = RowTimes()
-        var line = 1
-        while rows.count < probeRows, !times.ended, let row = reader.next() {
-            line += 1
-            if row.count == 1, row[0].isEmpty { continue }
-            if rows.isEmpty, timeColumn < row.count { first = row[timeColumn] }
-            let parsed = try parser.parse(row, line: line)
-            guard times.admit(parsed.time, line: line) else { break }
-            rows.append((line, parsed.time, parsed.values))
+        var line = headerLine
+        while rows.count < probeRows, !times.ended, try reader.next() {
+            line = reader.line
+            if parser.isBlank(reader) { continue }
+            if rows.isEmpty, timeColumn < reader.count { first = reader[timeColumn] }
+            let row = try parser.parse(reader)
+            guard times.admit(row.time, line: row.line) else { break }
+            rows.append(row)
         }
         rowTimes = times
-        parserFindings = parser.findings
-        parserExcluded = parser.excluded
-        self.fields = head.count
-        if let e = CSVAccelerationSource.readError(reader) {
-            throw RecordingFormatError(file: path, location: "line \(line + 1)", message: "cannot read the CSV (\(e))")
-        }
-        self.line = line
         guard rows.count >= 2 else {
-            throw RecordingFormatError(
-                file: path, location: "line \(line)", message: "expected at least two rows of samples to infer the rate")
+            throw InputError(
+                file: path, location: .line(line), message: "expected at least two rows of samples to infer the rate")
         }
         var steps: [Int64] = []
         for k in 1..<rows.count {
             let d = rows[k].time - rows[k - 1].time
             guard d > 0 else {
-                throw RecordingFormatError(
-                    file: path, location: "line \(rows[k].line)",
+                throw InputError(
+                    file: path, location: .line(rows[k].line),
                     message: "expected the time to increase (previous row at line \(rows[k - 1].line))")
             }
             steps.append(d)
@@ -202,8 +213,8 @@ public struct CSVAccelerationSource: FrameSource, ReadingFindings {
         let median = steps.sorted()[steps.count / 2]
         let regular = steps.filter { abs(Double($0 - median)) <= 0.1 * Double(median) }
         guard Double(regular.count) >= 0.5 * Double(steps.count) else {
-            throw RecordingFormatError(
-                file: path, location: "line \(rows[0].line)",
+            throw InputError(
+                file: path, location: .line(rows[0].line),
                 message: "irregular sample times: fewer than half of the first \(steps.count) steps are within 10 % of "
                     + "the median step \(Double(median) / 1e6) s")
         }
@@ -215,9 +226,10 @@ public struct CSVAccelerationSource: FrameSource, ReadingFindings {
         var rate = 1e6 * Double(periods) / span
         if abs(rate - rate.rounded()) <= 0.002 * rate { rate = rate.rounded() }
         if let problem = RecordingLimits.sampleRateProblem(rate) {
-            throw RecordingFormatError(
-                file: path, location: "line \(rows[0].line)", message: "the rows' time steps give a \(problem)")
+            throw InputError(
+                file: path, location: .line(rows[0].line), message: "the rows' time steps give a \(problem)")
         }
+        self.parser = parser
         step = 1e6 / rate
         probe = rows
         firstTime = first
@@ -227,7 +239,7 @@ public struct CSVAccelerationSource: FrameSource, ReadingFindings {
     }
 
     /// The next row (from the read-ahead, then the stream), or nil at the end.
-    private mutating func nextRow() throws -> (line: Int, time: Int64, values: [Float])? {
+    private mutating func nextRow() throws -> Row? {
         if probeIndex < probe.count {
             let row = probe[probeIndex]
             probeIndex += 1
@@ -238,22 +250,11 @@ public struct CSVAccelerationSource: FrameSource, ReadingFindings {
             return row
         }
         guard !rowTimes.ended else { return nil }
-        var parser = RowParser(
-            path: path, timeColumn: timeColumn, isTimestamp: isTimestamp, columns: columns, fields: fields)
-        defer {
-            parserFindings += parser.findings
-            parserExcluded += parser.excluded
-        }
-        parser.excludedBefore = parserExcluded
-        while let row = reader.next() {
-            line += 1
-            if row.count == 1, row[0].isEmpty { continue }
-            let parsed = try parser.parse(row, line: line)
-            guard rowTimes.admit(parsed.time, line: line) else { return nil }
-            return (line, parsed.time, parsed.values)
-        }
-        if let e = CSVAccelerationSource.readError(reader) {
-            throw RecordingFormatError(file: path, location: "line \(line + 1)", message: "cannot read the CSV (\(e))")
+        while try reader.next() {
+            if parser.isBlank(reader) { continue }
+            let row = try parser.parse(reader)
+            guard rowTimes.admit(row.time, line: row.line) else { return nil }
+            return row
         }
         return nil
     }
@@ -270,7 +271,7 @@ public struct CSVAccelerationSource: FrameSource, ReadingFindings {
                 continue
             }
             if let row = heldRow {
-                buffer.append(contentsOf: row.values)
+                for c in 0..<TwoLegFrame.channels { buffer.append(row.values[c]) }
                 heldRow = nil
                 quality.framesOK += 1
                 n += 1
@@ -280,8 +281,8 @@ public struct CSVAccelerationSource: FrameSource, ReadingFindings {
             guard let row = try nextRow() else { break }
             if let last = lastTime {
                 guard row.time > last else {
-                    throw RecordingFormatError(
-                        file: path, location: "line \(row.line)",
+                    throw InputError(
+                        file: path, location: .line(row.line),
                         message: "expected a time after the previous row's; found a step of \(Double(row.time - last) / 1e6) s")
                 }
                 // Residual against the expected time of the next frame, which follows slow drift.
@@ -298,8 +299,8 @@ public struct CSVAccelerationSource: FrameSource, ReadingFindings {
                     quality.samplesLost += UInt64(missing)
                     expected = Double(row.time)
                 } else if residual < -0.5 * step {
-                    throw RecordingFormatError(
-                        file: path, location: "line \(row.line)",
+                    throw InputError(
+                        file: path, location: .line(row.line),
                         message: "expected a sample \(step / 1e6) s after the previous one; this row comes "
                             + "\(Double(row.time - last) / 1e6) s after it (closer than half a sample period)")
                 } else {
@@ -314,9 +315,6 @@ public struct CSVAccelerationSource: FrameSource, ReadingFindings {
         }
         return n
     }
-
-    private var heldRow: (line: Int, time: Int64, values: [Float])?
-    private let fields: Int
 }
 
 /// Holds a CSV file's rows to the time limits: a row more than `RecordingLimits.maxGap` after the previous one,
@@ -357,7 +355,7 @@ struct RowTimes {
     }
 }
 
-/// Parses a CSV row's time and acceleration values.
+/// Parses a CSV row's time and acceleration values from the reader's current record.
 struct RowParser {
     let path: String
     let timeColumn: Int
@@ -366,52 +364,71 @@ struct RowParser {
     /// Fields of the header row: every row must have exactly as many (a decimal comma or a stray separator
     /// would otherwise shift the columns).
     let fields: Int
-    /// Values excluded as impossible by this parser, and findings about them.
+    /// Values excluded as impossible, and findings about them.
     var excluded = 0
-    var excludedBefore = 0
     var findings: [String] = []
 
-    mutating func parse(_ row: [String], line: Int) throws -> (time: Int64, values: [Float]) {
-        guard row.count == fields else {
-            throw RecordingFormatError(
-                file: path, location: "line \(line)",
-                message: "expected \(fields) fields like the header row, found \(row.count)"
-                    + (row.count > fields ? " (a decimal comma, or a separator inside a value?)" : ""))
+    /// An empty line (or one of spaces only): skipped.
+    func isBlank(_ reader: CSVReader) -> Bool {
+        reader.count == 1 && reader.withField(0) { $0.isEmpty }
+    }
+
+    /// True when `bytes` are empty, `nan` or `n/a` (any case): a missing value.
+    static func isMissing(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch bytes.count {
+        case 0: return true
+        case 3:
+            let a = bytes[0] | 0x20, b = bytes[1] | 0x20, c = bytes[2] | 0x20
+            return (a == UInt8(ascii: "n") && b == UInt8(ascii: "a") && c == UInt8(ascii: "n"))
+                || (a == UInt8(ascii: "n") && bytes[1] == UInt8(ascii: "/") && c == UInt8(ascii: "a"))
+        default: return false
         }
-        let text = row[timeColumn]
+    }
+
+    mutating func parse(_ reader: CSVReader) throws -> CSVAccelerationSource.Row {
+        let line = reader.line
+        if let p = reader.problems.first {
+            throw InputError(file: path, location: .line(p.line), message: "expected \(p.expected), found '\(p.text)'")
+        }
+        guard reader.count == fields else {
+            throw InputError(
+                file: path, location: .line(line),
+                message: "expected \(fields) fields like the header row, found \(reader.count)"
+                    + (reader.count > fields ? " (a decimal comma, or a separator inside a value?)" : ""))
+        }
         let time: Int64
         if isTimestamp {
+            let text = reader[timeColumn]
             guard let t = ISO8601Time.parse(text) else {
-                throw RecordingFormatError(
-                    file: path, location: "line \(line)",
+                throw InputError(
+                    file: path, location: .line(line),
                     message: "expected an ISO 8601 timestamp like 2026-01-05T22:14:03.250+01:00, found '\(text)'")
             }
             time = t.microseconds
         } else {
-            guard let s = PlainDecimal.parse(text), let us = Seconds.microseconds(s) else {
-                throw RecordingFormatError(
-                    file: path, location: "line \(line)", message: "expected a time in seconds, found '\(text)'")
+            guard let s = reader.withField(timeColumn, PlainDecimal.parse(bytes:)), let us = Seconds.microseconds(s) else {
+                throw InputError(
+                    file: path, location: .line(line), message: "expected a time in seconds, found '\(reader[timeColumn])'")
             }
             time = us
         }
-        var values = [Float](repeating: .nan, count: TwoLegFrame.channels)
-        for (k, c) in columns.enumerated() where c >= 0 {
-            guard c < row.count else {
-                throw RecordingFormatError(
-                    file: path, location: "line \(line)",
-                    message: "expected a value for \(CSVAccelerationSource.channelNames[k]); the row has \(row.count) fields")
+        var values = SIMD8<Float>(repeating: .nan)
+        for k in 0..<columns.count {
+            let c = columns[k]
+            guard c >= 0 else { continue }
+            let parsed: Double?? = reader.withField(c) { bytes in
+                RowParser.isMissing(bytes) ? .some(nil) : PlainDecimal.parse(bytes: bytes).map { .some($0) }
             }
-            let field = row[c]
-            if field.isEmpty || field.lowercased() == "nan" || field.lowercased() == "n/a" { continue }
-            guard let v = PlainDecimal.parse(field) else {
-                throw RecordingFormatError(
-                    file: path, location: "line \(line)",
-                    message: "expected a number in g for \(CSVAccelerationSource.channelNames[k]), found '\(field)'")
+            guard let value = parsed else {
+                throw InputError(
+                    file: path, location: .line(line),
+                    message: "expected a number in g for \(CSVAccelerationSource.channelNames[k]), found '\(reader[c])'")
             }
+            guard let v = value else { continue }
             guard abs(v) <= RecordingLimits.maxAccelerationG else {
-                if excluded + excludedBefore == 0 {
+                if excluded == 0 {
                     findings.append(
-                        "line \(line): \(CSVAccelerationSource.channelNames[k]) = \(field) g is beyond the "
+                        "line \(line): \(CSVAccelerationSource.channelNames[k]) = \(reader[c]) g is beyond the "
                             + "\(Int(RecordingLimits.maxAccelerationG)) g any leg can reach; such values are read as missing")
                 }
                 excluded += 1
@@ -419,6 +436,6 @@ struct RowParser {
             }
             values[k] = Float(v)
         }
-        return (time, values)
+        return CSVAccelerationSource.Row(line: line, time: time, values: values)
     }
 }

@@ -125,7 +125,7 @@ public struct EDFAccelerationSource: FrameSource, ReadingFindings {
             if let other = found.first(where: { $0.leg == leg && $0.axis == axis }) {
                 throw EDFError(
                     file: path, offset: labelOffset(i),
-                    message: "channels '\(other.label)' and '\(s.label)' are both the \(leg == .left ? "left" : "right") "
+                    message: "channels '\(other.label)' and '\(s.label)' are both the \(leg.name) "
                         + "leg's \(["x", "y", "z"][axis]) axis")
             }
             found.append(Channel(signal: i, label: s.label, leg: leg, axis: axis, gPerUnit: factor))
@@ -141,7 +141,7 @@ public struct EDFAccelerationSource: FrameSource, ReadingFindings {
             let axes = found.filter { $0.leg == leg }.map(\.axis).sorted()
             guard !axes.isEmpty else { continue }
             guard axes == [0, 1, 2] else {
-                let name = leg == .left ? "left" : "right"
+                let name = leg.name
                 let first = found.first { $0.leg == leg }
                 throw EDFError(
                     file: path, offset: labelOffset(first?.signal ?? 0),

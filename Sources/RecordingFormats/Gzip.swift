@@ -1,6 +1,7 @@
 import CZlib
 import EDFFormat
 import Foundation
+import PLMVocabulary
 
 /// Reads gzip-compressed recordings (`night.plmrec.gz`, `night.csv.gz`, `night.edf.gz`): the sample recordings
 /// ship compressed. The file is inflated once into a temporary folder in the system's temp directory, which the
@@ -15,7 +16,7 @@ public enum Gzip {
     public static func inflate(_ url: URL) throws -> URL {
         try RegularFile.check(url)
         guard let input = gzopen(url.path, "rb") else {
-            throw RecordingFormatError(file: url.path, message: "cannot open the gzip file")
+            throw InputError(file: url.path, message: "cannot open the gzip file")
         }
         defer { gzclose(input) }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plm-\(UUID().uuidString)")
@@ -34,7 +35,7 @@ public enum Gzip {
         guard FileManager.default.createFile(atPath: out.path, contents: nil),
             let handle = FileHandle(forWritingAtPath: out.path)
         else {
-            throw RecordingFormatError(file: url.path, message: "cannot create a temporary file to inflate it into")
+            throw InputError(file: url.path, message: "cannot create a temporary file to inflate it into")
         }
         defer { try? handle.close() }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
@@ -42,14 +43,14 @@ public enum Gzip {
         while true {
             let n = buffer.withUnsafeMutableBytes { gzread(input, $0.baseAddress, UInt32($0.count)) }
             if total == 0, n > 0, gzdirect(input) != 0 {
-                throw RecordingFormatError(
-                    file: url.path, location: "byte 0", message: "expected gzip data (bytes 1F 8B); this file is not gzip")
+                throw InputError(
+                    file: url.path, location: .byte(0), message: "expected gzip data (bytes 1F 8B); this file is not gzip")
             }
             if n < 0 { throw failure(input, url, total) }
             if n == 0 { break }
             total += Int(n)
             guard total <= maxInflatedBytes else {
-                throw RecordingFormatError(
+                throw InputError(
                     file: url.path,
                     message: "inflates to more than \(maxInflatedBytes >> 30) GiB; no recording is that large")
             }
@@ -61,13 +62,13 @@ public enum Gzip {
         if code != Z_OK { throw failure(input, url, total) }
     }
 
-    private static func failure(_ input: gzFile, _ url: URL, _ total: Int) -> RecordingFormatError {
+    private static func failure(_ input: gzFile, _ url: URL, _ total: Int) -> InputError {
         var code: Int32 = 0
         var text = gzerror(input, &code).map { String(cString: $0) } ?? ""
         if text.hasPrefix(url.path + ": ") { text.removeFirst(url.path.count + 2) }  // zlib names the file too
         let what = code == Z_BUF_ERROR ? "the gzip data ends early (a truncated file)" : "corrupt gzip data"
-        return RecordingFormatError(
-            file: url.path, location: "byte \(total) of the inflated data",
+        return InputError(
+            file: url.path, location: .byte(total), within: "the inflated data",
             message: what + (text.isEmpty ? "" : " (\(text))"))
     }
 }

@@ -20,13 +20,6 @@ public enum Plmrec {
     public static let noSensor: UInt8 = 0xFF
 }
 
-/// Which leg a sensor is worn on.
-public enum SensorSide: UInt8, Sendable, Hashable {
-    case unknown = 0
-    case left = 1
-    case right = 2
-}
-
 /// One sensor of a recording, as the daemon found it (GET_INFO, docs/protocol.md).
 public struct PlmrecSensor: Sendable, Equatable {
     public var serialNumber: String

@@ -250,14 +250,14 @@ public struct PlmrecSummary: Sendable {
             }
         }
         if let twice = reader.sensorDescribedTwice {
-            throw RecordingFormatError(
-                file: url.path, location: "byte \(twice.offset)",
+            throw InputError(
+                file: url.path, location: .byte(twice.offset),
                 message: "sensor \(twice.index) is described a second time; a recording names each sensor once "
                     + "(which of the two recorded the frames is unknown)")
         }
         guard let header = reader.header else {
-            throw RecordingFormatError(
-                file: url.path, location: "byte 0",
+            throw InputError(
+                file: url.path, location: .byte(0),
                 message: "no recording header: the first block is missing or corrupt"
                     + (reader.problems.first.map { " (\($0))" } ?? ""))
         }
@@ -464,10 +464,10 @@ public struct PlmrecFrameSource: FrameSource, ReadingFindings {
             case .unknown: continue
             }
             if let other = forLeg[leg] {
-                throw RecordingFormatError(
+                throw InputError(
                     file: url.path,
                     message: "sensors \(other) (\(sensors[other].serialNumber)) and \(i) (\(s.serialNumber)) "
-                        + "are both on the \(leg == .left ? "left" : "right") leg")
+                        + "are both on the \(leg.name) leg")
             }
             forLeg[leg] = i
         }
@@ -476,14 +476,14 @@ public struct PlmrecFrameSource: FrameSource, ReadingFindings {
             if forLeg[.left] == nil { forLeg[.left] = i } else if forLeg[.right] == nil { forLeg[.right] = i }
         }
         guard !forLeg.isEmpty else {
-            throw RecordingFormatError(file: url.path, message: "the recording describes no sensor")
+            throw InputError(file: url.path, message: "the recording describes no sensor")
         }
         let rate = sampleRate ?? Double(forLeg.values.map { sensors[$0].sampleRate }.max() ?? 0)
         guard rate > 0, rate.isFinite else {
-            throw RecordingFormatError(file: url.path, message: "the sensors state no sample rate")
+            throw InputError(file: url.path, message: "the sensors state no sample rate")
         }
         if let problem = RecordingLimits.sampleRateProblem(rate) {
-            throw RecordingFormatError(file: url.path, message: "the sensors' \(problem)")
+            throw InputError(file: url.path, message: "the sensors' \(problem)")
         }
         let range = forLeg.values.map { Double(sensors[$0].rangeG) }.max() ?? 0
         let usedLegs = [Leg.left, .right].filter { forLeg[$0] != nil }

@@ -3,22 +3,6 @@ import Foundation
 import LegMovementScoring
 import SensorFrames
 
-/// A .plmrec file that cannot be used at all (it cannot be opened, or it has no recording header).
-public struct RecordingFormatError: Error, CustomStringConvertible, Equatable, Sendable {
-    public var file: String
-    /// Where: a byte offset (`byte 1234`), a line (`line 17`), or empty.
-    public var location: String
-    public var message: String
-
-    public init(file: String, location: String = "", message: String) {
-        self.file = file
-        self.location = location
-        self.message = message
-    }
-
-    public var description: String { location.isEmpty ? "\(file): \(message)" : "\(file): \(location): \(message)" }
-}
-
 /// Something wrong in a .plmrec file that the reader stepped over.
 public struct PlmrecProblem: Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
@@ -127,7 +111,7 @@ public final class PlmrecReader {
             handle = try FileHandle(forReadingFrom: url)
             fileSize = Int(try handle.seekToEnd())
         } catch {
-            throw RecordingFormatError(file: url.path, message: "cannot open the recording (\(error.localizedDescription))")
+            throw InputError(file: url.path, message: "cannot open the recording (\(error.localizedDescription))")
         }
     }
 
@@ -151,8 +135,8 @@ public final class PlmrecReader {
             try handle.seek(toOffset: UInt64(offset))
             return [UInt8](try handle.read(upToCount: count) ?? Data())
         } catch {
-            throw RecordingFormatError(
-                file: path, location: "byte \(offset)", message: "cannot read (\(error.localizedDescription))")
+            throw InputError(
+                file: path, location: .byte(offset), message: "cannot read (\(error.localizedDescription))")
         }
     }
 

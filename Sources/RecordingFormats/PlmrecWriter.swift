@@ -54,7 +54,7 @@ public final class PlmrecWriter {
     public static func create(at url: URL, header: PlmrecHeader) throws -> PlmrecWriter {
         let fd = posixCreateExclusive(url.path)
         guard fd >= 0 else {
-            throw RecordingFormatError(
+            throw InputError(
                 file: url.path, message: "cannot create the recording (\(String(cString: strerror(errno))))")
         }
         let writer = PlmrecWriter(
@@ -75,8 +75,8 @@ public final class PlmrecWriter {
         let reader = try PlmrecReader(url: url)
         while try reader.nextRecord() != nil {}
         guard let header = reader.header, let last = reader.lastSequence else {
-            throw RecordingFormatError(
-                file: url.path, location: "byte 0",
+            throw InputError(
+                file: url.path, location: .byte(0),
                 message: "expected a .plmrec file with a recording header in its first block; cannot continue it")
         }
         let handle: FileHandle
@@ -96,7 +96,7 @@ public final class PlmrecWriter {
             writer.committedEnd = UInt64(reader.validEnd)
             return writer
         } catch {
-            throw RecordingFormatError(
+            throw InputError(
                 file: url.path, message: "cannot open the recording for appending (\(error.localizedDescription))")
         }
     }
@@ -115,7 +115,7 @@ public final class PlmrecWriter {
     public func addSensor(_ sensor: PlmrecSensor) throws -> Int {
         let index = header.sensors.count
         guard index < Int(Plmrec.noSensor) else {
-            throw RecordingFormatError(file: path, message: "a recording holds at most 254 sensors")
+            throw InputError(file: path, message: "a recording holds at most 254 sensors")
         }
         header.sensors.append(sensor)
         try appendAndMaybeFlush(.sensor(index: index, sensor))
@@ -149,7 +149,7 @@ public final class PlmrecWriter {
     /// Writes the buffered records as one block and fsyncs. Does nothing when nothing is buffered.
     public func flush() throws {
         guard !buffer.isEmpty else { return }
-        guard let h = handle else { throw RecordingFormatError(file: path, message: "the recording is closed") }
+        guard let h = handle else { throw InputError(file: path, message: "the recording is closed") }
         let block = encodeBlock(sequence: nextSequence, payload: buffer)
         do {
             try h.write(contentsOf: Data(block))
@@ -160,7 +160,7 @@ public final class PlmrecWriter {
             // same block follows the last complete block directly; the records stay buffered.
             try? h.truncate(atOffset: committedEnd)
             try? h.seek(toOffset: committedEnd)
-            throw RecordingFormatError(file: path, message: "cannot write block \(nextSequence) (\(error.localizedDescription))")
+            throw InputError(file: path, message: "cannot write block \(nextSequence) (\(error.localizedDescription))")
         }
         buffer.removeAll(keepingCapacity: true)
         nextSequence &+= 1

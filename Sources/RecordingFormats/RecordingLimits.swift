@@ -1,5 +1,6 @@
 import EDFFormat
 import Foundation
+import PLMVocabulary
 
 /// The plausible bounds every recording reader holds a file to (docs/recording-format.md, "Limits"). A value
 /// beyond them is never trusted as a size, a length of time or a sample: it ends the recording with a finding,
@@ -34,9 +35,9 @@ public enum RecordingLimits {
 }
 
 extension RegularFile {
-    /// Throws a `RecordingFormatError` naming `url` unless it is a regular file.
+    /// Throws a `InputError` naming `url` unless it is a regular file.
     public static func check(_ url: URL) throws {
-        if let p = problem(url.path) { throw RecordingFormatError(file: url.path, message: p) }
+        if let p = problem(url.path) { throw InputError(file: url.path, message: p) }
     }
 }
 

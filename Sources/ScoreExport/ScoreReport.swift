@@ -1,3 +1,4 @@
+import CSVFormat
 import LegMovementScoring
 
 /// The software's name and version as written into every output.
@@ -306,18 +307,7 @@ public struct ScoreReport: Sendable {
     }
 }
 
-/// RFC 4180 quoting for one CSV field.
+/// RFC 4180 quoting for one CSV field: CSVFormat's `CSVWriter.field`, the one quoting rule of every CSV plm writes.
 public enum CSVField {
-    public static func escape(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
-    }
-}
-
-extension String {
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        var out = ""
-        for ch in self { if ch == target { out += replacement } else { out.append(ch) } }
-        return out
-    }
+    public static func escape(_ s: String) -> String { CSVWriter.field(s) }
 }

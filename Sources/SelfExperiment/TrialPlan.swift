@@ -1,4 +1,5 @@
 import Foundation
+import PLMVocabulary
 import SleepDiary
 
 /// A problem with a self-experiment's plan or data, in words that say what to fix.
@@ -101,11 +102,11 @@ public struct TrialPlan: Sendable, Equatable {
                 "--washout \(washoutNights) must be at least 0 and shorter than a block (\(blockNights) nights): "
                     + "lengthen --block or shorten --washout")
         }
-        var state = seed
+        var rng = SplitMix64(seed: seed)
         var schedule: [TrialNight] = []
         var previous: TrialArm?
         for pair in 0..<(nights / (2 * blockNights)) {
-            let remedyFirst = splitMix(&state) & 1 == 0
+            let remedyFirst = rng.next() & 1 == 0
             for arm in remedyFirst ? [TrialArm.remedy, .without] : [.without, .remedy] {
                 let switched = previous != arm
                 for k in 0..<blockNights {
@@ -139,14 +140,6 @@ public struct TrialPlan: Sendable, Equatable {
     public func arm(of night: NightDate) -> TrialNight? {
         let i = night.dayNumber - first.dayNumber
         return i >= 0 && i < schedule.count ? schedule[i] : nil
-    }
-
-    static func splitMix(_ state: inout UInt64) -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -122,13 +122,10 @@ final class FrameStream: @unchecked Sendable {
             s.counters.transfers += 1
             // data first, whatever the status: libusb hands back what arrived even on cancellation
             if isStatus {
-                var msg = plm_status_t()
-                if length > 0, let buffer = t.pointee.buffer, plm_status_decode(buffer, length, &msg) == 0 {
-                    continuation.yield(
-                        .status(
-                            SensorStatus(
-                                state: msg.state, framesBuffered: msg.frames_buffered, nextSequence: msg.next_seq,
-                                framesDropped: msg.frames_dropped)))
+                if length > 0, let buffer = t.pointee.buffer,
+                    let status = SensorStatus(bytes: UnsafeBufferPointer(start: buffer, count: length))
+                {
+                    continuation.yield(.status(status))
                 }
             } else if length > 0, let buffer = t.pointee.buffer {
                 let frames = decode(UnsafeBufferPointer(start: buffer, count: length), &s)

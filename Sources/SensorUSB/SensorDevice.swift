@@ -1,6 +1,8 @@
 import CLibUSB
 import CPLMProtocol
 import Foundation
+import PLMVocabulary
+import SensorFrames
 
 /// One open plm sensor. It is the only owner of its libusb handle, which only `close()` closes (also on
 /// deinit, through `close()`); after an unplug the handle is dead and the owner closes it and opens the sensor
@@ -101,7 +103,7 @@ public final class SensorDevice: @unchecked Sendable {
 
     /// GET_INFO.
     public func info() throws -> SensorInfo {
-        let bytes = try controlIn(PLM_REQ_GET_INFO.rawValue, length: Int(PLM_INFO_SIZE), "GET_INFO")
+        let bytes = try controlIn(PLM_REQ_GET_INFO.rawValue, length: SensorInfo.size, "GET_INFO")
         guard let info = SensorInfo(bytes: bytes) else { throw USBError(0, "GET_INFO: short reply") }
         return info
     }
@@ -131,26 +133,22 @@ public final class SensorDevice: @unchecked Sendable {
 
     /// SET_SIDE (stored in the sensor's flash).
     public func setSide(_ side: SensorSide) throws {
-        guard side != .unset else { throw USBError(LIBUSB_ERROR_INVALID_PARAM.rawValue, "SET_SIDE: unset") }
+        guard side != .unknown else { throw USBError(LIBUSB_ERROR_INVALID_PARAM.rawValue, "SET_SIDE: unset") }
         try controlOut(PLM_REQ_SET_SIDE.rawValue, value: UInt16(side.rawValue), "SET_SIDE")
     }
 
     /// GET_BUFFERED.
     public func buffered() throws -> BufferedFrames {
-        let bytes = try controlIn(PLM_REQ_GET_BUFFERED.rawValue, length: Int(PLM_BUFFERED_SIZE), "GET_BUFFERED")
-        var b = plm_buffered_t()
-        guard bytes.withUnsafeBufferPointer({ plm_buffered_decode($0.baseAddress, $0.count, &b) }) == 0 else {
-            throw USBError(0, "GET_BUFFERED: short reply")
-        }
-        return BufferedFrames(
-            frames: b.frames, samples: b.samples, framesDropped: b.frames_dropped, samplesLost: b.samples_lost)
+        let bytes = try controlIn(PLM_REQ_GET_BUFFERED.rawValue, length: BufferedFrames.size, "GET_BUFFERED")
+        guard let buffered = BufferedFrames(bytes: bytes) else { throw USBError(0, "GET_BUFFERED: short reply") }
+        return buffered
     }
 
     /// GET_DEVICE_TIME: µs on the frames' time base.
     public func deviceTime() throws -> UInt64 {
-        let bytes = try controlIn(PLM_REQ_GET_DEVICE_TIME.rawValue, length: 8, "GET_DEVICE_TIME")
-        guard bytes.count == 8 else { throw USBError(0, "GET_DEVICE_TIME: short reply") }
-        return plm_get_u64(bytes)
+        let bytes = try controlIn(PLM_REQ_GET_DEVICE_TIME.rawValue, length: DeviceTime.size, "GET_DEVICE_TIME")
+        guard let time = DeviceTime.decode(bytes) else { throw USBError(0, "GET_DEVICE_TIME: short reply") }
+        return time
     }
 
     /// What `startSampling` found and did.

@@ -1,8 +1,8 @@
-/// Splits UTF-8 CSV bytes (RFC 4180, comma-separated) into records and cells, keeping the physical line of every
-/// record and cell and reporting structural problems (unterminated quotes, text after a closing quote).
-///
-/// CSV.swift's `CSVReader` is not used for reading: it does not report line numbers, reads an unterminated quote
-/// silently to the end of the file, and drops a character after text that follows a closing quote.
+import CSVFormat
+
+/// The diary's view of a CSV file: every record with its cells and their physical lines, and the structural
+/// problems (unterminated quotes, text after a closing quote) as diary problems. The reading itself is CSVFormat's
+/// `CSVReader` (cells untrimmed: the diary's own value rules decide about spaces).
 struct CSVScanner {
     struct Cell {
         /// The cell's text: unquoted, `""` as `"`, line breaks inside quotes as `\n`; not yet trimmed.
@@ -40,96 +40,32 @@ struct CSVScanner {
     private(set) var records: [Record] = []
     private(set) var problems: [Problem] = []
 
-    private static let quote: UInt8 = 0x22
-    private static let comma: UInt8 = 0x2C
-    private static let cr: UInt8 = 0x0D
-    private static let lf: UInt8 = 0x0A
-
     init(_ bytes: [UInt8]) {
-        var index = 0
-        var line = 1
-        let count = bytes.count
-        let isSpace = { (b: UInt8) in b == 0x20 || b == 0x09 }
-
-        /// Consumes a line break at `index` (CRLF, LF or a lone CR) and counts it.
-        func consumeLineBreak() {
-            if bytes[index] == Self.cr, index + 1 < count, bytes[index + 1] == Self.lf { index += 1 }
-            index += 1
-            line += 1
-        }
-
-        while index < count {
-            var record = Record(line: line, cells: [], unterminated: false)
-            cells: while true {
-                let cellLine = line
-                var buffer: [UInt8] = []
-                var malformed = false
-                var start = index
-                while start < count, isSpace(bytes[start]) { start += 1 }
-                if start < count, bytes[start] == Self.quote {
-                    index = start + 1
-                    var closed = false
-                    while index < count {
-                        let b = bytes[index]
-                        if b == Self.quote {
-                            if index + 1 < count, bytes[index + 1] == Self.quote {
-                                buffer.append(Self.quote)
-                                index += 2
-                                continue
-                            }
-                            index += 1
-                            closed = true
-                            break
-                        } else if b == Self.cr || b == Self.lf {
-                            buffer.append(Self.lf)
-                            consumeLineBreak()
-                        } else {
-                            buffer.append(b)
-                            index += 1
-                        }
-                    }
-                    if !closed {
-                        let opened = String(decoding: buffer.prefix(30), as: UTF8.self)
-                        problems.append(
-                            Problem(
-                                kind: .unterminatedQuote, line: cellLine, column: record.cells.count + 1,
-                                record: records.count, found: "\"" + opened,
-                                expected: "a closing double quote for the quote opened here (write \"\" for a "
-                                    + "quote inside a quoted cell)"))
-                        record.unterminated = true
-                        record.cells.append(Cell(text: String(decoding: buffer, as: UTF8.self), line: cellLine, malformed: true))
-                        break cells
-                    }
-                    while index < count, isSpace(bytes[index]) { index += 1 }
-                    if index < count, bytes[index] != Self.comma, bytes[index] != Self.cr, bytes[index] != Self.lf {
-                        let strayStart = index
-                        while index < count, bytes[index] != Self.comma, bytes[index] != Self.cr, bytes[index] != Self.lf {
-                            index += 1
-                        }
-                        let stray = String(decoding: bytes[strayStart..<index], as: UTF8.self)
-                        problems.append(
-                            Problem(
-                                kind: .textAfterQuote, line: line, column: record.cells.count + 1,
-                                record: records.count, found: stray,
-                                expected: "a comma or the end of the line after the closing quote (write \"\" for a "
-                                    + "quote inside a quoted cell)"))
-                        buffer.append(contentsOf: bytes[strayStart..<index])
-                        malformed = true
-                    }
-                } else {
-                    index = start
-                    while index < count, bytes[index] != Self.comma, bytes[index] != Self.cr, bytes[index] != Self.lf {
-                        buffer.append(bytes[index])
-                        index += 1
-                    }
+        var reader = CSVReader(bytes: bytes, file: "", trimsWhitespace: false)
+        // An in-memory reader has no source to fail and no record length limit: it does not throw.
+        while (try? reader.next()) == true {
+            var record = Record(line: reader.line, cells: [], unterminated: false)
+            for i in 0..<reader.count {
+                record.cells.append(Cell(text: reader[i], line: reader.line(ofField: i), malformed: reader.isMalformed(field: i)))
+            }
+            for p in reader.problems {
+                switch p.kind {
+                case .unterminatedQuote:
+                    record.unterminated = true
+                    problems.append(
+                        Problem(
+                            kind: .unterminatedQuote, line: p.line, column: p.field + 1, record: records.count,
+                            found: p.text,
+                            expected: "a closing double quote for the quote opened here (write \"\" for a quote "
+                                + "inside a quoted cell)"))
+                case .textAfterQuote:
+                    problems.append(
+                        Problem(
+                            kind: .textAfterQuote, line: p.line, column: p.field + 1, record: records.count,
+                            found: p.text,
+                            expected: "a comma or the end of the line after the closing quote (write \"\" for a "
+                                + "quote inside a quoted cell)"))
                 }
-                record.cells.append(Cell(text: String(decoding: buffer, as: UTF8.self), line: cellLine, malformed: malformed))
-                if index < count, bytes[index] == Self.comma {
-                    index += 1
-                    continue
-                }
-                if index < count { consumeLineBreak() }
-                break
             }
             records.append(record)
         }

@@ -1,3 +1,4 @@
+import CSVFormat
 import Foundation
 
 /// The diary as CSV: the empty template, the column dictionary, writing entries, and importing a filled-in file.
@@ -212,15 +213,7 @@ public enum DiaryCSV {
 
     /// One CSV row with RFC 4180 quoting and a `\n` line end.
     static func row(_ cells: [String]) -> String {
-        cells.map(quoted).joined(separator: ",") + "\n"
-    }
-
-    /// The cell, in double quotes (with `"` doubled) when it holds a comma, quote or line break.
-    static func quoted(_ cell: String) -> String {
-        guard cell.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
-            return cell
-        }
-        return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        CSVWriter.row(cells)
     }
 }
 

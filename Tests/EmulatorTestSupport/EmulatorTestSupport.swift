@@ -1,5 +1,6 @@
 import CSensorEmulator
 import Foundation
+import PLMVocabulary
 import SensorFrames
 import SensorUSB
 

@@ -50,14 +50,14 @@ struct EventTableTests {
         try EventFileReader.readTable(text, path: "night.tsv", delimiter: delimiter)
     }
 
-    func error(_ text: String, delimiter: UnicodeScalar = "\t") -> EventImportError? {
+    func error(_ text: String, delimiter: UnicodeScalar = "\t") -> InputError? {
         do {
             _ = try read(text, delimiter: delimiter)
             return nil
-        } catch let e as EventImportError {
+        } catch let e as InputError {
             return e
         } catch {
-            return EventImportError(file: "?", location: "?", message: "\(error)")
+            return InputError(file: "?", message: "\(error)")
         }
     }
 
@@ -120,7 +120,7 @@ struct EventTableTests {
         for (text, location, message) in cases {
             let e = error(text)
             #expect(e?.file == "night.tsv", "\(text)")
-            #expect(e?.location == location, "\(text)")
+            #expect(e?.location?.description == location, "\(text)")
             #expect(e?.message.contains(message) == true, "\(text): \(e?.message ?? "no error")")
         }
     }
@@ -137,13 +137,13 @@ struct EventTableTests {
         try Data("onset,duration,trial_type\n1,1,LM/left\n2.5,1,LM/right\n".utf8).write(to: csv)
         #expect(try EventFileReader.read(csv).input.legMovements.count == 2)
         let missing = dir.appendingPathComponent("nope.tsv")
-        #expect(throws: EventImportError.self) { try EventFileReader.read(missing) }
+        #expect(throws: InputError.self) { try EventFileReader.read(missing) }
         let binary = dir.appendingPathComponent("garbage.tsv")
         try Data([0xFF, 0xFE, 0x00, 0xC3]).write(to: binary)
         do {
             _ = try EventFileReader.read(binary)
             Issue.record("expected an error")
-        } catch let e as EventImportError {
+        } catch let e as InputError {
             #expect(e.message.contains("UTF-8"))
             #expect(e.file == binary.path)
         }

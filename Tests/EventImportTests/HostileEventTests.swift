@@ -1,18 +1,19 @@
 import EDFFormat
 import EventImport
 import Foundation
+import PLMVocabulary
 import Testing
 
 /// Event-table inputs of issue 14: errors naming the file and line or byte offset, never a trap, a hang or a
 /// value read as something its writer did not mean.
 @Suite("hostile event tables")
 struct HostileEventTests {
-    func error(_ text: String) -> EventImportError? {
+    func error(_ text: String) -> InputError? {
         do {
             _ = try EventFileReader.readTable(text, path: "night.tsv", delimiter: "\t")
             return nil
         } catch {
-            return error as? EventImportError
+            return error as? InputError
         }
     }
 
@@ -23,7 +24,7 @@ struct HostileEventTests {
             ("12,5\t1\tLM/left", "12,5"), ("1e400\t1\tLM/left", "1e400")]
         {
             let e = error(header + "1\t1\tLM/left\n" + row + "\n")
-            #expect(e?.location == "line 3", "\(row)")
+            #expect(e?.location == .line(3), "\(row)")
             #expect(e?.message.contains("found '\(found)'") == true, "\(row): \(e?.description ?? "no error")")
         }
     }
@@ -32,8 +33,8 @@ struct HostileEventTests {
     func farEvents() {
         let header = "onset\tduration\ttrial_type\n0\tn/a\tlights_off\n"
         let far = error(header + "30\t900000000\tN2\n")
-        #expect(far?.location == "line 3" && far?.message.contains("ends more than 48 h after the start") == true, "\(String(describing: far))")
-        #expect(error(header + "999999990\t1\tLM/left\n")?.location == "line 3")
+        #expect(far?.location == .line(3) && far?.message.contains("ends more than 48 h after the start") == true, "\(String(describing: far))")
+        #expect(error(header + "999999990\t1\tLM/left\n")?.location == .line(3))
         #expect(error(header + "172799\t1\tLM/left\n") == nil)
         #expect(error(header + "172800\tn/a\tlights_on\n") == nil)
     }
@@ -49,8 +50,8 @@ struct HostileEventTests {
             try Data(bytes).write(to: url)
             _ = try EventFileReader.read(url)
             Issue.record("expected an error")
-        } catch let e as EventImportError {
-            #expect(e.location == "byte 517" && e.message.contains("ends more than 48 h after the start"), "\(e)")
+        } catch let e as InputError {
+            #expect(e.location == .byte(517) && e.message.contains("ends more than 48 h after the start"), "\(e)")
         } catch {
             Issue.record("unexpected \(error)")
         }
@@ -67,7 +68,7 @@ struct HostileEventTests {
             #expect {
                 _ = try EventFileReader.read(url)
             } throws: { e in
-                guard let e = e as? EventImportError else { return false }
+                guard let e = e as? InputError else { return false }
                 return e.file == url.path && e.message.contains(what)
             }
         }

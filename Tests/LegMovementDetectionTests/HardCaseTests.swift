@@ -2,6 +2,7 @@ import AccelerationSignal
 import Foundation
 import LegMovementDetection
 import LegMovementScoring
+import TestSupport
 import Testing
 
 /// Hand-made signals for the hard cases of issue 13, written independently of the simulator: a leg lying with
@@ -20,17 +21,8 @@ struct Scene {
     func frames(seed: UInt64 = 7) -> [Float] {
         let n = Int(seconds * rate)
         var out = [Float](repeating: .nan, count: n * 6)
-        var state = seed
-        func gauss() -> Float {
-            func u() -> Double {
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return (Double((z ^ (z >> 31)) >> 11) + 0.5) / 9_007_199_254_740_992
-            }
-            return Float((-2 * log(u())).squareRoot() * cos(2 * .pi * u()))
-        }
+        var rng = SplitMix64(seed: seed)
+        func gauss() -> Float { Float(rng.gaussian()) }
         for i in 0..<n {
             let t = Double(i) / rate
             for (li, leg) in [Leg.left, .right].enumerated() where legs.contains(leg) {

@@ -9,7 +9,7 @@ import Testing
 @Suite(.serialized)
 struct CommandTests {
     @Test func sensorsAreListedAndASideAssigned() async throws {
-        try await withBench(sensors: [("0123456789ABCDEF000000A1", .unset), ("0123456789ABCDEF000000B2", .right)]) { _, usb in
+        try await withBench(sensors: [("0123456789ABCDEF000000A1", .unknown), ("0123456789ABCDEF000000B2", .right)]) { _, usb in
             let table = try SensorsCommand.table(usb)
             let lines = table.split(separator: "\n")
             #expect(lines.count == 3)
@@ -25,7 +25,7 @@ struct CommandTests {
     @Test func statusInWordsAndStale() throws {
         let dir = try temporaryFolder("status")
         #expect(StatusCommand.describe(folder: dir, nowUnixMicroseconds: 0).hasPrefix("plmd is not running"))
-        var s = DaemonStatus(state: "recording", pid: getpid(), daemonStartedUnixMicroseconds: 1_000_000)
+        var s = DaemonStatus(state: .recording, pid: getpid(), daemonStartedUnixMicroseconds: 1_000_000)
         s.updatedUnixMicroseconds = 100_000_000
         s.night = "2026-01-05"
         s.liveLegMovements = 17

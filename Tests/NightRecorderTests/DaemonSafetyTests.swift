@@ -70,7 +70,7 @@ struct DaemonSafetyTests {
             guard let d = try? Data(contentsOf: data.appendingPathComponent(DaemonStatus.fileName)),
                 let s = try? DaemonStatus.decode(d)
             else { return false }
-            return s.pid == third.processIdentifier && s.state != "stopped"
+            return s.pid == third.processIdentifier && s.state != .stopped
         }
         third.terminate()
         third.waitUntilExit()
@@ -87,7 +87,7 @@ struct DaemonSafetyTests {
         child.waitUntilExit()
         let now = Int64(Date().timeIntervalSince1970 * 1e6)
         for pid in [child.processIdentifier, 999_999] {
-            var s = DaemonStatus(state: "recording", pid: pid, daemonStartedUnixMicroseconds: now - 5_000_000)
+            var s = DaemonStatus(state: .recording, pid: pid, daemonStartedUnixMicroseconds: now - 5_000_000)
             s.updatedUnixMicroseconds = now
             try s.write(into: dir)
             let (text, running) = StatusCommand.check(folder: dir, nowUnixMicroseconds: now + 1_000_000)
@@ -97,7 +97,7 @@ struct DaemonSafetyTests {
             #expect(r.status == 3 && r.out.hasPrefix("plmd is not running"), "\(r)")
         }
         // A live pid with a fresh status is running.
-        var s = DaemonStatus(state: "recording", pid: getpid(), daemonStartedUnixMicroseconds: now)
+        var s = DaemonStatus(state: .recording, pid: getpid(), daemonStartedUnixMicroseconds: now)
         s.updatedUnixMicroseconds = now
         try s.write(into: dir)
         #expect(StatusCommand.check(folder: dir, nowUnixMicroseconds: now + 1_000_000).running)
@@ -174,9 +174,9 @@ struct DaemonSafetyTests {
             let recorder = NightRecorder(configuration: c, usb: usb, clock: clock, logger: quietLogger)
             let night = Task { try await recorder.recordNight() }
             try await stoppingOnError(night) {
-                try await waitUntilAsync(patience, "recording") { await recorder.status().state == "recording" }
+                try await waitUntilAsync(patience, "recording") { await recorder.status().state == .recording }
                 clock.advance(hours: 10)  // 08:00: the morning has passed
-                try await waitUntilAsync(patience, "the night finished") { await recorder.status().state == "finished" }
+                try await waitUntilAsync(patience, "the night finished") { await recorder.status().state == .finished }
             }
             let end = try await night.value
             guard case .withoutSensors(let name, let url) = end else {

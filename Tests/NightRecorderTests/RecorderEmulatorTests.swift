@@ -61,7 +61,7 @@ struct RecorderEmulatorTests {
                 // a few more seconds: anchors every second
                 try await waitUntilAsync(patience, "60 more frames from the right") { (await sensor(status(), Self.right)?.frames ?? 0) > framesBeforeEnd + 60 }
                 let statusFile = try DaemonStatus.decode(Data(contentsOf: dir.appendingPathComponent("status.json")))
-                #expect(statusFile.state == "recording")
+                #expect(statusFile.state == .recording)
                 #expect(statusFile.sensors.count == 2)
             }
             await recorder.endNight()
@@ -155,7 +155,7 @@ struct RecorderEmulatorTests {
                     // 08:00, sensors still on: the morning time has passed
                     clock.advance(hours: 10)
                 }
-                try await waitUntilAsync(patience, "the night finished by itself") { await recorder.status().state == "finished" }
+                try await waitUntilAsync(patience, "the night finished by itself") { await recorder.status().state == .finished }
             }
             let end = try await night.value
             guard case .finished(let name, let url, let outputs, _, _) = end else {
@@ -193,7 +193,7 @@ struct RecorderEmulatorTests {
             kill(getpid(), SIGUSR2)
             try await running.value
             let status = try DaemonStatus.decode(Data(contentsOf: dir.appendingPathComponent("status.json")))
-            #expect(status.state == "stopped")
+            #expect(status.state == .stopped)
             let url = try #require(status.recording.map { URL(fileURLWithPath: $0) })
 
             // complete up to the signal: every frame the emulator sent is in the file, nothing torn

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NightRecorder
+import PLMVocabulary
 import RecordingFormats
 import SensorFrames
 
@@ -44,7 +45,7 @@ struct ReadBack {
         let reader = try PlmrecReader(url: url)
         var records: [PlmrecRecord] = []
         while let e = try reader.nextRecord() { records.append(e.record) }
-        guard let h = reader.header else { throw RecordingFormatError(file: url.path, message: "no header") }
+        guard let h = reader.header else { throw InputError(file: url.path, message: "no header") }
         header = h
         tornTail = reader.tornTail
         blocksCorrupt = reader.blocksCorrupt

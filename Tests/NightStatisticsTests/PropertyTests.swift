@@ -1,4 +1,5 @@
 import Foundation
+import PLMVocabulary
 import Testing
 
 @testable import NightStatistics

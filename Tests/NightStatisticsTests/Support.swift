@@ -1,4 +1,5 @@
 import Foundation
+import PLMVocabulary
 import Testing
 
 @testable import NightStatistics
@@ -31,18 +32,7 @@ func optionalClose(_ a: Double?, _ b: Double?, _ close: (Double, Double) -> Bool
 
 // MARK: - Deterministic pseudo-random data for property tests
 
-/// SplitMix64: a fixed, seedable generator so property tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+// SplitMix64 (PLMVocabulary): a fixed, seedable generator so property tests are reproducible.
 
 /// Values on a grid of quarters (exact in binary, so adding a quarter-grid constant is exact), with ties likely
 /// when `levels` is small.

@@ -3,6 +3,7 @@ import EDFFormat
 import Foundation
 import LegMovementScoring
 import RecordingFormats
+import TestSupport
 import Testing
 
 @Suite("EDF+ writer")

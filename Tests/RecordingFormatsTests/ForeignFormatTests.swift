@@ -3,6 +3,7 @@ import EDFFormat
 import Foundation
 import LegMovementScoring
 import RecordingFormats
+import TestSupport
 import Testing
 
 @Suite("EDF and CSV accelerometer files")
@@ -226,9 +227,9 @@ struct ForeignFormatTests {
                 var s = try CSVAccelerationSource(url: url, probeRows: 20)
                 _ = try readAll(&s)
                 Issue.record("expected an error: \(message)")
-            } catch let e as RecordingFormatError {
+            } catch let e as InputError {
                 #expect(e.file == url.path)
-                #expect(e.location == location, "\(e)")
+                #expect(e.location?.description == location, "\(e)")
                 #expect(e.message.contains(message), "\(e)")
             }
         }

@@ -4,6 +4,7 @@ import EDFFormat
 import Foundation
 import LegMovementScoring
 import SensorFrames
+import TestSupport
 import Testing
 
 @testable import RecordingFormats
@@ -108,8 +109,8 @@ struct HostileInputTests {
         #expect {
             _ = try PlmrecFrameSource(url: url)
         } throws: { e in
-            guard let e = e as? RecordingFormatError else { return false }
-            return e.file == url.path && e.location.hasPrefix("byte ") && e.message.contains("sensor 0 is described a second time")
+            guard let e = e as? InputError else { return false }
+            return e.file == url.path && e.location?.description.hasPrefix("byte ") == true && e.message.contains("sensor 0 is described a second time")
         }
     }
 
@@ -121,7 +122,7 @@ struct HostileInputTests {
             let s = PlmrecSensor(serialNumber: "A", side: .left, sampleRate: rate, rangeG: 4)
             let url = dir.appendingPathComponent("rate\(rate).plmrec")
             try HostileInputTests.plmrec(url, sensors: [(0, s)], records: HostileInputTests.ordinaryRecords(sensors: 1))
-            #expect(throws: RecordingFormatError.self) { _ = try PlmrecFrameSource(url: url) }
+            #expect(throws: InputError.self) { _ = try PlmrecFrameSource(url: url) }
         }
     }
 
@@ -399,8 +400,8 @@ struct HostileInputTests {
                 var s = try CSVAccelerationSource(url: url, probeRows: 20)
                 _ = try readAll(&s)
             } throws: { e in
-                guard let e = e as? RecordingFormatError else { return false }
-                return e.file == url.path && e.location == location && e.message.contains(message)
+                guard let e = e as? InputError else { return false }
+                return e.file == url.path && e.location?.description == location && e.message.contains(message)
             }
         }
     }
@@ -412,7 +413,7 @@ struct HostileInputTests {
         for step in [1e-6, 1.0] {
             let rows = (0..<50).map { "\(Double($0) * step),0,0,1" }
             let url = try HostileInputTests.write(Array(HostileInputTests.csv(rows).utf8), "rate.csv", in: dir)
-            #expect(throws: RecordingFormatError.self) { _ = try CSVAccelerationSource(url: url) }
+            #expect(throws: InputError.self) { _ = try CSVAccelerationSource(url: url) }
         }
     }
 
@@ -486,7 +487,7 @@ struct HostileInputTests {
             #expect {
                 _ = try Gzip.inflate(url)
             } throws: { e in
-                guard let e = e as? RecordingFormatError else { return false }
+                guard let e = e as? InputError else { return false }
                 return e.file == url.path && e.message.contains(message)
             }
         }

@@ -3,6 +3,7 @@ import Foundation
 import LegMovementScoring
 import RecordingFormats
 import SensorFrames
+import TestSupport
 import Testing
 
 @Suite("plmrec: write, read, recover")
@@ -210,7 +211,7 @@ struct PlmrecTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("night.plmrec")
         try writeSimpleRecording(url, frames: 2)
-        #expect(throws: RecordingFormatError.self) { try PlmrecWriter.create(at: url, header: testHeader()) }
+        #expect(throws: InputError.self) { try PlmrecWriter.create(at: url, header: testHeader()) }
     }
 
     @Test("lost samples, dropped frames, host-side jumps and duplicates: NaN at the right grid positions")

@@ -6,14 +6,6 @@ import Testing
 
 import RecordingFormats
 
-/// A fresh temporary directory per test.
-func temporaryDirectory(_ name: String = #function) throws -> URL {
-    let safe = name.filter { $0.isLetter || $0.isNumber }
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("plm-rec-\(safe)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 /// Reads a whole source in chunks of `chunk` frames.
 func readAll<S: FrameSource>(_ source: inout S, chunk: Int = 4096) throws -> [Float] {
     var out: [Float] = []

@@ -1,23 +1,13 @@
 import Foundation
+import PLMVocabulary
 import Testing
 
 @testable import SleepDiary
 
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Entries with every kind of field set or not, awkward text included.
 func variedEntries(count: Int, seed: UInt64) -> [DiaryEntry] {
-    var rng = SplitMix64(state: seed)
+    var rng = SplitMix64(seed: seed)
     func maybe<T>(_ make: () -> T) -> T? { Bool.random(using: &rng) ? make() : nil }
     func clock() -> ClockTime? { maybe { ClockTime(minutes: Int.random(in: 0..<1440, using: &rng)) } ?? nil }
     func whole(_ range: ClosedRange<Int>) -> Int? { maybe { Int.random(in: range, using: &rng) } }
