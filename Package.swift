@@ -29,7 +29,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -148,9 +147,8 @@ let package = Package(
                 "LegMovementScoring", "EventImport", "ScoreExport", "DetectorValidation", "NightAnalysis", "NightPipeline",
                 "NightSimulation", "RecordingFormats", "LegMovementDetection", "SensorFrames", "AccelerationSignal",
                 "EDFFormat", "SleepDiary", "NightStore", "DiaryCorrelation", "NightStatistics", "NightReports", "DiaryStudy", "SelfExperiment",
-                "SensorUSB", "DaemonStatus", "PLMVocabulary",
+                "SensorUSB", "DaemonStatus", "PLMVocabulary", "CSVFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: strict),
         // What plmd reports in status.json and `plm status` reads: one Codable type, no dependencies.
@@ -188,7 +186,7 @@ let package = Package(
         .executableTarget(name: "plm-bench", dependencies: ["LegMovementDetection", "NightAnalysis", "NightSimulation", "AccelerationSignal"], path: "Benchmarks/Sources/plm-bench", swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // What test suites share: seeded random numbers, temporary folders, the .slow and .external tags.
-        .target(name: "TestSupport", dependencies: ["PLMVocabulary"], path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["PLMVocabulary", "AccelerationSignal"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "LegMovementScoringTests", dependencies: ["LegMovementScoring", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "EventImportTests", dependencies: ["EventImport", "EDFFormat", "PLMVocabulary"],
@@ -224,11 +222,11 @@ let package = Package(
         .testTarget(name: "ScoreExportTests", dependencies: ["ScoreExport"], swiftSettings: strict),
         .testTarget(
             name: "NightAnalysisTests",
-            dependencies: ["NightAnalysis", "ScoreExport", "LegMovementDetection", "LegMovementScoring", "AccelerationSignal"],
+            dependencies: ["TestSupport", "NightAnalysis", "ScoreExport", "LegMovementDetection", "LegMovementScoring", "AccelerationSignal"],
             swiftSettings: strict),
         .testTarget(
             name: "NightPipelineTests",
-            dependencies: [
+            dependencies: ["TestSupport", 
                 "NightPipeline", "NightAnalysis", "NightStore", "ScoreExport", "NightSimulation", "RecordingFormats",
                 "AccelerationSignal", "SleepDiary",
             ],

@@ -217,7 +217,7 @@ public enum NightPipeline {
             for g in q.gapIntervals {
                 out.append(
                     StoredInterval(
-                        kind: .gap, leg: q.leg == .left ? "left" : "right", onsetSeconds: Double(g.lowerBound) / rate,
+                        kind: .gap, leg: q.leg.name, onsetSeconds: Double(g.lowerBound) / rate,
                         endSeconds: Double(g.upperBound) / rate))
             }
         }

@@ -17,7 +17,7 @@ public struct OpenedRecording {
     /// Problems found in a `.plmrec` file (byte offsets), for summary.json's `data_quality.recording`.
     public var recordingFile: DataQualitySection.RecordingFile?
     /// The sensors the file names (.plmrec).
-    public var sensors: [SensorInfo] = []
+    public var sensors: [StoredSensor] = []
     /// When the night started, as the file says.
     public var start: RecordingStart = .unknown
     var temporary: URL?
@@ -47,9 +47,9 @@ public struct OpenedRecording {
                     source: s, format: "plmrec", startUnixMicroseconds: s.header.startUnixMicroseconds,
                     recordingFile: .init(s.quality))
                 r.sensors = s.header.sensors.map {
-                    SensorInfo(
+                    StoredSensor(
                         serial: $0.serialNumber,
-                        side: $0.side == .left ? "left" : $0.side == .right ? "right" : "unknown",
+                        side: $0.side.leg?.name ?? "unknown",
                         firmware: $0.firmwareVersion.map(String.init).joined(separator: "."))
                 }
                 r.start = .utc(s.header.startUnixMicroseconds)

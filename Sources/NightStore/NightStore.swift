@@ -371,10 +371,10 @@ public final class NightStore: Sendable {
     }
 
     /// Sensors ever seen, by serial number.
-    public func sensors() throws -> [SensorInfo] {
+    public func sensors() throws -> [StoredSensor] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT serial, side, firmware FROM sensor ORDER BY serial").map {
-                SensorInfo(serial: $0["serial"], side: $0["side"], firmware: $0["firmware"])
+                StoredSensor(serial: $0["serial"], side: $0["side"], firmware: $0["firmware"])
             }
         }
     }

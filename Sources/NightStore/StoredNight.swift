@@ -13,11 +13,11 @@ public struct RecordingInfo: Sendable, Equatable {
     /// Start of the recording, µs since the Unix epoch, when the file says.
     public var startUnixMicroseconds: Int64?
     public var sampleRateHz: Double?
-    public var sensors: [SensorInfo]
+    public var sensors: [StoredSensor]
 
     public init(
         sourceKey: String, fileName: String, format: String, startUnixMicroseconds: Int64? = nil,
-        sampleRateHz: Double? = nil, sensors: [SensorInfo] = []
+        sampleRateHz: Double? = nil, sensors: [StoredSensor] = []
     ) {
         self.sourceKey = sourceKey
         self.fileName = fileName
@@ -29,7 +29,7 @@ public struct RecordingInfo: Sendable, Equatable {
 }
 
 /// A sensor seen in a recording: its serial number and the leg it was on.
-public struct SensorInfo: Sendable, Equatable {
+public struct StoredSensor: Sendable, Equatable {
     public var serial: String
     /// left, right or unknown.
     public var side: String

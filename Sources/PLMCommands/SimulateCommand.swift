@@ -6,24 +6,36 @@ import LegMovementScoring
 import NightSimulation
 import RecordingFormats
 import SensorFrames
-import CSV
+import CSVFormat
 import ScoreExport
 
 /// Writes a simulated night as a sensor recording: the frames the sensors would have sent, packed by the
 /// firmware's own C code, with clock anchors, into a `.plmrec`; or as CSV or EDF+.
 public enum SimulatedRecording {
-    /// CSV with `time` in seconds and the legs' channels in g (six decimals), written with CSV.swift.
+    /// CSV with `time` in seconds and the legs' channels in g (six decimals), written with CSVFormat's writer.
     public static func writeCSV<S: FrameSource>(_ source: inout S, to url: URL) throws {
         let legs = source.description.legs
         let rate = source.description.sampleRate
         let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
-        guard let stream = OutputStream(toFileAtPath: tmp.path, append: false) else {
+        guard FileManager.default.createFile(atPath: tmp.path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: tmp.path)
+        else {
             throw InputError(file: url.path, message: "cannot create the file")
         }
-        let csv = try CSVWriter(stream: stream)
+        defer { try? handle.close() }
+        // Rows are collected into about 1 MB of text at a time; the file ends without a final line end, as it
+        // always has (the bytes of a simulated CSV night stay the same).
+        var text = ""
+        func append(_ fields: [String]) throws {
+            if text.utf8.count > 1 << 20 {
+                try handle.write(contentsOf: Data(text.utf8))
+                text = ""
+            }
+            text += CSVWriter.row(fields)
+        }
         var header = ["time"]
-        for leg in legs { let n = leg == .left ? "left" : "right"; header += ["\(n)_x", "\(n)_y", "\(n)_z"] }
-        try csv.write(row: header)
+        for leg in legs { let n = leg.name; header += ["\(n)_x", "\(n)_y", "\(n)_z"] }
+        try append(header)
         var buffer: [Float] = []
         var frame = 0
         while true {
@@ -39,11 +51,13 @@ public enum SimulatedRecording {
                         row.append(v.isNaN ? "" : NumberFormat.fixed(Double(v), decimals: 6))
                     }
                 }
-                try csv.write(row: row)
+                try append(row)
             }
             frame += n
         }
-        csv.stream.close()
+        if text.hasSuffix("\n") { text.removeLast() }
+        try handle.write(contentsOf: Data(text.utf8))
+        try handle.close()
         if rename(tmp.path, url.path) != 0 {
             throw InputError(file: url.path, message: "cannot rename the finished file into place")
         }

@@ -4,6 +4,7 @@ import LegMovementDetection
 import LegMovementScoring
 import NightAnalysis
 import ScoreExport
+import TestSupport
 import Testing
 
 @Suite("NightAnalysis: typed sections of summary.json")

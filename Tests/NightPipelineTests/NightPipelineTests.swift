@@ -5,6 +5,7 @@ import NightPipeline
 import NightStore
 import ScoreExport
 import SleepDiary
+import TestSupport
 import Testing
 
 @Suite("NightPipeline: a recording to outputs and store")

@@ -109,7 +109,7 @@ struct NightStoreTests {
         let night = try date("2026-01-05")
         let recording = RecordingInfo(
             sourceKey: "plmrec:1:A+B", fileName: "a.plmrec", format: "plmrec", startUnixMicroseconds: 1,
-            sensors: [SensorInfo(serial: "A", side: "left"), SensorInfo(serial: "B", side: "right")])
+            sensors: [StoredSensor(serial: "A", side: "left"), StoredSensor(serial: "B", side: "right")])
         let stored = StoredNight(report: report, night: night, recording: recording)
         #expect(try store.save(stored) == .added)
         #expect(try store.save(stored) == .replaced(previousFile: "a.plmrec"))
