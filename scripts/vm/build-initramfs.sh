@@ -60,7 +60,7 @@ cp "$mdir"/modules.{dep,alias,symbols,builtin,builtin.modinfo,order} "$ird/lib/m
 depmod -b "$ird" "$kver"
 
 # plmd and the shared libraries it still needs (libusb, libudev, sqlite, libc...), with the dynamic loader.
-cp "$plmd" "$ird/usr/bin/plmd"
+strip -o "$ird/usr/bin/plmd" "$plmd" # symbols only; the code is the release build's
 ldd "$plmd" | awk '/=> \// {print $3} /^\s*\/lib64\// {print $1}' | while read -r lib; do
   cp -L "$lib" "$ird/lib/x86_64-linux-gnu/"
 done

@@ -3,7 +3,7 @@
 # Two plm sensors as USB gadgets on dummy_hcd (the FunctionFS sensor, Firmware/board/functionfs), plmd recording
 # them through the same kernel's USB host side, as the unprivileged user plm; then the scenarios chosen on the
 # kernel command line (plm.soak=S plm.replugs=N plm.kills=N plm.diskfull=S plm.faults=N). Everything the host
-# checks is tarred onto the second disk (/dev/vdb) before the guest powers off.
+# checks is tarred onto the second disk (/dev/vda) before the guest powers off.
 export PATH=/bin:/sbin:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -24,8 +24,8 @@ finish() {
   cp /data/status.json /out/ 2>/dev/null
   dmesg > /out/dmesg.txt
   echo "$1" > /out/guest-result
-  if [ -b /dev/vdb ]; then
-    (cd /out && tar -cf /dev/vdb .) && sync
+  if [ -b /dev/vda ]; then
+    (cd /out && tar -cf /dev/vda .) && sync
   fi
   log "guest done: $1"
   poweroff -f

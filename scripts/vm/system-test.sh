@@ -45,7 +45,7 @@ cmdline_base="console=ttyS0 panic=-1 loglevel=4"
 accel=(-accel tcg)
 accel_name=tcg
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-  if timeout 60 "${qemu_base[@]}" -enable-kvm -cpu host -append "$cmdline_base plm.probe=1" 2>&1 \
+  if timeout 25 "${qemu_base[@]}" -enable-kvm -cpu host -append "$cmdline_base plm.probe=1" 2>&1 \
       | grep -q plm-vm-probe-ok; then
     accel=(-enable-kvm -cpu host)
     accel_name=kvm
