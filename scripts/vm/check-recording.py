@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Checks what the VM system test's guest left (scripts/vm/system-test.sh) against what the sensors say they sent.
+
+Reads the .plmrec independently of the project's Swift reader, from docs/recording-format.md section 1 and
+docs/protocol.md section 2 (block and frame CRCs with zlib's CRC-32, the same CRC-32/ISO-HDLC), and the
+FunctionFS sensors' own records: <leg>.stats (counters) and <leg>.acks (every frame the host acknowledged, with
+the guest's CLOCK_MONOTONIC time), and the guest's event log (unplugs, kills, the full disk, faults).
+
+Assertions, each printed as "ok"/"FAILED" with its figures:
+  file      every block valid (magic, version, header and payload CRC, sequence +1), no torn tail, nothing after
+  order     per sensor, the valid frames' sequence numbers strictly increase (in order, no duplicates)
+  complete  every frame a sensor's host acknowledged is in the file, except frames acknowledged in the last
+            LOSS_WINDOW_S seconds before a kill -9 of plmd (the records since its last fsync) and frames the
+            sensor garbled on purpose (stored, but failing their CRC)
+  no-overflow  no frame carries a GAP flag: the sensors never lost a sample
+  diskfull  plmd logged the write error and status.json showed it while the disk was full
+  faults    corrupt frames, STALLs counted by plmd
+Closing line: "vm system test: N passed, M failed".
+"""
+import json
+import os
+import re
+import struct
+import sys
+import zlib
+
+LOSS_WINDOW_S = 1.0   # docs/daemon.md: at most flush_interval_s (1 s) of records lost by a crash
+SLACK_S = 0.5         # scheduling slack of a loaded emulated CPU, and /proc/uptime's 10 ms steps
+
+
+def read_plmrec(path):
+    data = open(path, "rb").read()
+    problems, records = [], []
+    off, expect_seq = 0, 0
+    while off < len(data):
+        if len(data) - off < 24:
+            problems.append(f"{path}: torn tail at byte {off} ({len(data) - off} bytes, less than a block header)")
+            break
+        magic, version, _res, seq, length, pcrc, hcrc = struct.unpack_from("<4sHHIIII", data, off)
+        if magic != b"PLMB" or version != 1:
+            problems.append(f"{path}: byte {off}: expected block magic PLMB version 1, found {magic!r} v{version}")
+            break
+        if zlib.crc32(data[off:off + 20]) != hcrc:
+            problems.append(f"{path}: byte {off}: block header CRC mismatch")
+            break
+        if off + 24 + length > len(data):
+            problems.append(f"{path}: torn tail at byte {off} (block {seq} promises {length} bytes)")
+            break
+        payload = data[off + 24:off + 24 + length]
+        if zlib.crc32(payload) != pcrc:
+            problems.append(f"{path}: byte {off}: block {seq} payload CRC mismatch")
+        if seq != expect_seq:
+            problems.append(f"{path}: byte {off}: block sequence {seq}, expected {expect_seq}")
+        expect_seq = seq + 1
+        p = 0
+        while p < len(payload):
+            if len(payload) - p < 12:
+                problems.append(f"{path}: block {seq}: record header cut at payload byte {p}")
+                break
+            rtype, sensor, rlen, htime = struct.unpack_from("<BBHq", payload, p)
+            records.append((rtype, sensor, htime, payload[p + 12:p + 12 + rlen]))
+            p += 12 + rlen
+        off += 24 + length
+    return records, problems, expect_seq, len(data)
+
+
+def frame_ok(fr):
+    if len(fr) < 24 or fr[0:2] != b"PL" or fr[2] != 1:
+        return False
+    count = fr[18]
+    if not 1 <= count <= 6 or len(fr) < 28 + 6 * count:
+        return False
+    (crc,) = struct.unpack_from("<I", fr, 24 + 6 * count)
+    return zlib.crc32(fr[:24 + 6 * count]) == crc
+
+
+def read_kv(path):
+    out = {}
+    for line in open(path):
+        k, _, v = line.strip().partition("=")
+        if k:
+            out[k] = v
+    return out
+
+
+def main(results):
+    checks = []
+
+    def check(name, ok, text):
+        checks.append(ok)
+        print(f"  {'ok    ' if ok else 'FAILED'} {name}: {text}")
+
+    recs = sorted(f for f in os.listdir(os.path.join(results, "recordings")) if f.endswith(".plmrec"))
+    if len(recs) != 1:
+        print(f"vm system test: 0 passed, 1 failed (expected one recording, found {recs})")
+        return 1
+    path = os.path.join(results, "recordings", recs[0])
+    records, problems, blocks, size = read_plmrec(path)
+    check("file", not problems, f"{recs[0]}: {size} bytes, {blocks} blocks, {len(records)} records"
+          + ("" if not problems else "; " + "; ".join(problems[:5])))
+
+    events = [line.split() for line in open(os.path.join(results, "events"))] if os.path.exists(
+        os.path.join(results, "events")) else []
+    kills = [float(e[1]) for e in events if e[0] == "kill"]
+    unplugs = [e for e in events if e[0] == "unplug"]
+    figures = {}
+    if os.path.exists(os.path.join(results, "figures")):
+        for tok in open(os.path.join(results, "figures")).read().split():
+            k, _, v = tok.partition("=")
+            figures[k] = v
+
+    serial_of = {}
+    for rtype, sensor, _t, d in records:
+        if rtype == 2:
+            (n,) = struct.unpack_from("<H", d, 0)
+            serial_of[sensor] = d[2:2 + n].decode()
+    frames, bad, flagged, gaps = {}, {}, {}, {}
+    for rtype, sensor, _t, d in records:
+        if rtype == 3:
+            if frame_ok(d):
+                frames.setdefault(sensor, []).append(struct.unpack_from("<I", d, 4)[0])
+                if d[3] & 0x03:
+                    flagged[sensor] = flagged.get(sensor, 0) + 1
+            else:
+                bad.setdefault(sensor, []).append(struct.unpack_from("<I", d, 4)[0] if len(d) >= 8 else None)
+        elif rtype == 5:
+            gaps[sensor] = gaps.get(sensor, 0) + 1
+
+    total_sent = total_rec = 0
+    lost_per_kill = {k: 0 for k in kills}
+    worst_age = 0.0
+    for leg in ("left", "right"):
+        st = read_kv(os.path.join(results, f"{leg}.stats"))
+        acks = {}
+        for line in open(os.path.join(results, f"{leg}.acks")):
+            a, b = line.split()
+            acks[int(a)] = int(b) / 1e6
+        idx = [i for i, s in serial_of.items() if s == st["serial"]]
+        seqs = frames.get(idx[0], []) if idx else []
+        ordered = all(b > a for a, b in zip(seqs, seqs[1:]))
+        check(f"order {leg}", bool(seqs) and ordered,
+              f"{len(seqs)} valid frames, seq {seqs[0] if seqs else '-'}..{seqs[-1] if seqs else '-'}, "
+              + ("strictly increasing" if ordered else "NOT strictly increasing (duplicates or reordering)"))
+        recorded = set(seqs)
+        garbled = {s for s in bad.get(idx[0], []) if s is not None} if idx else set()
+        missing = sorted(set(acks) - recorded - garbled)
+        unexplained = []
+        for m in missing:
+            t = acks[m]
+            before = [k for k in kills if k - LOSS_WINDOW_S - SLACK_S <= t <= k + SLACK_S]
+            if before:
+                k = min(before, key=lambda k: abs(k - t))
+                lost_per_kill[k] += 1
+                worst_age = max(worst_age, k - t)
+            else:
+                unexplained.append(m)
+        extra = sorted(recorded - set(acks))
+        total_sent += len(acks)
+        total_rec += len(recorded)
+        check(f"complete {leg}", not unexplained and not extra,
+              f"sensor {st['serial']}: produced {st['next_seq']}, acknowledged {len(acks)}, recorded {len(recorded)}"
+              f" (+{len(garbled)} garbled on purpose), lost at kills {len(missing) - len(unexplained)},"
+              f" unexplained missing {len(unexplained)}{' e.g. ' + str(unexplained[:5]) if unexplained else ''},"
+              f" never acknowledged {len(extra)}; still buffered in the sensor {st['buffered_frames']},"
+              f" gap records {gaps.get(idx[0], 0) if idx else 0}")
+        check(f"no-overflow {leg}", flagged.get(idx[0] if idx else -1, 0) == 0 and st["dropped_frames"] == "0",
+              f"frames with GAP flags {flagged.get(idx[0] if idx else -1, 0)}, sensor dropped {st['dropped_frames']}")
+
+    if kills:
+        losses = sorted(lost_per_kill.values())
+        check("kills", worst_age <= LOSS_WINDOW_S + SLACK_S,
+              f"{len(kills)} kill -9, frames lost per kill (both legs) min {losses[0]} median "
+              f"{losses[len(losses) // 2]} max {losses[-1]}, oldest lost frame acknowledged {worst_age:.2f} s "
+              f"before its kill (limit {LOSS_WINDOW_S} s + {SLACK_S} s slack)")
+    log = open(os.path.join(results, "plmd.log"), errors="replace").read() if os.path.exists(
+        os.path.join(results, "plmd.log")) else ""
+    if any(e[0] == "diskfull" for e in events):
+        st = {}
+        p = os.path.join(results, "status-diskfull.json")
+        if os.path.exists(p):
+            st = json.load(open(p))
+        logged = re.search(r"(?i)(no space|write error|ENOSPC|could not write|cannot write)", log) is not None
+        check("diskfull", logged and bool(st.get("write_error")),
+              f"log mentions the write error: {logged}; status while full: write_error="
+              f"{json.dumps(st.get('write_error'))}")
+    if any(e[0] == "faults" for e in events):
+        final = json.load(open(os.path.join(results, "status.json")))
+        crc = sum(s.get("crc_errors", 0) for s in final.get("sensors", []))
+        stalls = sum(s.get("stalls_recovered", 0) for s in final.get("sensors", []))
+        sent = {leg: read_kv(os.path.join(results, f"{leg}.stats")) for leg in ("left", "right")}
+        corrupt = sum(int(s["faults_corrupt"]) for s in sent.values())
+        halts = sum(int(s["faults_halt"]) for s in sent.values())
+        ctrl = sum(int(s["faults_ctrl"]) for s in sent.values())
+        nbad = sum(len(v) for v in bad.values())
+        check("faults", nbad == corrupt and crc >= 1 and stalls >= 1,
+              f"sensors garbled {corrupt} frames, halted the bulk endpoint {halts} times, sent {ctrl} nonsense "
+              f"control replies; file holds {nbad} frames failing their CRC; plmd's status (last run): "
+              f"crc_errors {crc}, stalls_recovered {stalls}")
+
+    cpu = figures.get("soak_cpu_ticks")
+    if cpu is not None:
+        secs = float(figures["soak_seconds"])
+        pct = int(cpu) / 100.0 / secs * 100.0
+        print(f"  figures: plmd CPU {int(cpu) / 100.0:.2f} s over {secs:.0f} s of two-leg recording = {pct:.3f} % of "
+              f"one core ({int(cpu) / 100.0 * 3600 / secs:.1f} CPU s per hour), peak RSS "
+              f"{int(figures['plmd_vmhwm_kb']) / 1024:.1f} MiB; replugs {len(unplugs)}, kills {len(kills)}, "
+              f"plmd runs {figures.get('plmd_runs', '?')}; frames acknowledged {total_sent}, recorded {total_rec}")
+    passed = sum(1 for c in checks if c)
+    failed = len(checks) - passed
+    print(f"vm system test: {passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
