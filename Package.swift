@@ -26,6 +26,7 @@ let package = Package(
         .executable(name: "plm-replay", targets: ["plm-replay"]),
         .executable(name: "plmd", targets: ["plmd"]),
         .library(name: "LegMovementScoring", targets: ["LegMovementScoring"]),
+        .library(name: "LegMovementDetection", targets: ["LegMovementDetection"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -56,9 +57,9 @@ let package = Package(
         // The contract between recordings and the detector: fixed-rate two-leg frames in g.
         .target(name: "AccelerationSignal", dependencies: ["PLMVocabulary"], swiftSettings: strict),
         // The leg-movement detector: acceleration -> leg movements, in-bed time, data quality. Standard library only.
-        .target(
-            name: "LegMovementDetection", dependencies: ["AccelerationSignal", "LegMovementScoring"],
-            swiftSettings: strict + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
+        // (No -fno-math-errno: measured 2026-12-05 with plm-bench, 8 h at 100 Hz, best of 5, interleaved runs, the
+        // flag gave 0.257 s against 0.226 s without it, the same fingerprint; so no unsafe flag blocks the product.)
+        .target(name: "LegMovementDetection", dependencies: ["AccelerationSignal", "LegMovementScoring"], swiftSettings: strict),
         // Physiological simulator of nights with known ground truth.
         .target(
             name: "NightSimulation", dependencies: ["AccelerationSignal", "LegMovementScoring", "PLMVocabulary"],
