@@ -22,7 +22,7 @@ public struct OpenedRecording {
     var start: RecordingStart = .unknown
     var temporary: URL?
 
-    public static let extensions = ["plmrec", "edf", "csv"]
+    public static let extensions = RecordingFile.extensions
 
     /// Opens `.plmrec`, `.edf`, `.csv`, each optionally gzip-compressed (`.gz`).
     public static func open(_ url: URL) throws -> OpenedRecording {
@@ -34,9 +34,8 @@ public struct OpenedRecording {
         }
         do {
             var r: OpenedRecording
-            switch file.pathExtension.lowercased() {
-            case "plmrec":
-                let s = try PlmrecFrameSource(url: file)
+            switch try RecordingFile.open(file) {
+            case .plmrec(let s):
                 r = OpenedRecording(
                     source: s, format: "plmrec", startUnixMicroseconds: s.header.startUnixMicroseconds,
                     problems: ["recording": plmrecQuality(s.quality)])
@@ -47,17 +46,20 @@ public struct OpenedRecording {
                         firmware: $0.firmwareVersion.map(String.init).joined(separator: "."))
                 }
                 r.start = .utc(s.header.startUnixMicroseconds)
-            case "edf":
-                let s = try EDFAccelerationSource(url: file)
+            case .edf(let s):
                 r = OpenedRecording(source: s, format: "edf", startUnixMicroseconds: nil, problems: [:])
                 r.start = RecordingStart.edf(s.header)
-            case "csv":
-                let s = try CSVAccelerationSource(url: file)
+            case .csv(let s):
                 r = OpenedRecording(
                     source: s, format: "csv", startUnixMicroseconds: s.startUnixMicroseconds, problems: [:])
                 r.start = s.startUnixMicroseconds.map { .utc($0) } ?? .unknown
-            default:
-                throw ValidationError("\(url.path): expected a .plmrec, .edf or .csv recording (optionally .gz)")
+            case let device:
+                // Research devices (ActiGraph, Axivity, GENEActiv): one leg, the device's own clock.
+                r = OpenedRecording(
+                    source: device.source, format: device.format,
+                    startUnixMicroseconds: device.deviceStartUnixMicroseconds, problems: [:])
+                r.start = r.startUnixMicroseconds.map { .utc($0) }
+                    ?? device.deviceStartMicroseconds.map { .localClock($0) } ?? .unknown
             }
             r.temporary = temporary
             return r
@@ -156,7 +158,14 @@ public struct Replay: ParsableCommand {
             if isDir.boolValue {
                 let base = URL(fileURLWithPath: p)
                 let all = (fm.enumerator(atPath: p)?.allObjects as? [String] ?? []).sorted()
-                out += all.map { base.appendingPathComponent($0) }.filter(isRecording)
+                for file in all.map({ base.appendingPathComponent($0) }).filter(isRecording) {
+                    // In a folder, files that are not recordings (a diary, an events table) are skipped, one line each.
+                    if let why = RecordingFile.notARecording(file) {
+                        FileHandle.standardError.write(Data("skipped: \(file.path): \(why)\n".utf8))
+                    } else {
+                        out.append(file)
+                    }
+                }
             } else {
                 out.append(URL(fileURLWithPath: p))
             }
