@@ -50,7 +50,7 @@ public struct GT3XDecoder: DeviceDecoder {
         }
         let text = String(decoding: try zip.contents(of: infoEntry), as: UTF8.self)
         var fields: [String: String] = [:]
-        for raw in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        for raw in text.components(separatedBy: .newlines) {
             guard let colon = raw.firstIndex(of: ":") else { continue }
             let key = raw[..<colon].trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\u{FEFF}")))
             fields[key] = raw[raw.index(after: colon)...].trimmingCharacters(in: .whitespaces)
