@@ -22,15 +22,16 @@ public struct OpenedRecording {
     public var start: RecordingStart = .unknown
     var temporary: URL?
 
-    public static let extensions = ["plmrec", "edf", "csv"]
+    public static let extensions = RecordingFile.extensions
 
-    /// Whether `url` names a recording by its extension (`.plmrec`, `.edf`, `.csv`, each optionally `.gz`).
+    /// Whether `url` names a recording by its extension (`RecordingFile.extensions`, each optionally `.gz`).
     public static func isRecording(_ url: URL) -> Bool {
         let name = url.lastPathComponent.lowercased()
         return extensions.contains { name.hasSuffix(".\($0)") || name.hasSuffix(".\($0).gz") }
     }
 
-    /// Opens `.plmrec`, `.edf`, `.csv`, each optionally gzip-compressed (`.gz`).
+    /// Opens any recording `RecordingFile` reads (`.plmrec`, `.edf`, `.csv`, `.gt3x`, `.cwa`, `.bin`), each optionally
+    /// gzip-compressed (`.gz`).
     public static func open(_ url: URL) throws -> OpenedRecording {
         var file = url
         var temporary: URL? = nil
@@ -40,9 +41,8 @@ public struct OpenedRecording {
         }
         do {
             var r: OpenedRecording
-            switch file.pathExtension.lowercased() {
-            case "plmrec":
-                let s = try PlmrecFrameSource(url: file)
+            switch try RecordingFile.open(file) {
+            case .plmrec(let s):
                 r = OpenedRecording(
                     source: s, format: "plmrec", startUnixMicroseconds: s.header.startUnixMicroseconds,
                     recordingFile: .init(s.quality))
@@ -53,18 +53,21 @@ public struct OpenedRecording {
                         firmware: $0.firmwareVersion.map(String.init).joined(separator: "."))
                 }
                 r.start = .utc(s.header.startUnixMicroseconds)
-            case "edf":
-                let s = try EDFAccelerationSource(url: file)
+            case .edf(let s):
                 r = OpenedRecording(source: s, format: "edf", startUnixMicroseconds: nil, recordingFile: nil)
                 r.start = RecordingStart.edf(s.header)
-            case "csv":
-                let s = try CSVAccelerationSource(url: file)
+            case .csv(let s):
                 r = OpenedRecording(
                     source: s, format: "csv", startUnixMicroseconds: s.startUnixMicroseconds, recordingFile: nil)
                 r.start = s.startUnixMicroseconds.map { .utc($0) } ?? .unknown
-            default:
-                throw InputError(
-                    file: url.path, message: "expected a .plmrec, .edf or .csv recording (optionally .gz)")
+            case let device:
+                // Research devices (ActiGraph, Axivity, GENEActiv): one leg, the device's own clock; what the reader
+                // found (idle sleep mode, damaged blocks, a cut-off page) reaches data_quality.reading.
+                r = OpenedRecording(
+                    source: device.source, format: device.format,
+                    startUnixMicroseconds: device.deviceStartUnixMicroseconds, recordingFile: nil)
+                r.start = r.startUnixMicroseconds.map { .utc($0) }
+                    ?? device.deviceStartMicroseconds.map { .localClock($0) } ?? .unknown
             }
             r.temporary = temporary
             return r

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NightAnalysis
 import NightPipeline
+import RecordingFormats
 import NightStore
 import ScoreExport
 import SleepDiary
@@ -55,7 +56,14 @@ public struct Replay: ParsableCommand {
             if isDir.boolValue {
                 let base = URL(fileURLWithPath: p)
                 let all = (fm.enumerator(atPath: p)?.allObjects as? [String] ?? []).sorted()
-                out += all.map { base.appendingPathComponent($0) }.filter(OpenedRecording.isRecording)
+                for file in all.map({ base.appendingPathComponent($0) }).filter(OpenedRecording.isRecording) {
+                    // In a folder, files that are not recordings (a diary, an events table) are skipped, one line each.
+                    if let why = RecordingFile.notARecording(file) {
+                        FileHandle.standardError.write(Data("skipped: \(file.path): \(why)\n".utf8))
+                    } else {
+                        out.append(file)
+                    }
+                }
             } else {
                 out.append(URL(fileURLWithPath: p))
             }

@@ -1,0 +1,274 @@
+import AccelerationSignal
+import CivilCalendar
+import EDFFormat
+import Foundation
+import LegMovementScoring
+import PLMVocabulary
+
+/// A run of consecutive samples of one research accelerometer (ActiGraph, Axivity, GENEActiv), as its file states
+/// them: three axes in g, the time of the first sample and the time between samples. Decoders produce these in
+/// file order; `DeviceFrameSource` places them on the fixed-rate frame grid of the detector.
+public struct DeviceSampleBlock: Sendable, Equatable {
+    /// Time of the first sample, µs on the device's clock (µs since 1970-01-01 of the clock the device kept).
+    public var start: Int64
+    /// Seconds between samples within the block (1 / the block's rate).
+    public var period: Double
+    /// `x y z` per sample, g; NaN for a sample the file marks as missing.
+    public var xyz: [Float]
+    /// Byte offset of the block (or page, or record) in the file (for a log.bin, in the inflated log.bin).
+    public var offset: Int
+    /// Why the samples before this block are missing, when the file says (ActiGraph idle sleep mode).
+    public var gapReason: String?
+
+    public init(start: Int64, period: Double, xyz: [Float], offset: Int, gapReason: String? = nil) {
+        self.start = start
+        self.period = period
+        self.xyz = xyz
+        self.offset = offset
+        self.gapReason = gapReason
+    }
+
+    public var count: Int { xyz.count / 3 }
+}
+
+/// What a device decoder is: a file's sample blocks in file order, and what it stepped over.
+public protocol DeviceDecoder {
+    /// The next block, nil at the end of the file (or of what can be read of it).
+    mutating func nextBlock() throws -> DeviceSampleBlock?
+    /// What the file says about the device, known once the decoder is made.
+    var info: DeviceInfo { get }
+    /// Recoverable damage stepped over so far (corrupt blocks, a torn last page), each with its byte offset.
+    var findings: [String] { get }
+}
+
+/// What a device file says about itself before its first sample.
+public struct DeviceInfo: Sendable, Equatable {
+    /// `gt3x`, `cwa`, `geneactiv`, `actilife-csv`.
+    public var format: String
+    /// The device model as the file names it (`GT3XPlus`, `AX3`, `AX6`, `GENEActiv 1.1`).
+    public var device: String
+    public var serial: String
+    /// The rate the device was set to sample at, Hz: the frame rate of the source.
+    public var sampleRate: Double
+    /// Full scale, g, when the file states it.
+    public var rangeG: Double?
+    /// One quantisation step, g, when the file states it.
+    public var resolutionG: Double?
+    /// Offset of the device's clock from UTC, seconds (east positive), when the file states it.
+    public var utcOffsetSeconds: Int?
+    /// The leg the file says the device was worn on, when it says (`Side: Left` of an ActiGraph `info.txt`).
+    public var side: Leg?
+
+    public init(
+        format: String, device: String, serial: String, sampleRate: Double, rangeG: Double? = nil,
+        resolutionG: Double? = nil, utcOffsetSeconds: Int? = nil, side: Leg? = nil
+    ) {
+        self.format = format
+        self.device = device
+        self.serial = serial
+        self.sampleRate = sampleRate
+        self.rangeG = rangeG
+        self.resolutionG = resolutionG
+        self.utcOffsetSeconds = utcOffsetSeconds
+        self.side = side
+    }
+}
+
+/// One research accelerometer's file as two-leg frames in g: its samples on one leg's channels (the other leg NaN),
+/// at the rate the device was set to, from the time of its first sample.
+///
+/// A device's own clock places each block (per-block time stamps of `.cwa` and `.gt3x`, page times of GENEActiv);
+/// frames between two samples are interpolated linearly (at most one sample period apart, so on-grid samples are
+/// passed through unchanged: ActiGraph and GENEActiv samples fall on the grid). Where samples are further apart
+/// than 1.5 sample periods the frames are missing (NaN) and the gap is a finding with the byte offset of the block
+/// after it. Time running backwards drops the samples it overlaps (a finding). Limits as for every reader
+/// (docs/recording-format.md, "Limits").
+public struct DeviceFrameSource<Decoder: DeviceDecoder>: FrameSource, ReadingFindings {
+    public let description: SignalDescription
+    public let info: DeviceInfo
+    /// µs since 1970-01-01 on the device's clock of frame 0 (the first sample).
+    public let startDeviceMicroseconds: Int64
+    /// µs since the Unix epoch (UTC) of frame 0, when the file states its clock's offset from UTC.
+    public var startUnixMicroseconds: Int64? {
+        info.utcOffsetSeconds.map { startDeviceMicroseconds - Int64($0) * 1_000_000 }
+    }
+    /// Spans without samples, seconds from frame 0, in order.
+    public private(set) var gaps: [(from: Double, to: Double, reason: String)] = []
+
+    public var readingFindings: [String] {
+        decoder.findings + ownFindings
+            + (findingsDropped > 0 ? ["\(findingsDropped) more findings not listed"] : [])
+    }
+    public var samplesExcluded: Int { 0 }
+
+    private var decoder: Decoder
+    private let path: String
+    private let channel: Int
+    private let period: Double
+    /// The current block and the next sample in it.
+    private var block: DeviceSampleBlock?
+    private var blockStart = 0.0
+    private var index = 0
+    /// The last sample at or before the current frame time: time (s from frame 0) and values.
+    private var prevT = -Double.infinity
+    private var prev: (Float, Float, Float) = (.nan, .nan, .nan)
+    private var frame: Int64 = 0
+    private var ended = false
+    private var ownFindings: [String] = []
+    private var findingsDropped = 0
+    /// A gap is reported once, when the first frame inside it is written.
+    private var reportedGapBefore = -1
+
+    /// Frames placed within this much of a sample's time take the sample itself, s.
+    static var snap: Double { 1e-6 }
+
+    /// - Parameter leg: the leg the device was worn on; nil takes the one the file names, else the left.
+    public init(decoder: Decoder, path: String, leg: Leg? = nil) throws {
+        let info = decoder.info
+        if let p = RecordingLimits.sampleRateProblem(info.sampleRate) {
+            throw InputError(file: path, message: p)
+        }
+        var decoder = decoder
+        var first: DeviceSampleBlock?
+        while let b = try decoder.nextBlock() {
+            if b.count > 0 {
+                first = b
+                break
+            }
+        }
+        guard let first else { throw InputError(file: path, message: "the file holds no acceleration samples") }
+        let side = leg ?? info.side ?? .left
+        self.decoder = decoder
+        self.info = info
+        self.path = path
+        channel = TwoLegFrame.offset(of: side == .right ? .right : .left)
+        period = 1 / info.sampleRate
+        startDeviceMicroseconds = first.start
+        block = first
+        description = SignalDescription(
+            sampleRate: info.sampleRate, legs: [side == .right ? .right : .left], rangeG: info.rangeG,
+            resolutionG: info.resolutionG)
+    }
+
+    private mutating func note(_ text: String) {
+        if ownFindings.count < 1000 { ownFindings.append(text) } else { findingsDropped += 1 }
+    }
+
+    /// Seconds from frame 0 of sample `i` of the current block.
+    @inline(__always) private func time(_ i: Int) -> Double { blockStart + Double(i) * (block?.period ?? period) }
+
+    /// Loads the next non-empty block, checking its time against the previous sample and the limits.
+    private mutating func advanceBlock() throws {
+        block = nil
+        while !ended, let b = try decoder.nextBlock() {
+            guard b.count > 0 else { continue }
+            let start = Double(b.start - startDeviceMicroseconds) / 1e6
+            if start > RecordingLimits.maxDuration {
+                note(
+                    "byte \(b.offset): samples \(Int(start)) s after the first one, beyond the longest recording read "
+                        + "(\(Int(RecordingLimits.maxDuration / 3600)) h); the recording ends here")
+                ended = true
+                return
+            }
+            if start - prevT > RecordingLimits.maxGap {
+                note(
+                    "byte \(b.offset): no samples for \(Int(start - prevT)) s, longer than the longest gap read "
+                        + "(\(Int(RecordingLimits.maxGap / 3600)) h); the recording ends here")
+                ended = true
+                return
+            }
+            var b = b
+            var skip = 0
+            // Samples at or before the last one read: the clock went back (or a block was written twice).
+            while skip < b.count, start + Double(skip) * b.period <= prevT + DeviceFrameSource.snap { skip += 1 }
+            if skip > 0 {
+                note(
+                    "byte \(b.offset): the time stamp goes back \(String(format: "%.3f", prevT - start)) s; "
+                        + "\(skip) overlapping samples dropped")
+                if skip == b.count { continue }
+                b.xyz.removeFirst(skip * 3)
+            }
+            blockStart = start + Double(skip) * b.period
+            block = b
+            index = 0
+            return
+        }
+        ended = true
+    }
+
+    public mutating func read(into buffer: inout [Float], maxFrames: Int) throws -> Int {
+        var n = 0
+        buffer.reserveCapacity(buffer.count + maxFrames * TwoLegFrame.channels)
+        while n < maxFrames {
+            let t = Double(frame) * period
+            // Move every sample at or before t into `prev`.
+            while let b = block, time(index) <= t + DeviceFrameSource.snap {
+                prevT = time(index)
+                prev = (b.xyz[index * 3], b.xyz[index * 3 + 1], b.xyz[index * 3 + 2])
+                index += 1
+                if index == b.count { try advanceBlock() }
+            }
+            let value: (Float, Float, Float)
+            if abs(t - prevT) <= DeviceFrameSource.snap {
+                value = prev
+            } else if let b = block {
+                let nextT = time(index)
+                let limit = 1.5 * max(period, b.period)
+                if nextT - prevT <= limit {
+                    let w = Float((t - prevT) / (nextT - prevT))
+                    let i = index * 3
+                    value = (
+                        prev.0 + (b.xyz[i] - prev.0) * w, prev.1 + (b.xyz[i + 1] - prev.1) * w,
+                        prev.2 + (b.xyz[i + 2] - prev.2) * w
+                    )
+                } else {
+                    value = (.nan, .nan, .nan)
+                    if reportedGapBefore != b.offset {
+                        reportedGapBefore = b.offset
+                        let reason = b.gapReason ?? "no samples in the file"
+                        gaps.append((prevT, nextT, reason))
+                        note(
+                            "byte \(b.offset): no samples for \(String(format: "%.3f", nextT - prevT)) s "
+                                + "(from \(String(format: "%.3f", prevT)) s to \(String(format: "%.3f", nextT)) s): "
+                                + "\(reason); read as missing")
+                    }
+                }
+            } else {
+                break  // past the last sample
+            }
+            for _ in 0..<channel { buffer.append(.nan) }
+            buffer.append(value.0)
+            buffer.append(value.1)
+            buffer.append(value.2)
+            for _ in (channel + 3)..<TwoLegFrame.channels { buffer.append(.nan) }
+            frame += 1
+            n += 1
+        }
+        return n
+    }
+}
+
+/// Little helpers for decoding bytes with bounds checked.
+enum Bytes {
+    @inline(__always) static func u16(_ b: [UInt8], _ i: Int) -> Int { Int(b[i]) | Int(b[i + 1]) << 8 }
+    @inline(__always) static func u32(_ b: [UInt8], _ i: Int) -> UInt32 {
+        UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
+    }
+    @inline(__always) static func i16(_ b: [UInt8], _ i: Int) -> Int { Int(Int16(bitPattern: UInt16(u16(b, i)))) }
+
+    /// The whole of a regular file.
+    static func read(_ url: URL) throws -> [UInt8] {
+        try RegularFile.check(url)
+        do {
+            return [UInt8](try Data(contentsOf: url, options: .mappedIfSafe))
+        } catch {
+            throw InputError(file: url.path, message: "cannot read the file (\(error.localizedDescription))")
+        }
+    }
+
+    /// µs since 1970-01-01 of a civil date and time.
+    static func micros(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, micro: Int = 0) -> Int64 {
+        let days = Int64(CivilCalendar.dayNumber(year: year, month: month, day: day))
+        return (days * 86400 + Int64(hour * 3600 + minute * 60 + second)) * 1_000_000 + Int64(micro)
+    }
+}

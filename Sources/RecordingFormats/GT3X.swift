@@ -1,0 +1,247 @@
+import Foundation
+import LegMovementScoring
+import PLMVocabulary
+
+/// ActiGraph `.gt3x` (GT3X+, wGT3X+, wGT3X-BT, ActiSleep, GT9X Link): a zip archive holding `info.txt` and either
+/// `log.bin` (log records, firmware 3.0 and later; actigraph/GT3X-File-Format) or, from GT3X+ with firmware 2.5.0
+/// and earlier, `activity.bin` (one continuous run of samples; actigraph/NHANES-GT3X-File-Format).
+/// docs/recording-format.md, "ActiGraph .gt3x".
+///
+/// - `info.txt`: `Key: Value` lines; `Sample Rate` (Hz), `Start Date` (.NET ticks, 100 ns since 0001-01-01, on the
+///   device's clock), `TimeZone` (`-06:00:00`), `Serial Number`, `Acceleration Scale` (LSB/g; when absent, 341 for
+///   NEO, CLE and MRA serials, 256 for MOS and TAS), `Side`.
+/// - log records: `1E`, type, Unix time of the record's second (u32 LE, device clock), payload size (u16 LE),
+///   payload, checksum (one's complement of the XOR of header and payload). ACTIVITY (0x00): one second of 12-bit
+///   two's-complement samples packed big-endian in Y X Z order; ACTIVITY2 (0x1A): little-endian Int16 X Y Z; a
+///   one-byte payload of either is a USB connection event, not samples. EVENT (0x03) with payload 08 / 09: idle
+///   sleep mode entered / left: the device stops sampling, so the seconds without records are a gap (ActiLife
+///   fills them with the last sample; plm reads them as missing — a still leg there is not a measurement).
+/// - a record failing its checksum is skipped (a finding with its byte offset in log.bin), the reader resumes at the
+///   next record that checks; zero bytes between records are skipped (documented); a torn last record ends the
+///   reading with a finding.
+public struct GT3XDecoder: DeviceDecoder {
+    public let info: DeviceInfo
+    /// `log.bin` or `activity.bin`.
+    public let layout: String
+    /// .NET ticks of 1970-01-01.
+    static let unixEpochTicks: Int64 = 621_355_968_000_000_000
+
+    private let path: String
+    private let data: [UInt8]
+    private let scale: Float
+    private let rate: Int
+    private var position = 0
+    private var legacyStart: Int64 = 0
+    private var idleSleep = false
+    public private(set) var findings: [String] = []
+    private var dropped = 0
+    /// Records read, by kind (for tests and the cross-check).
+    public private(set) var activityRecords = 0
+    public private(set) var idleSleepSpans = 0
+
+    public init(url: URL) throws {
+        try self.init(path: url.path, bytes: try Bytes.read(url))
+    }
+
+    public init(path: String, bytes: [UInt8]) throws {
+        self.path = path
+        let zip = try ZipArchive(path: path, bytes: bytes)
+        guard let infoEntry = zip.entry("info.txt") else {
+            throw InputError(file: path, message: "expected an info.txt member in the .gt3x archive")
+        }
+        let text = String(decoding: try zip.contents(of: infoEntry), as: UTF8.self)
+        var fields: [String: String] = [:]
+        for raw in text.components(separatedBy: .newlines) {
+            guard let colon = raw.firstIndex(of: ":") else { continue }
+            let key = raw[..<colon].trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\u{FEFF}")))
+            fields[key] = raw[raw.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        func fail(_ what: String) -> InputError {
+            InputError(file: path, within: "info.txt", message: what)
+        }
+        guard let rateText = fields["Sample Rate"], let rateValue = Double(rateText), rateValue.rounded() == rateValue,
+            rateValue >= 1, rateValue <= RecordingLimits.maxSampleRate
+        else {
+            throw fail("expected 'Sample Rate: <Hz>' (a whole number), found '\(fields["Sample Rate"] ?? "nothing")'")
+        }
+        rate = Int(rateValue)
+        let serial = fields["Serial Number"] ?? ""
+        var scaleValue = fields["Acceleration Scale"].flatMap(Double.init) ?? 0
+        if scaleValue <= 0 {
+            let prefix = serial.prefix(3).uppercased()
+            if ["NEO", "CLE", "MRA"].contains(prefix) {
+                scaleValue = 341
+            } else if ["MOS", "TAS"].contains(prefix) {
+                scaleValue = 256
+            } else {
+                throw fail("no 'Acceleration Scale' and the serial number '\(serial)' names no known device (NEO, CLE, MRA, MOS, TAS)")
+            }
+        }
+        guard scaleValue.isFinite, scaleValue >= 1, scaleValue <= 100_000 else {
+            throw fail("'Acceleration Scale: \(scaleValue)' is not a plausible LSB/g")
+        }
+        scale = Float(scaleValue)
+        var offset: Int?
+        if let tz = fields["TimeZone"] {
+            // `-06:00:00`, `05:30:00`
+            let negative = tz.hasPrefix("-")
+            let parts = tz.trimmingCharacters(in: CharacterSet(charactersIn: "+-")).split(separator: ":").compactMap { Int($0) }
+            if parts.count >= 2, parts[0] <= 14, parts[1] < 60 {
+                offset = (negative ? -1 : 1) * (parts[0] * 3600 + parts[1] * 60 + (parts.count > 2 ? parts[2] : 0))
+            }
+        }
+        let range = fields["Acceleration Max"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil }
+            ?? (scaleValue == 341 ? 6 : 8)
+        let side: Leg? =
+            switch fields["Side"]?.lowercased() {
+            case "left": .left
+            case "right": .right
+            default: nil
+            }
+        info = DeviceInfo(
+            format: "gt3x", device: fields["Device Type"] ?? "ActiGraph", serial: serial, sampleRate: rateValue,
+            rangeG: range, resolutionG: 1 / scaleValue, utcOffsetSeconds: offset, side: side)
+        if let log = zip.entry("log.bin") {
+            layout = "log.bin"
+            data = try zip.contents(of: log)
+        } else if let activity = zip.entry("activity.bin") {
+            layout = "activity.bin"
+            data = try zip.contents(of: activity)
+            guard let ticksText = fields["Start Date"], let ticks = Int64(ticksText), ticks > GT3XDecoder.unixEpochTicks
+            else {
+                throw fail("expected 'Start Date: <.NET ticks>' for activity.bin, found '\(fields["Start Date"] ?? "nothing")'")
+            }
+            legacyStart = (ticks - GT3XDecoder.unixEpochTicks) / 10
+        } else {
+            throw InputError(
+                file: path, message: "expected a log.bin or activity.bin member in the .gt3x archive (raw samples)")
+        }
+    }
+
+    private mutating func note(_ text: String) {
+        if findings.count < 1000 { findings.append(text) } else { dropped += 1 }
+    }
+
+    /// 12-bit samples packed big-endian, Y X Z order, from `count` bytes at `start`: up to `maxSamples` samples.
+    func unpack12(_ start: Int, _ count: Int, maxSamples: Int) -> [Float] {
+        let samples = min(count * 8 / 36, maxSamples)
+        var out = [Float](repeating: 0, count: samples * 3)
+        var v = [Float](repeating: 0, count: 3)
+        for s in 0..<samples {
+            for a in 0..<3 {
+                let nibble = (s * 3 + a) * 3  // position of the value in nibbles
+                let byte = start + nibble / 2
+                let raw: Int
+                if nibble % 2 == 0 {
+                    raw = Int(data[byte]) << 4 | Int(data[byte + 1]) >> 4
+                } else {
+                    raw = (Int(data[byte]) & 0x0F) << 8 | Int(data[byte + 1])
+                }
+                v[a] = Float(raw > 2047 ? raw - 4096 : raw) / scale
+            }
+            out[s * 3] = v[1]
+            out[s * 3 + 1] = v[0]
+            out[s * 3 + 2] = v[2]
+        }
+        return out
+    }
+
+    public mutating func nextBlock() throws -> DeviceSampleBlock? {
+        if layout == "activity.bin" { return legacyBlock() }
+        while position < data.count {
+            let p = position
+            if data[p] == 0 {
+                position += 1  // zero bytes between records (documented)
+                continue
+            }
+            guard data[p] == 0x1E else {
+                note("log.bin byte \(p): expected a record separator (1E), found \(String(format: "%02X", data[p])); searching for the next record")
+                resync(from: p + 1)
+                continue
+            }
+            guard p + 8 <= data.count else {
+                note("log.bin byte \(p): the last record's header is cut off (the file ends mid-record); read up to it")
+                position = data.count
+                return nil
+            }
+            let type = data[p + 1]
+            let time = Int64(Bytes.u32(data, p + 2))
+            let size = Bytes.u16(data, p + 6)
+            guard p + 9 + size <= data.count else {
+                note("log.bin byte \(p): the last record (\(size) bytes) is cut off (the file ends mid-record); read up to it")
+                position = data.count
+                return nil
+            }
+            guard checksumOK(p, size) else {
+                note("log.bin byte \(p): record (type \(type), \(size) bytes) fails its checksum; skipped")
+                resync(from: p + 1)
+                continue
+            }
+            position = p + 9 + size
+            switch type {
+            case 0x03 where size >= 1:
+                if data[p + 8] == 0x08 {
+                    idleSleep = true
+                    idleSleepSpans += 1
+                }
+                // 09 (idle sleep mode left): the gap ends with the next activity record, which names it.
+            case 0x00 where size > 1, 0x1A where size > 1:
+                activityRecords += 1
+                let xyz: [Float]
+                if type == 0x00 {
+                    xyz = unpack12(p + 8, size, maxSamples: Int.max)
+                } else {
+                    let n = size / 6
+                    var out = [Float](repeating: 0, count: n * 3)
+                    for i in 0..<(n * 3) { out[i] = Float(Bytes.i16(data, p + 8 + i * 2)) / scale }
+                    xyz = out
+                }
+                let reason = idleSleep ? "idle sleep mode (the device stopped sampling while still)" : nil
+                idleSleep = false
+                return DeviceSampleBlock(
+                    start: time * 1_000_000, period: 1 / Double(rate), xyz: xyz, offset: p, gapReason: reason)
+            default:
+                break  // other records (battery, lux, metadata, parameters, epochs, ...) carry no raw samples
+            }
+        }
+        if dropped > 0 { note("\(dropped) more findings not listed") ; dropped = 0 }
+        return nil
+    }
+
+    private func checksumOK(_ p: Int, _ size: Int) -> Bool {
+        var x: UInt8 = 0
+        for i in p..<(p + 8 + size) { x ^= data[i] }
+        return ~x == data[p + 8 + size]
+    }
+
+    /// The next position from `start` where a whole record with a good checksum begins.
+    private mutating func resync(from start: Int) {
+        var q = start
+        while q + 9 <= data.count {
+            if data[q] == 0x1E {
+                let size = Bytes.u16(data, q + 6)
+                if q + 9 + size <= data.count, checksumOK(q, size) {
+                    position = q
+                    return
+                }
+            }
+            q += 1
+        }
+        position = data.count
+    }
+
+    /// activity.bin: one continuous run of 12-bit Y X Z samples from the info.txt start, 10 s per block.
+    private mutating func legacyBlock() -> DeviceSampleBlock? {
+        let perBlock = rate * 10
+        let bytesPerBlock = perBlock * 9 / 2  // 4.5 bytes a sample; a multiple of whole bytes since perBlock is even
+        guard position < data.count else { return nil }
+        let first = position * 2 / 9  // sample index of this block
+        let count = min(bytesPerBlock, data.count - position)
+        let xyz = unpack12(position, count, maxSamples: perBlock)
+        let block = DeviceSampleBlock(
+            start: legacyStart + Int64((Double(first) * 1e6 / Double(rate)).rounded()), period: 1 / Double(rate),
+            xyz: xyz, offset: position)
+        position += count
+        return block
+    }
+}
