@@ -117,9 +117,43 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         return try d.decode(DaemonStatus.self, from: data)
     }
 
-    /// Writes the status atomically into `folder` (a temporary file beside it, then a rename).
+    /// Writes the status atomically into `folder` (a temporary file beside it, then a rename). When that fails —
+    /// a full disk has no room for the temporary copy, and the data folder is where the recording fills it — the
+    /// existing file is rewritten in place (its blocks are already allocated), so that `plm status` still shows
+    /// what plmd is doing, its `write_error` first of all. In place is not atomic: a reader may catch it half
+    /// written (then it is not valid JSON, and the next status, ~2 s later, is whole).
     public func write(into folder: URL) throws {
+        try write(into: folder) { data, url in try data.write(to: url, options: .atomic) }
+    }
+
+    /// `write(into:)` with the atomic replacement injectable (tests make it fail as on a full disk).
+    func write(into folder: URL, replace: (Data, URL) throws -> Void) throws {
         let data = try encoded()
-        try data.write(to: folder.appendingPathComponent(DaemonStatus.fileName), options: .atomic)
+        let url = folder.appendingPathComponent(DaemonStatus.fileName)
+        do { try replace(data, url) } catch {
+            guard Self.rewriteInPlace(data, url) else { throw error }
+        }
+    }
+
+    /// Overwrites an existing regular file from its start and cuts it to `data`'s length; false when there is no
+    /// such file or a write fails.
+    static func rewriteInPlace(_ data: Data, _ url: URL) -> Bool {
+        let fd = open(url.path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return false }
+        let written = data.withUnsafeBytes { raw -> Bool in
+            guard let base = raw.baseAddress else { return true }
+            var offset = 0
+            while offset < raw.count {
+                let n = pwrite(fd, base + offset, raw.count - offset, off_t(offset))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                offset += n
+            }
+            return true
+        }
+        return written && ftruncate(fd, off_t(data.count)) == 0
     }
 }

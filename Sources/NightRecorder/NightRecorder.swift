@@ -491,6 +491,13 @@ public actor NightRecorder {
             do { try session.append(frames: frames, sensor: a.index, hostTime: now) } catch {
                 logger.error("cannot record frames", metadata: ["serial": "\(serial)", "error": "\(error)"])
             }
+        case .undecodable(let bytes, let counters):
+            // stored as received (recording-format.md: nothing the sensor sent is lost); readers count it as bad
+            let now = session.hostNow()
+            account(serial, a, counters, now: now)
+            do { try session.append(undecodable: bytes, sensor: a.index, hostTime: now) } catch {
+                logger.error("cannot record frames", metadata: ["serial": "\(serial)", "error": "\(error)"])
+            }
         case .status:
             break
         case .ended(let end, let counters):
@@ -546,7 +553,7 @@ public actor NightRecorder {
                 sensor: a.index, from: from, to: now, kind: .noData,
                 reason: missing > 0
                     ? "\(missing) frames lost on the host side (sequence numbers that never arrived)"
-                    : "\(corrupt) frames arrived corrupt (CRC) and were dropped")
+                    : "\(corrupt) frames arrived corrupt (CRC): stored as received, their samples unusable")
         }
         let crc = c.crcErrors + c.badFrames - before.crcErrors - before.badFrames
         if crc > 0 {

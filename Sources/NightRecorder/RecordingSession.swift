@@ -201,6 +201,14 @@ public final class RecordingSession {
         }
     }
 
+    /// Bytes from sensor `index` that failed to decode as a frame, received at host time `hostTime`: stored as a
+    /// frame record all the same (recording-format.md 1.4: nothing the sensor sent is lost; readers count it as a
+    /// bad frame). Not a frame for the counters, the sequence numbers or the live detector.
+    public func append(undecodable bytes: [UInt8], sensor index: Int, hostTime: Microseconds) throws {
+        let w = try openWriter()
+        buffered { try w.appendFrame(sensor: index, hostTime: hostTime, bytes: bytes) }
+    }
+
     /// A clock anchor: the sensor's clock read `deviceTime` (µs) at host time `hostTime` (the round trip's
     /// midpoint); `roundTrip` µs.
     public func anchor(sensor index: Int, hostTime: Microseconds, deviceTime: UInt64, roundTrip: UInt32) throws {

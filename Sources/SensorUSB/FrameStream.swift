@@ -27,6 +27,11 @@ final class FrameStream: @unchecked Sendable {
         /// Slices rejected since the last good frame.
         var rejectedSinceGood = 0
         var freed = false
+        /// Halts of the frame endpoint cleared so far, and per transfer how many had been cleared when it was
+        /// submitted: a STALL from a transfer submitted before the last clear is the same halt, already cleared
+        /// (a host controller fails every transfer queued on a halted endpoint), not a new one.
+        var haltsCleared = 0
+        var submittedAfterClears: [UnsafeMutablePointer<libusb_transfer>: Int] = [:]
     }
     private let state: Locked<State>
 
@@ -68,6 +73,7 @@ final class FrameStream: @unchecked Sendable {
                 let r = libusb_submit_transfer(t)
                 if r == 0 {
                     s.inFlight.insert(t)
+                    s.submittedAfterClears[t] = s.haltsCleared
                 } else {
                     s.end = r == LIBUSB_ERROR_NO_DEVICE.rawValue ? .unplugged : .failed(USBError(r, "submit transfer"))
                     break
@@ -138,10 +144,18 @@ final class FrameStream: @unchecked Sendable {
                 resubmit = true
             case LIBUSB_TRANSFER_STALL:
                 // the endpoint halted: clear it (a plain ioctl, allowed here) and carry on; the sensor
-                // keeps a frame until the host acknowledged it, so nothing is lost
+                // keeps a frame until the host acknowledged it, so nothing is lost. The other transfers that
+                // were in flight report the same halt: once cleared, they are only resubmitted (counted once).
+                if !isStatus, (s.submittedAfterClears[t] ?? 0) < s.haltsCleared {
+                    resubmit = true
+                    break
+                }
                 let r = libusb_clear_halt(handle, t.pointee.endpoint)
                 if r == 0 {
-                    if !isStatus { s.counters.stallsRecovered += 1 }
+                    if !isStatus {
+                        s.counters.stallsRecovered += 1
+                        s.haltsCleared += 1
+                    }
                     resubmit = true
                 } else if r == LIBUSB_ERROR_NO_DEVICE.rawValue {
                     s.end = s.end ?? .unplugged
@@ -160,6 +174,7 @@ final class FrameStream: @unchecked Sendable {
                 let r = libusb_submit_transfer(t)
                 if r == 0 {
                     s.inFlight.insert(t)
+                    s.submittedAfterClears[t] = s.haltsCleared
                 } else {
                     s.end = r == LIBUSB_ERROR_NO_DEVICE.rawValue ? .unplugged : .failed(USBError(r, "resubmit transfer"))
                 }
@@ -183,7 +198,9 @@ final class FrameStream: @unchecked Sendable {
     }
 
     /// Frames at offsets 0, 64, 128, …; each slice decoded on its own (docs/protocol.md, "Reading the bulk
-    /// endpoint"), sequence numbers checked against the previous good frame.
+    /// endpoint"), sequence numbers checked against the previous good frame. A slice that fails to decode is
+    /// yielded as `.undecodable` in its place (the good frames before it first); the good frames after the last
+    /// such slice are returned.
     private func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ s: inout State) -> [SensorFrame] {
         var frames: [SensorFrame] = []
         let slice = Int(PLM_FRAME_MAX_SIZE)
@@ -215,12 +232,14 @@ final class FrameStream: @unchecked Sendable {
                 s.counters.samples += frame.sampleCount
                 s.rejectedSinceGood = 0
                 frames.append(frame)
-            case .failure(.badCRC):
-                s.counters.crcErrors += 1
+            case .failure(let failure):
+                if case .badCRC = failure { s.counters.crcErrors += 1 } else { s.counters.badFrames += 1 }
                 s.rejectedSinceGood += 1
-            case .failure:
-                s.counters.badFrames += 1
-                s.rejectedSinceGood += 1
+                if !frames.isEmpty {
+                    continuation.yield(.frames(frames, s.counters))
+                    frames = []
+                }
+                continuation.yield(.undecodable(Array(bytes[offset..<end]), s.counters))
             }
             offset = end
         }

@@ -96,6 +96,10 @@ public enum StreamEnd: Sendable, Equatable {
 public enum StreamEvent: Sendable {
     /// Frames from one completed transfer (possibly none, when every slice was rejected), and the counters after them.
     case frames([SensorFrame], StreamCounters)
+    /// A slice of a transfer that failed to decode (bad CRC, magic, version or length), its bytes as they arrived,
+    /// and the counters after it; it comes in order with the frames around it. Kept so the recording can store
+    /// everything the sensor sent (docs/recording-format.md, 1.4).
+    case undecodable([UInt8], StreamCounters)
     /// A status message.
     case status(SensorStatus)
     /// The stream has ended; no further events follow.

@@ -60,6 +60,8 @@ public final class Emulator: @unchecked Sendable {
     public func replug(_ i: Int32) { _ = plm_emu_replug(emu, i) }
     public func corruptNext(_ i: Int32, frames: UInt32) { plm_emu_corrupt_next(emu, i, frames) }
     public func stallNext(_ i: Int32) { plm_emu_stall_next(emu, i) }
+    /// While halted, every queued frame transfer fails with a STALL (what a Linux host controller does).
+    public func stallFailsQueued(_ i: Int32, _ on: Bool) { plm_emu_stall_fails_queued(emu, i, on ? 1 : 0) }
     public func fastForward(_ i: Int32, microseconds: UInt64) { plm_emu_fast_forward(emu, i, microseconds) }
     public func deviceNumber(_ i: Int32) -> Int32 { plm_emu_device_number(emu, i) }
     public func framesProduced(_ i: Int32) -> UInt32 { plm_emu_frames_produced(emu, i) }
@@ -112,6 +114,8 @@ public func openWhenBack(_ usb: USBContext, serial: String) async throws -> Sens
 public struct StreamResult: Sendable {
     public var frames: [SensorFrame] = []
     public var statuses: [SensorStatus] = []
+    /// Slices that failed to decode, as they arrived.
+    public var undecodable: [[UInt8]] = []
     public var counters = StreamCounters()
     public var end: StreamEnd?
 }
@@ -133,6 +137,9 @@ public final class Collector: @unchecked Sendable {
                 switch event {
                 case .frames(let frames, let counters):
                     current.frames += frames
+                    current.counters = counters
+                case .undecodable(let bytes, let counters):
+                    current.undecodable.append(bytes)
                     current.counters = counters
                 case .status(let status):
                     current.statuses.append(status)

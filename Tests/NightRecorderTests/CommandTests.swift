@@ -1,4 +1,4 @@
-import DaemonStatus
+@testable import DaemonStatus
 import EmulatorTestSupport
 import Foundation
 import PLMCommands
@@ -39,5 +39,33 @@ struct CommandTests {
         #expect(fresh.contains("17 leg movements") && fresh.contains("S1 left: connected, 1234 frames"))
         let stale = StatusCommand.describe(folder: dir, nowUnixMicroseconds: 200_000_000)
         #expect(stale.hasPrefix("plmd is not running"))
+    }
+
+    /// Issue 17 (the VM test): on a full disk status.json could not be replaced (no room for the temporary copy),
+    /// so `plm status` never showed the write error. The existing file is rewritten in place instead.
+    @Test func statusShowsTheWriteErrorWhenTheDiskIsFull() throws {
+        let dir = try temporaryFolder("status-full")
+        var s = DaemonStatus(state: .recording, pid: getpid(), daemonStartedUnixMicroseconds: 1_000_000)
+        s.updatedUnixMicroseconds = 100_000_000
+        s.night = "2026-01-05"
+        s.sensors = [DaemonStatus.Sensor(serial: "S1", side: "left"), DaemonStatus.Sensor(serial: "S2", side: "right")]
+        try s.write(into: dir)
+        struct DiskFull: Error {}
+        func full(_: Data, _: URL) throws { throw DiskFull() }
+
+        // longer than before (the error added), then shorter (a sensor fewer): each reads back whole
+        s.updatedUnixMicroseconds = 102_000_000
+        s.writeError = "No space left on device"
+        try s.write(into: dir, replace: full)
+        let file = dir.appendingPathComponent(DaemonStatus.fileName)
+        #expect(try DaemonStatus.decode(Data(contentsOf: file)) == s)
+        let text = StatusCommand.describe(folder: dir, nowUnixMicroseconds: 103_000_000)
+        #expect(text.contains("WRITE ERROR: No space left on device"))
+        s.sensors = []
+        try s.write(into: dir, replace: full)
+        #expect(try DaemonStatus.decode(Data(contentsOf: file)) == s)
+        // no status file yet: the original error
+        let empty = try temporaryFolder("status-none")
+        #expect(throws: DiskFull.self) { try s.write(into: empty, replace: full) }
     }
 }

@@ -33,6 +33,8 @@ func temporaryFolder(_ name: String) throws -> URL {
 struct ReadBack {
     var header: PlmrecHeader
     var sequences: [String: [UInt32]] = [:]
+    /// Frame records that do not decode (stored as received).
+    var undecodable: [String: Int] = [:]
     var anchors: [String: [ClockAnchor]] = [:]
     /// The anchors' round trips, µs.
     var roundTrips: [String: [UInt32]] = [:]
@@ -53,7 +55,11 @@ struct ReadBack {
         for r in records {
             switch r {
             case .frame(let s, _, let bytes):
-                if case .success(let f) = SensorFrameCodec.decode(bytes) { sequences[serial(s), default: []].append(f.sequence) }
+                if case .success(let f) = SensorFrameCodec.decode(bytes) {
+                    sequences[serial(s), default: []].append(f.sequence)
+                } else {
+                    undecodable[serial(s), default: 0] += 1
+                }
             case .clockAnchor(let s, let host, let device, let rt):
                 anchors[serial(s), default: []].append(ClockAnchor(host: host, device: device))
                 roundTrips[serial(s), default: []].append(rt)

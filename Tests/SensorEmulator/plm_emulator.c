@@ -97,6 +97,8 @@ struct emu_sensor {
     uint32_t corrupt_left;
     int stall_pending;
     int bulk_halted;
+    /* like a real host controller: every URB queued on the halted endpoint fails with a STALL */
+    int stall_fails_queued;
 
     uint32_t frames_sent, stalls, halts_cleared;
     emu_plug_t *plug; /* NULL while unplugged */
@@ -373,10 +375,14 @@ static void service(emu_plug_t *p)
                 s->bulk_halted = 1;
                 s->stalls++;
                 finish(p, i, -EPIPE);
-                bulk_blocked = 1;
+                bulk_blocked = !s->stall_fails_queued;
                 continue;
             }
             if (s->bulk_halted) {
+                if (s->stall_fails_queued) {
+                    finish(p, i, -EPIPE);
+                    continue;
+                }
                 bulk_blocked = 1;
                 i++;
                 continue;
@@ -757,6 +763,16 @@ void plm_emu_stall_next(plm_emu_t *emu, int sensor)
         return;
     pthread_mutex_lock(&emu->lock);
     s->stall_pending = 1;
+    pthread_mutex_unlock(&emu->lock);
+}
+
+void plm_emu_stall_fails_queued(plm_emu_t *emu, int sensor, int on)
+{
+    emu_sensor_t *s = sensor_at(emu, sensor);
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&emu->lock);
+    s->stall_fails_queued = on ? 1 : 0;
     pthread_mutex_unlock(&emu->lock);
 }
 

@@ -163,8 +163,46 @@ struct SensorUSBTests {
             #expect(emu.stalls(0) == 1 && emu.haltsCleared(0) == 1)
             // every frame the sensor sent arrived, good or counted as corrupt
             #expect(result.frames.count + 3 == Int(emu.framesSent(0)))
+            // issue 17: the corrupt slices come out as received, so the recording can store them
+            #expect(result.undecodable.count == 3)
+            for bytes in result.undecodable {
+                #expect(bytes.count >= 34 && bytes.count <= 64)
+                guard case .failure(.badCRC) = SensorFrameCodec.decode(bytes) else {
+                    Issue.record("an undecodable slice that is not a CRC failure")
+                    continue
+                }
+            }
             let sequences = Set(result.frames.map(\.sequence))
             #expect(sequences.count == result.frames.count)
+        }
+    }
+
+    /// Issue 17 (the VM test): on a real host controller every transfer in flight on a halted endpoint fails with
+    /// the STALL, so one halt came back 8 times (8 transfers) and was counted 8 times. One halt is one recovery.
+    @Test func aHaltReportedByEveryTransferInFlightIsOneStall() async throws {
+        try await withBench(sensors: [(Self.serialA, .left)]) { emu, usb in
+            let a = try usb.open(serial: Self.serialA)
+            defer { a.close() }
+            emu.stallFailsQueued(0, true)
+            _ = try a.startSampling(rateHz: 200, rangeG: 8, hostTimeMicroseconds: nil)
+            let stream = Collector(try a.startStreaming(transfers: 8))
+            try await waitUntil(timeout: 600) { stream.snapshot().counters.framesOK >= 10 }
+            for halt in 1...2 {
+                emu.stallNext(0)
+                let atStall = emu.framesSent(0)
+                try await waitUntil(timeout: 600) {
+                    emu.stalls(0) == UInt32(halt) && (stream.snapshot().counters.lastSequence ?? 0) > atStall + 5
+                }
+            }
+            a.stopStreaming()
+            let result = await stream.result()
+            #expect(result.end == .stopped)
+            #expect(emu.stalls(0) == 2)
+            #expect(result.counters.stallsRecovered == 2)
+            #expect(emu.haltsCleared(0) == 2)
+            // nothing lost or doubled by the resubmitted transfers
+            #expect(result.frames.map(\.sequence) == Array(0..<UInt32(result.frames.count)))
+            #expect(result.frames.count == Int(emu.framesSent(0)))
         }
     }
 

@@ -40,6 +40,9 @@ void plm_emu_corrupt_next(plm_emu_t *emu, int sensor, uint32_t n);
 /* The next bulk IN URB fails with a STALL and the endpoint stays halted until
  * the host clears the halt. */
 void plm_emu_stall_next(plm_emu_t *emu, int sensor);
+/* While the bulk endpoint is halted, fail every URB queued on it with a STALL (as Linux host controllers do:
+ * each in-flight transfer reports the one halt), instead of holding them until the halt is cleared. */
+void plm_emu_stall_fails_queued(plm_emu_t *emu, int sensor, int on);
 /* Moves the sensor's clock forward (it samples the skipped time at once). */
 void plm_emu_fast_forward(plm_emu_t *emu, int sensor, uint64_t microseconds);
 
