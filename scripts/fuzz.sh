@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
         *) targets+=("$1"); shift ;;
     esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(frame plmrec edf csv events diary config)
+[ ${#targets[@]} -gt 0 ] || targets=(frame plmrec edf csv events diary config gt3x cwa geneactiv actilife)
 
 scratch=.build-fuzz
 set +e
