@@ -52,6 +52,14 @@ public struct ActiLifeCSVDecoder: DeviceDecoder {
     /// Time of the first row read.
     private var firstTime: Int64?
 
+    /// Whether `firstLine` is the first line of an ActiLife export (`------------ Data File Created By ActiGraph`,
+    /// also `Data Table File Created By Actigraph`).
+    public static func isActiLifeHeader<S: StringProtocol>(_ firstLine: S) -> Bool {
+        guard firstLine.hasPrefix("------------ Data") else { return false }
+        let head = firstLine.prefix(80).lowercased()
+        return head.contains("file created by actigraph")
+    }
+
     /// Rows per block: ten seconds of samples.
     private var rowsPerBlock: Int { max(1, Int(rate) * 10) }
 
@@ -138,10 +146,13 @@ public struct ActiLifeCSVDecoder: DeviceDecoder {
                 columnsLine = text
                 break
             }
-            header.append(text)
+            // ActiLife pads header lines with the commas of the table's columns (`Start Time 09:00:00,,,`).
+            var trimmed = Substring(text)
+            while let last = trimmed.last, last == "," || last == " " || last == "\t" { trimmed.removeLast() }
+            header.append(String(trimmed))
         }
         let first = header.first ?? ""
-        guard first.hasPrefix("------------ Data File Created By ActiGraph") else {
+        guard ActiLifeCSVDecoder.isActiLifeHeader(first) else {
             throw fail(1, "expected an ActiLife CSV export ('------------ Data File Created By ActiGraph ...')")
         }
         // "... By ActiGraph GT3X+ ActiLife v6.13.4 Firmware v2.5.0 date format M/d/yyyy at 30 Hz  Filter Normal ---"

@@ -94,7 +94,7 @@ public enum RecordingFile {
         case "plmrec": return .plmrec(try PlmrecFrameSource(url: url))
         case "edf": return .edf(try EDFAccelerationSource(url: url))
         case "csv":
-            if starts("------------ Data File Created By ActiGraph") {
+            if ActiLifeCSVDecoder.isActiLifeHeader(String(decoding: head.prefix(200), as: UTF8.self)) {
                 let text = String(decoding: head, as: UTF8.self)
                 if let period = text.range(of: "Epoch Period (hh:mm:ss) "),
                     !text[period.upperBound...].hasPrefix("00:00:00")
@@ -155,7 +155,7 @@ public enum RecordingFile {
         switch name {
         case "csv":
             let text = String(decoding: head, as: UTF8.self)
-            if text.hasPrefix("------------ Data File Created By ActiGraph") {
+            if ActiLifeCSVDecoder.isActiLifeHeader(text) {
                 if let period = text.range(of: "Epoch Period (hh:mm:ss) "), !text[period.upperBound...].hasPrefix("00:00:00") {
                     return "an ActiLife epoch (count) export, not raw acceleration"
                 }

@@ -387,11 +387,14 @@ struct ActiLifeCSVTests {
         return (try RecordingFile.open(url), dir)
     }
 
-    @Test("without a Timestamp column: rows from Start Date + Start Time at the first line's rate, values in g")
-    func withoutTimestamps() throws {
+    @Test(
+        "without a Timestamp column: rows from Start Date + Start Time at the first line's rate, values in g",
+        arguments: ["", ",,,"])
+    func withoutTimestamps(pad: String) throws {
+        // ActiLife pads the header lines with the table's commas in some exports (`Start Time 11:55:00,,,`).
         let bytes = DeviceWriters.actiLifeCSV(
             dateFormat: "M/d/yyyy", rate: 30, start: (2021, 12, 20, 11, 55, 0), rows: ActiLifeCSVTests.rows(700),
-            timestamps: false)
+            timestamps: false, padHeader: pad)
         let (reader, dir) = try open(bytes)
         defer { try? FileManager.default.removeItem(at: dir) }
         guard case .actilifeCSV(var source) = reader else {

@@ -254,7 +254,7 @@ enum DeviceWriters {
     static func actiLifeCSV(
         dateFormat: String, rate: Int, start: (y: Int, m: Int, d: Int, h: Int, mi: Int, s: Int),
         rows: [(Double, Double, Double)], timestamps: Bool, epoch: String = "00:00:00", lineEnd: String = "\r\n",
-        skip: Set<Int> = []
+        skip: Set<Int> = [], padHeader: String = ""
     ) -> [UInt8] {
         func date(_ y: Int, _ m: Int, _ d: Int) -> String {
             switch dateFormat {
@@ -275,8 +275,7 @@ enum DeviceWriters {
             "Current Memory Address: 0",
             "Current Battery Voltage: 4.11     Mode = 12",
             "--------------------------------------------------",
-            (timestamps ? "Timestamp," : "") + "Accelerometer X,Accelerometer Y,Accelerometer Z",
-        ]
+        ].map { $0 + padHeader } + [(timestamps ? "Timestamp," : "") + "Accelerometer X,Accelerometer Y,Accelerometer Z"]
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = TimeZone(identifier: "UTC") ?? .current
         let t0 = cal.date(
