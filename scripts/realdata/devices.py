@@ -121,6 +121,12 @@ def main():
                 if "ax6" in name:
                     lsb = 1 / 2048
                 print("  ", compare("actipy", df, t, xyz, lsb))
+                if f.endswith(".cwa") and len(t) == len(df):
+                    # Same samples in file order: how far apart the two readers place them in time
+                    # (docs/recording-format.md, "Which .cwa time placement is right").
+                    d = (t - df["time_us"].to_numpy()) / 1000
+                    print(f"   actipy - plm time, sample by sample in file order: median {np.median(d):.2f} ms, "
+                          f"min {d.min():.2f}, max {d.max():.2f}")
         except Exception as e:  # a reference reader that cannot read the file is a figure too
             print(f"   reference reader failed: {type(e).__name__}: {e}")
     neo = os.path.join(data, "neo.gt3x")
