@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
         *) targets+=("$1"); shift ;;
     esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(frame plmrec edf csv events diary config)
+[ ${#targets[@]} -gt 0 ] || targets=(frame plmrec edf csv events diary config gt3x cwa geneactiv actilife)
 
 scratch=.build-fuzz
 set +e
@@ -40,7 +40,7 @@ work=$(mktemp -d "$shm/plm-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$scratch/crashes"
 failed=0
-printf '%-8s %12s %10s %8s %8s\n' target executions "corpus" seconds crashes
+printf '%-10s %12s %10s %8s %8s\n' target executions "corpus" seconds crashes
 for t in "${targets[@]}"; do
     corpus="$scratch/corpus/$t"
     mkdir -p "$corpus"
@@ -58,6 +58,6 @@ for t in "${targets[@]}"; do
         failed=1
         grep -E 'ERROR|Fatal|crash|deadly|timeout|out-of-memory' "$log" | head -5 >&2 || true
     fi
-    printf '%-8s %12s %10s %8s %8s\n' "$t" "${execs:-?}" "$files" "${took:-?}" "$crashes"
+    printf '%-10s %12s %10s %8s %8s\n' "$t" "${execs:-?}" "$files" "${took:-?}" "$crashes"
 done
 exit $failed

@@ -16,7 +16,8 @@ import PLMVocabulary
 ///   sum of the block's 256 little-endian u16 words zero.
 ///
 /// Each block's first sample is at `time stamp + fraction − index / rate`; its sample period is measured from the
-/// next block's time (within 10 % of the nominal rate, else the nominal period), as Open Movement's converter does.
+/// next block's time (within 10 % of the nominal rate, else the nominal period), as Open Movement's converter does;
+/// the last block takes the period measured for the block before it.
 /// A block with a bad checksum, magic or field is skipped and reported with its byte offset; the rest is read.
 public struct CWADecoder: DeviceDecoder {
     public let info: DeviceInfo
@@ -29,6 +30,8 @@ public struct CWADecoder: DeviceDecoder {
     private var dropped = 0
     public private(set) var blocksRead = 0
     public private(set) var blocksSkipped = 0
+    /// The period measured for the block before, s (the last block's, which has no next block to measure from).
+    private var lastMeasured: Double?
 
     public init(url: URL) throws {
         try self.init(path: url.path, bytes: try Bytes.read(url))
@@ -181,7 +184,13 @@ public struct CWADecoder: DeviceDecoder {
         pending = nextGood()
         if let next = pending {
             let measured = Double(next.start - current.start) / 1e6 / Double(current.count)
-            if abs(measured - current.period) <= 0.1 * current.period { current.period = measured }
+            if abs(measured - current.period) <= 0.1 * current.period {
+                current.period = measured
+                lastMeasured = measured
+            }
+        } else if let lastMeasured, abs(lastMeasured - current.period) <= 0.1 * current.period {
+            // The last block has no next block to time it: it runs at the rate measured just before it.
+            current.period = lastMeasured
         }
         return current
     }

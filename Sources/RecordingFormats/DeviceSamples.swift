@@ -136,7 +136,12 @@ public struct DeviceFrameSource<Decoder: DeviceDecoder>: FrameSource, ReadingFin
                 break
             }
         }
-        guard let first else { throw InputError(file: path, message: "the file holds no acceleration samples") }
+        guard let first else {
+            // Say why: the damage the decoder stepped over is all the reader found.
+            let found = decoder.findings
+            let why = found.isEmpty ? "" : " (\(found[0])" + (found.count > 1 ? "; \(found.count - 1) more findings)" : ")")
+            throw InputError(file: path, message: "the file holds no acceleration samples" + why)
+        }
         let side = leg ?? info.side ?? .left
         self.decoder = decoder
         self.info = info

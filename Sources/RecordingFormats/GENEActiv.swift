@@ -25,6 +25,8 @@ public struct GENEActivDecoder: DeviceDecoder {
     public private(set) var findings: [String] = []
     private var dropped = 0
     public private(set) var pagesRead = 0
+    /// Pages met so far, read or skipped (the number of the next page, from 0).
+    private var pagesSeen = 0
 
     public init(url: URL) throws {
         try self.init(path: url.path, bytes: try Bytes.read(url))
@@ -50,9 +52,12 @@ public struct GENEActivDecoder: DeviceDecoder {
                 file: path, location: .byte(0), message: "expected a GENEActiv .bin (first line 'Device Identity')")
         }
         var fields: [String: String] = [:]
+        var lines: [String: Int] = [:]
+        var lineNumber = 0
         var p = 0
         var dataStart: Int?
         while p < bytes.count {
+            lineNumber += 1
             let (text, next) = GENEActivDecoder.line(bytes, p)
             if text == "Recorded Data" {
                 dataStart = p
@@ -61,30 +66,35 @@ public struct GENEActivDecoder: DeviceDecoder {
             if let colon = text.firstIndex(of: ":") {
                 let key = text[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
                 let value = text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces.union(.controlCharacters))
-                if fields[key] == nil { fields[key] = value }
+                if fields[key] == nil {
+                    fields[key] = value
+                    lines[key] = lineNumber
+                }
             }
             guard let next else { break }
             p = next
         }
-        func fail(_ what: String) -> InputError {
-            InputError(file: path, within: "the header", message: what)
+        /// An error in the header, at the line of `key` when the header has it.
+        func fail(_ key: String, _ what: String) -> InputError {
+            if let n = lines[key] { return InputError(file: path, location: .line(n), message: what) }
+            return InputError(file: path, within: "the header", message: what)
         }
         guard let dataStart else {
             throw InputError(file: path, location: .byte(bytes.count), message: "expected a page ('Recorded Data'); the file holds only a header")
         }
         func number(_ key: String) throws -> Double {
             guard let t = fields[key], let v = Double(t.split(separator: " ").first ?? ""), v.isFinite else {
-                throw fail("expected '\(key):<number>', found '\(fields[key] ?? "nothing")'")
+                throw fail(key, "expected '\(key):<number>', found '\(fields[key] ?? "nothing")'")
             }
             return v
         }
         let rate = try number("measurement frequency")
-        if let p = RecordingLimits.sampleRateProblem(rate) { throw fail(p) }
+        if let p = RecordingLimits.sampleRateProblem(rate) { throw fail("measurement frequency", p) }
         var gain: [Double] = []
         var offset: [Double] = []
         for axis in ["x", "y", "z"] {
             let g = try number("\(axis) gain")
-            guard g >= 1 else { throw fail("'\(axis) gain:\(g)' must be positive") }
+            guard g >= 1 else { throw fail("\(axis) gain", "'\(axis) gain:\(g)' must be positive") }
             gain.append(g)
             offset.append(try number("\(axis) offset"))
         }
@@ -150,7 +160,7 @@ public struct GENEActivDecoder: DeviceDecoder {
                 }
                 p = next
             }
-            let page = pagesRead
+            let page = pagesSeen
             // The last page may end without a line end after its samples.
             if !complete, lines.count == 10, lines[9].count == 3600 { complete = true }
             guard complete else {
@@ -167,6 +177,7 @@ public struct GENEActivDecoder: DeviceDecoder {
                 resync(from: start + 1)
                 continue
             }
+            pagesSeen += 1
             var fields: [String: Substring] = [:]
             for l in lines[1..<9] {
                 if let c = l.firstIndex(of: ":") { fields[l[..<c].lowercased()] = l[l.index(after: c)...] }

@@ -51,18 +51,24 @@ public struct GT3XDecoder: DeviceDecoder {
         }
         let text = String(decoding: try zip.contents(of: infoEntry), as: UTF8.self)
         var fields: [String: String] = [:]
-        for raw in text.components(separatedBy: .newlines) {
+        var lines: [String: Int] = [:]
+        // Lines end in CR LF (one Character in Swift) or LF.
+        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }).enumerated() {
             guard let colon = raw.firstIndex(of: ":") else { continue }
             let key = raw[..<colon].trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\u{FEFF}")))
-            fields[key] = raw[raw.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            fields[key] = raw[raw.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            lines[key] = n + 1
         }
-        func fail(_ what: String) -> InputError {
-            InputError(file: path, within: "info.txt", message: what)
+        /// An error in info.txt, at the line of `key` when the file has it.
+        func fail(_ key: String, _ what: String) -> InputError {
+            InputError(file: path, location: lines[key].map { .line($0) }, within: "info.txt", message: what)
         }
-        guard let rateText = fields["Sample Rate"], let rateValue = Double(rateText), rateValue.rounded() == rateValue,
-            rateValue >= 1, rateValue <= RecordingLimits.maxSampleRate
+        guard let rateText = fields["Sample Rate"], let rateValue = PlainDecimal.parse(rateText),
+            rateValue.rounded() == rateValue, rateValue >= 1, rateValue <= RecordingLimits.maxSampleRate
         else {
-            throw fail("expected 'Sample Rate: <Hz>' (a whole number), found '\(fields["Sample Rate"] ?? "nothing")'")
+            throw fail(
+                "Sample Rate",
+                "expected 'Sample Rate: <Hz>' (a whole number, at most \(Int(RecordingLimits.maxSampleRate))), found '\(fields["Sample Rate"] ?? "nothing")'")
         }
         rate = Int(rateValue)
         let serial = fields["Serial Number"] ?? ""
@@ -74,11 +80,13 @@ public struct GT3XDecoder: DeviceDecoder {
             } else if ["MOS", "TAS"].contains(prefix) {
                 scaleValue = 256
             } else {
-                throw fail("no 'Acceleration Scale' and the serial number '\(serial)' names no known device (NEO, CLE, MRA, MOS, TAS)")
+                throw fail(
+                    "Serial Number",
+                    "no 'Acceleration Scale' and the serial number '\(serial)' names no known device (NEO, CLE, MRA, MOS, TAS)")
             }
         }
         guard scaleValue.isFinite, scaleValue >= 1, scaleValue <= 100_000 else {
-            throw fail("'Acceleration Scale: \(scaleValue)' is not a plausible LSB/g")
+            throw fail("Acceleration Scale", "'Acceleration Scale: \(scaleValue)' is not a plausible LSB/g (1–100000)")
         }
         scale = Float(scaleValue)
         var offset: Int?
@@ -109,7 +117,8 @@ public struct GT3XDecoder: DeviceDecoder {
             data = try zip.contents(of: activity)
             guard let ticksText = fields["Start Date"], let ticks = Int64(ticksText), ticks > GT3XDecoder.unixEpochTicks
             else {
-                throw fail("expected 'Start Date: <.NET ticks>' for activity.bin, found '\(fields["Start Date"] ?? "nothing")'")
+                throw fail(
+                    "Start Date", "expected 'Start Date: <.NET ticks>' for activity.bin, found '\(fields["Start Date"] ?? "nothing")'")
             }
             legacyStart = (ticks - GT3XDecoder.unixEpochTicks) / 10
         } else {
@@ -186,6 +195,13 @@ public struct GT3XDecoder: DeviceDecoder {
                 }
                 // 09 (idle sleep mode left): the gap ends with the next activity record, which names it.
             case 0x00 where size > 1, 0x1A where size > 1:
+                // A record is one second of samples (Activity.md, Activity2.md): more than the rate is damage that
+                // would otherwise squeeze thousands of samples into one second.
+                let n = type == 0x00 ? size * 8 / 36 : size / 6
+                guard n <= rate else {
+                    note("log.bin byte \(p): record (type \(type)) holds \(n) samples; a record is one second (at most \(rate) at \(rate) Hz); skipped")
+                    continue
+                }
                 activityRecords += 1
                 let xyz: [Float]
                 if type == 0x00 {

@@ -12,6 +12,7 @@ public enum RecordingReader {
     case gt3x(DeviceFrameSource<GT3XDecoder>)
     case cwa(DeviceFrameSource<CWADecoder>)
     case geneactiv(DeviceFrameSource<GENEActivDecoder>)
+    case actilifeCSV(DeviceFrameSource<ActiLifeCSVDecoder>)
 
     /// The frames, whatever the format.
     public var source: any FrameSource {
@@ -22,10 +23,11 @@ public enum RecordingReader {
         case .gt3x(let s): s
         case .cwa(let s): s
         case .geneactiv(let s): s
+        case .actilifeCSV(let s): s
         }
     }
 
-    /// `plmrec`, `edf`, `csv`, `gt3x`, `cwa`, `geneactiv`.
+    /// `plmrec`, `edf`, `csv`, `gt3x`, `cwa`, `geneactiv`, `actilife-csv`.
     public var format: String {
         switch self {
         case .plmrec: "plmrec"
@@ -34,6 +36,7 @@ public enum RecordingReader {
         case .gt3x: "gt3x"
         case .cwa: "cwa"
         case .geneactiv: "geneactiv"
+        case .actilifeCSV: "actilife-csv"
         }
     }
 
@@ -43,6 +46,7 @@ public enum RecordingReader {
         case .gt3x(let s): s.info
         case .cwa(let s): s.info
         case .geneactiv(let s): s.info
+        case .actilifeCSV(let s): s.info
         default: nil
         }
     }
@@ -53,6 +57,7 @@ public enum RecordingReader {
         case .gt3x(let s): s.startUnixMicroseconds
         case .cwa(let s): s.startUnixMicroseconds
         case .geneactiv(let s): s.startUnixMicroseconds
+        case .actilifeCSV(let s): s.startUnixMicroseconds
         default: nil
         }
     }
@@ -63,6 +68,7 @@ public enum RecordingReader {
         case .gt3x(let s): s.startDeviceMicroseconds
         case .cwa(let s): s.startDeviceMicroseconds
         case .geneactiv(let s): s.startDeviceMicroseconds
+        case .actilifeCSV(let s): s.startDeviceMicroseconds
         default: nil
         }
     }
@@ -88,16 +94,14 @@ public enum RecordingFile {
         case "plmrec": return .plmrec(try PlmrecFrameSource(url: url))
         case "edf": return .edf(try EDFAccelerationSource(url: url))
         case "csv":
-            if starts("------------ Data File Created By ActiGraph") {
+            if ActiLifeCSVDecoder.isActiLifeHeader(String(decoding: head.prefix(200), as: UTF8.self)) {
                 let text = String(decoding: head, as: UTF8.self)
                 if let period = text.range(of: "Epoch Period (hh:mm:ss) "),
                     !text[period.upperBound...].hasPrefix("00:00:00")
                 {
                     throw epochCounts(url, what: "an ActiLife epoch (count) CSV export")
                 }
-                throw InputError(
-                    file: url.path, location: .line(1),
-                    message: "an ActiLife raw CSV export; plm does not read these yet: replay the .gt3x file itself")
+                return .actilifeCSV(try device(ActiLifeCSVDecoder(url: url), url, leg))
             }
             return .csv(try CSVAccelerationSource(url: url))
         case "gt3x": return .gt3x(try device(GT3XDecoder(url: url), url, leg))
@@ -151,7 +155,7 @@ public enum RecordingFile {
         switch name {
         case "csv":
             let text = String(decoding: head, as: UTF8.self)
-            if text.hasPrefix("------------ Data File Created By ActiGraph") {
+            if ActiLifeCSVDecoder.isActiLifeHeader(text) {
                 if let period = text.range(of: "Epoch Period (hh:mm:ss) "), !text[period.upperBound...].hasPrefix("00:00:00") {
                     return "an ActiLife epoch (count) export, not raw acceleration"
                 }

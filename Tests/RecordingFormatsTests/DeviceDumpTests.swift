@@ -2,7 +2,7 @@ import Foundation
 import RecordingFormats
 import Testing
 
-/// Not a check: with `PLM_DEVICE_DUMP=OUTDIR` and `PLM_DEVICE_FILES=a.gt3x:b.cwa:...` it writes each file's decoded
+/// Not a check: with `PLM_DEVICE_DUMP=OUTDIR` and `PLM_DEVICE_FILES=a.gt3x:b.cwa:c.csv:...` (a .csv: an ActiLife raw export) it writes each file's decoded
 /// samples (`time_us,x,y,z`, device clock, g) and findings to OUTDIR for scripts/realdata/devices.py to compare with
 /// the reference readers. Without the variables (CI) it does nothing.
 @Suite("Device sample dump (scripts/realdata/devices.py)")
@@ -31,6 +31,9 @@ struct DeviceDumpTests {
                     try write(&d)
                 case "cwa":
                     var d = try CWADecoder(url: url)
+                    try write(&d)
+                case "csv":
+                    var d = try ActiLifeCSVDecoder(url: url)
                     try write(&d)
                 default:
                     var d = try GENEActivDecoder(url: url)

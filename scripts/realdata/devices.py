@@ -4,7 +4,8 @@
 plm's decoders (Sources/RecordingFormats: GT3X.swift, CWA.swift, GENEActiv.swift) dump every sample with its
 time (Tests/RecordingFormatsTests/DeviceDumpTests.swift, enabled by environment variables); this script compares
 them with
-  - pygt3x (ActiGraph's own reader, PyPI) for .gt3x, and ActiLife's CSV export neo.csv for neo.gt3x;
+  - pygt3x (ActiGraph's own reader, PyPI) for .gt3x, and ActiLife's CSV export neo.csv for neo.gt3x (read both
+    with pandas and with plm's own ActiLife CSV reader: same times, within 1 mg);
   - actipy (OxWearables, PyPI; Java readers for .cwa and GENEActiv .bin) for .cwa and .bin.
 
 Usage:
@@ -98,10 +99,13 @@ def main():
                         "example_actigraph_idle_sleep_mode.gt3x"] if os.path.exists(os.path.join(data, f))]
     cwa = [f for f in sorted(os.listdir(data)) if f.endswith(".cwa")]
     genea = [f for f in ["GENEActiv_testfile.bin", "example_geneactiv.bin"] if os.path.exists(os.path.join(data, f))]
-    files = [os.path.join(data, f) for f in gt3x + cwa + genea]
+    actilife = [f for f in ["neo.csv"] if os.path.exists(os.path.join(data, f))]
+    files = [os.path.join(data, f) for f in gt3x + cwa + genea + actilife]
     with tempfile.TemporaryDirectory() as out:
         ours = plm_dump(files, out)
     for f in files:
+        if f.endswith(".csv"):
+            continue  # compared with its .gt3x below
         df, findings = ours[f]
         name = os.path.basename(f)
         print(f"== {name}: {len(df)} samples; {len(findings)} findings")
@@ -117,11 +121,27 @@ def main():
                 if "ax6" in name:
                     lsb = 1 / 2048
                 print("  ", compare("actipy", df, t, xyz, lsb))
+                if f.endswith(".cwa") and len(t) == len(df):
+                    # Same samples in file order: how far apart the two readers place them in time
+                    # (docs/recording-format.md, "Which .cwa time placement is right").
+                    d = (t - df["time_us"].to_numpy()) / 1000
+                    print(f"   actipy - plm time, sample by sample in file order: median {np.median(d):.2f} ms, "
+                          f"min {d.min():.2f}, max {d.max():.2f}")
         except Exception as e:  # a reference reader that cannot read the file is a figure too
             print(f"   reference reader failed: {type(e).__name__}: {e}")
     neo = os.path.join(data, "neo.gt3x")
     csv = os.path.join(data, "neo.csv")
     if os.path.exists(neo) and os.path.exists(csv):
+        # plm's ActiLife CSV reader (times from Start Date + Start Time + i / rate) against plm's .gt3x reader
+        # (times from info.txt's Start Date ticks): the same samples at the same times, within 1 mg.
+        g, _ = ours[neo]
+        c, cf = ours[csv]
+        n = min(len(g), len(c))
+        same_t = (g["time_us"].to_numpy()[:n] == c["time_us"].to_numpy()[:n]).sum()
+        d = np.abs(g[["x", "y", "z"]].to_numpy()[:n] - c[["x", "y", "z"]].to_numpy()[:n])
+        print(f"== neo.csv (plm's ActiLife reader) against neo.gt3x (plm's .gt3x reader): {len(c)} and {len(g)} "
+              f"samples; same time stamp (µs) {same_t} of {n}; max |diff| {d.max() * 1000:.3f} mg; "
+              f"within 1 mg {(d <= 0.001 + 1e-9).all(axis=1).sum()} of {n}; findings {len(cf)}")
         head, ref = actilife_csv(csv)
         df, _ = ours[neo]
         n = min(len(ref), len(df))
