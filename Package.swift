@@ -81,8 +81,8 @@ let package = Package(
         .target(
             name: "RecordingFormats",
             dependencies: [
-                "AccelerationSignal", "SensorFrames", "EDFFormat", "LegMovementScoring", "CZlib", "CivilCalendar",
-                "PLMVocabulary", "CSVFormat",
+                "AccelerationSignal", "SensorFrames", "CPLMProtocol", "EDFFormat", "LegMovementScoring", "CZlib",
+                "CivilCalendar", "PLMVocabulary", "CSVFormat",
             ],
             swiftSettings: strict),
         // EDF/EDF+ container format (headers, annotations).
@@ -184,7 +184,7 @@ let package = Package(
             name: "plm-fuzz",
             dependencies: ["SensorFrames", "RecordingFormats", "EDFFormat", "EventImport", "SleepDiary", "AccelerationSignal"],
             path: "Fuzz/plm-fuzz", swiftSettings: strict),
-        .executableTarget(name: "plm-bench", dependencies: ["LegMovementDetection", "NightAnalysis", "NightSimulation", "AccelerationSignal"], path: "Benchmarks/Sources/plm-bench", swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "plm-bench", dependencies: ["LegMovementDetection", "NightAnalysis", "NightSimulation", "AccelerationSignal", "RecordingFormats"], path: "Benchmarks/Sources/plm-bench", swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // What test suites share: seeded random numbers, temporary folders, the .slow and .external tags.
         .target(name: "TestSupport", dependencies: ["PLMVocabulary", "AccelerationSignal"], path: "Tests/TestSupport", swiftSettings: strict),

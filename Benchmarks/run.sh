@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # plm benchmark: the Swift detector and plm-replay against the numpy/scipy baseline, on the same simulated
 # night(s), in one run. Usage (from anywhere):  bash Benchmarks/run.sh
+# Also times every reader on its own (plm-bench --read) on the same night as EDF, CSV, .plmrec and, for the research
+# devices, its left leg as .cwa, .gt3x and .bin (Benchmarks/device_files.py).
 # Environment: PLM_BENCH_DIR (scratch directory, default a fresh /tmp/plm-bench.XXXX), REPS (default 5).
 # Needs: swift, python3 with numpy, scipy, pyedflib; /usr/bin/time (Debian package `time`).
 set -euo pipefail
@@ -26,6 +28,10 @@ echo "== simulating nights into $DIR" >&2
 sim() { "$BIN/plm" simulate --seed "$1" --severity moderate --rate 100 --hours "$2" --out "$3" >&2; }
 sim 7 8 "$DIR/night8.edf"
 sim 7 8 "$DIR/night8.plmrec"
+sim 7 8 "$DIR/night8.csv"
+# The same night's left leg as an Axivity .cwa, an ActiGraph .gt3x and a GENEActiv .bin (no writer of these in plm:
+# Benchmarks/device_files.py writes them per the published layouts), for the readers' per-sample throughput.
+python3 Benchmarks/device_files.py "$DIR/night8.edf" "$DIR" >"$DIR/device-files.txt"
 sim 7 24 "$DIR/night24.edf"
 sim 7 24 "$DIR/night24.plmrec"
 mkdir -p "$DIR/folder"
@@ -51,12 +57,17 @@ python3 Benchmarks/baseline/plm_numpy.py detector "$DIR/night8.edf" "$REPS" >"$D
 echo "== streaming one second at a time" >&2
 python3 Benchmarks/baseline/plm_numpy.py stream "$DIR/night8.edf" >"$DIR/numpy-stream.txt"
 
+echo "== readers alone (open + read every frame), $REPS rounds, interleaved" >&2
+"$BIN/plm-bench" --read "$DIR/night8.edf" "$DIR/night8.csv" "$DIR/night8.plmrec" "$DIR/night8.cwa" "$DIR/night8.gt3x" \
+    "$DIR/night8.bin" --repetitions "$REPS" >"$DIR/swift-readers.txt"
+
 echo "== end to end, $REPS runs each" >&2
-: >"$DIR/e2e-swift-edf"; : >"$DIR/e2e-swift-plmrec"; : >"$DIR/e2e-numpy"
+: >"$DIR/e2e-swift-edf"; : >"$DIR/e2e-swift-plmrec"; : >"$DIR/e2e-swift-csv"; : >"$DIR/e2e-numpy"
 for i in $(seq "$REPS"); do
-    rm -rf "$DIR/out-swift" "$DIR/out-swift-rec" "$DIR/out-numpy"
+    rm -rf "$DIR/out-swift" "$DIR/out-swift-rec" "$DIR/out-swift-csv" "$DIR/out-numpy"
     timed "$DIR/t-swift-edf" "$BIN/plm-replay" "$DIR/night8.edf" --quiet --out "$DIR/out-swift" >>"$DIR/e2e-swift-edf"
     timed "$DIR/t-swift-rec" "$BIN/plm-replay" "$DIR/night8.plmrec" --quiet --out "$DIR/out-swift-rec" >>"$DIR/e2e-swift-plmrec"
+    timed "$DIR/t-swift-csv" "$BIN/plm-replay" "$DIR/night8.csv" --quiet --out "$DIR/out-swift-csv" >>"$DIR/e2e-swift-csv"
     timed "$DIR/t-numpy" python3 Benchmarks/baseline/plm_numpy.py replay "$DIR/night8.edf" "$DIR/out-numpy" >>"$DIR/e2e-numpy"
 done
 echo "== memory, 8 h vs 24 h" >&2
@@ -77,12 +88,25 @@ S_STREAM=$(get stream_microseconds_per_second_of_data "$DIR/swift-detector.txt")
 N_STREAM=$(get stream_microseconds_per_second_of_data "$DIR/numpy-stream.txt")
 S_E2E=$(awk '{ print $1 }' "$DIR/e2e-swift-edf" | median)
 S_E2E_REC=$(awk '{ print $1 }' "$DIR/e2e-swift-plmrec" | median)
+S_E2E_CSV=$(awk '{ print $1 }' "$DIR/e2e-swift-csv" | median)
 N_E2E=$(awk '{ print $1 }' "$DIR/e2e-numpy" | median)
 S_RSS8=$(awk '{ print $3 }' "$DIR/e2e-swift-edf" | sort -g | tail -1)
 S_RSS8_REC=$(awk '{ print $3 }' "$DIR/e2e-swift-plmrec" | sort -g | tail -1)
 N_RSS8=$(awk '{ print $3 }' "$DIR/e2e-numpy" | sort -g | tail -1)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+atmost() { awk -v r="$1" -v t="$2" 'BEGIN { print (r <= t) ? "met" : "NOT met" }'; }
+R_CSV=$(ratio "$S_E2E_CSV" "$S_E2E")
+R_REC=$(ratio "$S_E2E_REC" "$S_E2E")
+EDF_SPS=$(get read_night8_edf_samples_per_second "$DIR/swift-readers.txt")
+reader_row() {  # file label
+    local key="read_${1//./_}"
+    local sps; sps=$(get "${key}_samples_per_second" "$DIR/swift-readers.txt")
+    local r; r=$(ratio "$sps" "$EDF_SPS")
+    printf '| %s | %s | %.3f / %.3f | %.3g | %sx | %s |\n' "$2" "$(get "${key}_samples" "$DIR/swift-readers.txt")" \
+        "$(get "${key}_seconds_median" "$DIR/swift-readers.txt")" "$(get "${key}_seconds_best" "$DIR/swift-readers.txt")" \
+        "$sps" "$r" "$( [ "$1" = night8.edf ] && echo "(reference)" || echo ">= 1x: $(verdict "$r" 1)")"
+}
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t) ? "met" : "NOT met" }'; }
 within() { awk -v a="$1" -v b="$2" 'BEGIN { d = (b - a) / a; printf "%+.1f %% (%s)", 100 * d, (d <= 0.10 && d >= -0.10) ? "met" : "NOT met" }'; }
 
@@ -105,12 +129,25 @@ night: seed 7, moderate, 100 Hz, two legs x 3 axes, $(printf %.2f "$HOURS") h re
 | detector throughput, frames/s, legs on two threads as plm-replay runs it | $(printf %.3g "$S_FPS2") | $(printf %.3g "$N_FPS") | ${R_DET2}x | >= 25x: $(verdict "$R_DET2" 25) |
 | detector throughput, samples/s (x6 channels) | $(printf %.3g "$S_SPS") | $(printf %.3g "$N_SPS") | ${R_DET}x | |
 | end to end, EDF in -> all outputs, s (median of $REPS) | $S_E2E | $N_E2E | ${R_E2E}x | >= 10x: $(verdict "$R_E2E" 10) |
-| end to end from .plmrec, s (plm only) | $S_E2E_REC | - | | |
+| end to end from .plmrec, s (plm only; ratio to EDF) | $S_E2E_REC | - | ${R_REC}x | <= 1x: $(atmost "$R_REC" 1) |
+| end to end from CSV, s (plm only; ratio to EDF) | $S_E2E_CSV | - | ${R_CSV}x | <= 3x: $(atmost "$R_CSV" 3) |
 | streaming one second (push 100 frames + drain), us | $(printf %.1f "$S_STREAM") | $(printf %.1f "$N_STREAM") | ${R_STREAM}x | |
 | peak memory of a replay, 8 h EDF, max RSS kB | $S_RSS8 | $N_RSS8 | ${R_MEM}x less | |
 | peak memory, 24 h EDF, max RSS kB | $RSS24_EDF | $NRSS24 | | 8 h vs 24 h: $(within "$S_RSS8" "$RSS24_EDF") |
 | peak memory, .plmrec 8 h / 24 h, max RSS kB | $S_RSS8_REC / $RSS24_REC | - | | $(within "$S_RSS8_REC" "$RSS24_REC") |
 | folder of 4 nights (8 h EDF): wall s, CPU s, CPU/wall | $FWALL, $FCPU, $(ratio "$FCPU" "$FWALL") | - | | uses both cores: $(awk -v c="$FCPU" -v w="$FWALL" 'BEGIN { print (c / w >= 1.6) ? "yes" : "no" }') |
+
+readers alone, the same night (median of $REPS interleaved rounds: open the file, read every frame in plm-replay's
+chunks; samples = channel values that are not NaN, so one-leg device files count 3 per frame, EDF/CSV/.plmrec 6):
+
+| reader | samples | s median / best | samples/s | vs EDF per sample | target |
+|---|---|---|---|---|---|
+$(reader_row night8.edf "EDF (two legs)")
+$(reader_row night8.csv "CSV (two legs)")
+$(reader_row night8.plmrec ".plmrec (two legs, incl. its scan)")
+$(reader_row night8.cwa "Axivity .cwa (left leg, packed)")
+$(reader_row night8.gt3x "ActiGraph .gt3x (left leg, log.bin)")
+$(reader_row night8.bin "GENEActiv .bin (left leg)")
 
 movements found: plm detector $(get detector_movements "$DIR/swift-detector.txt") LMs; baseline $(get detector_movements "$DIR/numpy-detector.txt") (different algorithms; counts are for orientation only)
 TABLE

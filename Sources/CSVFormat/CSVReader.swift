@@ -57,13 +57,29 @@ public struct CSVReader {
     /// Malformed quoting in the current record.
     public private(set) var problems: [Problem] = []
 
-    private var buffer: [UInt8]
+    /// Bytes read and not yet parsed past (from `position`).
+    @usableFromInline var buffer: [UInt8]
     private var position = 0
     private var sourceEnded: Bool
     private let source: (() throws -> [UInt8]?)?
+    /// Reads into the buffer it is given; the bytes read, 0 at the end of the input.
+    private let fill: ((UnsafeMutableBufferPointer<UInt8>) throws -> Int)?
+    /// Bytes `fill` is asked for at a time.
+    private let fillBytes: Int
+    /// `fillBytes` zeros: the room made at the end of `buffer` for `fill` (a copy, faster than appending zeros).
+    private var zeros: [UInt8] = []
     private var nextLine = 1
-    private var storage: [UInt8] = []
-    private var ends: [Int] = []
+    /// The current record's fields, copied (a record with a quoted field); `inBuffer` false.
+    @usableFromInline var storage: [UInt8] = []
+    /// Where field i of the current record starts and ends, in `buffer` (`inBuffer`) or in `storage`.
+    @usableFromInline var starts: [Int] = []
+    @usableFromInline var ends: [Int] = []
+    /// Fields in the current record.
+    @usableFromInline var fieldCount = 0
+    /// True when the current record's fields are ranges of `buffer` (a record without quoted fields, read
+    /// without copying); false when they were copied into `storage`.
+    @usableFromInline var inBuffer = false
+    /// Line of each field of a record with quoted fields (a quoted field may span lines).
     private var lines: [Int] = []
     private var startedAtFileStart = true
 
@@ -76,7 +92,11 @@ public struct CSVReader {
         self.maxRecordBytes = Int.max
         self.sourceEnded = true
         self.source = nil
+        self.fill = nil
+        self.fillBytes = 0
         storage.reserveCapacity(256)
+        starts = [Int](repeating: 0, count: 16)
+        ends = [Int](repeating: 0, count: 16)
     }
 
     /// A reader over chunks of bytes from `source` (nil at the end of the input).
@@ -91,11 +111,38 @@ public struct CSVReader {
         self.maxRecordBytes = maxRecordBytes
         self.sourceEnded = false
         self.source = source
+        self.fill = nil
+        self.fillBytes = 0
         storage.reserveCapacity(256)
+        starts = [Int](repeating: 0, count: 16)
+        ends = [Int](repeating: 0, count: 16)
+    }
+
+    /// A reader that reads the input straight into its own buffer, `chunkBytes` at a time: `fill` puts up to
+    /// `buffer.count` bytes into `buffer` and returns how many, 0 at the end of the input (a file's `read`; no
+    /// copy of the bytes and no allocation per chunk).
+    public init(
+        file: String, delimiter: UInt8 = UInt8(ascii: ","), trimsWhitespace: Bool = true,
+        maxRecordBytes: Int = 1 << 20, chunkBytes: Int = 1 << 20,
+        fill: @escaping (UnsafeMutableBufferPointer<UInt8>) throws -> Int
+    ) {
+        self.buffer = []
+        self.file = file
+        self.delimiter = delimiter
+        self.trimsWhitespace = trimsWhitespace
+        self.maxRecordBytes = maxRecordBytes
+        self.sourceEnded = false
+        self.source = nil
+        self.fill = fill
+        self.fillBytes = max(chunkBytes, 1)
+        buffer.reserveCapacity(fillBytes)
+        storage.reserveCapacity(256)
+        starts = [Int](repeating: 0, count: 16)
+        ends = [Int](repeating: 0, count: 16)
     }
 
     /// Fields in the current record.
-    public var count: Int { ends.count }
+    @inlinable public var count: Int { fieldCount }
 
     /// The current record's field `i` as text (invalid UTF-8 replaced by U+FFFD).
     public subscript(i: Int) -> String {
@@ -106,20 +153,25 @@ public struct CSVReader {
     public var fields: [String] { (0..<count).map { self[$0] } }
 
     /// Line where field `i` of the current record starts.
-    public func line(ofField i: Int) -> Int { lines[i] }
+    public func line(ofField i: Int) -> Int { inBuffer ? line : lines[i] }
 
     /// True when field `i` holds text after a closing quote, or an unterminated quote.
     public func isMalformed(field i: Int) -> Bool { problems.contains { $0.field == i } }
 
     /// Calls `body` with the bytes of field `i` of the current record.
+    @inlinable
     public func withField<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        let start = i == 0 ? 0 : ends[i - 1]
-        return try storage.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start..<ends[i]])) }
+        precondition(i >= 0 && i < fieldCount, "field index out of range")
+        let start = starts[i], end = ends[i]
+        if inBuffer {
+            return try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start..<end])) }
+        }
+        return try storage.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start..<end])) }
     }
 
     /// True when every field of the current record is empty or only spaces and tabs.
     public var isBlank: Bool {
-        storage.allSatisfy { $0 == 0x20 || $0 == 0x09 }
+        (0..<fieldCount).allSatisfy { i in withField(i) { $0.allSatisfy { $0 == 0x20 || $0 == 0x09 } } }
     }
 
     /// Moves to the next record; false at the end of the input.
@@ -135,6 +187,21 @@ public struct CSVReader {
                 throw InputError(
                     file: file, location: .line(nextLine),
                     message: "expected lines of at most \(maxRecordBytes) bytes; this record is longer (is it a table?)")
+            }
+            if let fill {
+                if position > 0 {
+                    buffer.removeSubrange(0..<position)
+                    position = 0
+                }
+                let kept = buffer.count
+                if zeros.count != fillBytes { zeros = [UInt8](repeating: 0, count: fillBytes) }
+                buffer.append(contentsOf: zeros)
+                let got = try buffer.withUnsafeMutableBufferPointer {
+                    try fill(UnsafeMutableBufferPointer(rebasing: $0[kept...]))
+                }
+                buffer.removeLast(fillBytes - min(max(got, 0), fillBytes))
+                if got <= 0 { sourceEnded = true }
+                continue
             }
             guard let source, let chunk = try source() else {
                 sourceEnded = true
@@ -152,11 +219,125 @@ public struct CSVReader {
         }
     }
 
-    /// Parses the record at `position` into the field buffer; the index after it, or nil when the buffer ends
-    /// inside it and more input may follow (`final` false).
+    /// What the quick pass over a record found.
+    private enum Quick {
+        /// The record without quoted fields, its fields' ranges in `starts`/`ends`: the index after it.
+        case record(end: Int, fields: Int, lineEnd: Bool)
+        /// More fields than `starts` holds: grow and try again.
+        case full
+        /// A quoted field: parse with `parseQuoted`.
+        case quoted
+        /// The buffer ends inside the record and more input may follow.
+        case incomplete
+    }
+
+    /// Parses the record at `position`; the index after it, or nil when the buffer ends inside it and more input
+    /// may follow (`final` false). A record without quoted fields (the common case: tables of numbers) is read in
+    /// place, its fields ranges of `buffer`; one with a quoted field is copied field by field into `storage`.
     private mutating func parseRecord(final: Bool) -> Int? {
+        if !problems.isEmpty { problems.removeAll(keepingCapacity: true) }
+        while true {
+            switch quickRecord(final: final) {
+            case .record(let end, let fields, let lineEnd):
+                fieldCount = fields
+                inBuffer = true
+                startedAtFileStart = false
+                self.line = nextLine
+                if lineEnd { nextLine += 1 }
+                return end
+            case .full:
+                starts += [Int](repeating: 0, count: starts.count)
+                ends += [Int](repeating: 0, count: ends.count)
+            case .quoted:
+                return parseQuoted(final: final)
+            case .incomplete:
+                return nil
+            }
+        }
+    }
+
+    /// The record at `position` when none of its fields is quoted: one pass over its bytes that records where
+    /// each field starts and ends (spaces and tabs around it trimmed with `trimsWhitespace`).
+    private mutating func quickRecord(final: Bool) -> Quick {
+        let quote = UInt8(ascii: "\""), cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
+        let delimiter = self.delimiter
+        let trims = trimsWhitespace
+        let position = self.position
+        let startedAtFileStart = self.startedAtFileStart
+        let capacity = min(starts.count, ends.count)
+        return buffer.withUnsafeBufferPointer { b -> Quick in
+            starts.withUnsafeMutableBufferPointer { fieldStarts -> Quick in
+                ends.withUnsafeMutableBufferPointer { fieldEnds -> Quick in
+                    let count = b.count
+                    var i = position
+                    if startedAtFileStart, i == 0 {
+                        if count < 3, !final { return .incomplete }
+                        if count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { i = 3 }
+                    }
+                    var field = 0
+                    while true {
+                        var start = i
+                        while start < count, b[start] == 0x20 || b[start] == 0x09, b[start] != delimiter { start += 1 }
+                        if start < count, b[start] == quote { return .quoted }
+                        if !trims { start = i }
+                        i = CSVReader.fieldEnd(b, from: start, delimiter: delimiter)
+                        if i == count, !final { return .incomplete }
+                        var last = i
+                        if trims { while last > start, b[last - 1] == 0x20 || b[last - 1] == 0x09 { last -= 1 } }
+                        guard field < capacity else { return .full }
+                        fieldStarts[field] = start
+                        fieldEnds[field] = last
+                        field += 1
+                        if i < count, b[i] == delimiter {
+                            i += 1
+                            continue
+                        }
+                        guard i < count else { return .record(end: i, fields: field, lineEnd: false) }
+                        if b[i] == cr {
+                            if i + 1 == count, !final { return .incomplete }
+                            if i + 1 < count, b[i + 1] == lf { i += 1 }
+                        }
+                        return .record(end: i + 1, fields: field, lineEnd: true)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The index of the first delimiter, LF or CR in `b` from `start`, or `b.count`. Eight bytes at a time: a byte
+    /// equal to `c` is a zero byte of `w ^ (c × 0x0101…)`, and the lowest byte flagged by the classic zero-byte test
+    /// `(x − 0x0101…) & ~x & 0x8080…` is the first zero byte exactly (bytes above it may be flagged falsely; they are
+    /// never looked at); then byte by byte for the last bytes.
+    @inline(__always)
+    static func fieldEnd(_ b: UnsafeBufferPointer<UInt8>, from start: Int, delimiter: UInt8) -> Int {
+        let count = b.count
+        var i = start
+        if let base = b.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            let d = UInt64(delimiter) &* ones, l = 0x0A &* ones, r = 0x0D &* ones
+            while i + 8 <= count {
+                let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let xd = w ^ d, xl = w ^ l, xr = w ^ r
+                let hit = ((xd &- ones) & ~xd | (xl &- ones) & ~xl | (xr &- ones) & ~xr) & highs
+                if hit != 0 { return i + hit.trailingZeroBitCount / 8 }
+                i += 8
+            }
+        }
+        while i < count {
+            let c = b[i]
+            if c == delimiter || c == 0x0A || c == 0x0D { break }
+            i += 1
+        }
+        return i
+    }
+
+    /// Parses the record at `position` field by field into `storage` (a record with a quoted field); the index
+    /// after it, or nil when the buffer ends inside it and more input may follow (`final` false).
+    private mutating func parseQuoted(final: Bool) -> Int? {
         storage.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
+        var ends: [Int] = []
         lines.removeAll(keepingCapacity: true)
         problems.removeAll(keepingCapacity: true)
         let quote = UInt8(ascii: "\""), cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
@@ -264,6 +445,16 @@ public struct CSVReader {
         startedAtFileStart = false
         self.line = startLine
         nextLine = line
+        fieldCount = ends.count
+        inBuffer = false
+        if self.starts.count < fieldCount {
+            self.starts = [Int](repeating: 0, count: fieldCount)
+            self.ends = [Int](repeating: 0, count: fieldCount)
+        }
+        for k in 0..<fieldCount {
+            self.starts[k] = k == 0 ? 0 : ends[k - 1]
+            self.ends[k] = ends[k]
+        }
         return end
     }
 }

@@ -9,12 +9,11 @@ public enum PlainDecimal {
         return text.withUTF8 { parse(bytes: $0) }
     }
 
-    /// Powers of ten that are exact doubles (10^0 ... 10^22).
-    private static let exactPowers: [Double] = (0...22).map { e in
-        var p = 1.0
-        for _ in 0..<e { p *= 10 }
-        return p
-    }
+    /// Powers of ten that are exact doubles (10^0 ... 10^22), written out: each literal is exactly its power.
+    private static let exactPowers: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
+    ]
 
     /// The value of the UTF-8 `bytes`, or nil when they are not a plain decimal number or the value is not finite.
     ///
@@ -23,6 +22,53 @@ public enum PlainDecimal {
     /// path), which gives the same double as the standard library's conversion; every other number goes through
     /// `Double(String)`.
     public static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        // The common case first: an optional sign, at most 19 digits with at most one point, no exponent, digits
+        // within 2^53: the same correctly rounded division as below, without the general loop's bookkeeping.
+        let n = bytes.count
+        if n > 0, n <= 21, let p = bytes.baseAddress {
+            var i = 0
+            let negative = p[0] == UInt8(ascii: "-")
+            if negative || p[0] == UInt8(ascii: "+") { i = 1 }
+            var mantissa: UInt64 = 0
+            // Digits two at a time while there are two (half the dependent multiply-adds), then one.
+            @inline(__always) func digitRun(_ i: inout Int) {
+                while i + 1 < n {
+                    let d0 = p[i] &- UInt8(ascii: "0"), d1 = p[i + 1] &- UInt8(ascii: "0")
+                    if d0 >= 10 || d1 >= 10 { break }
+                    mantissa = mantissa &* 100 &+ UInt64(d0 &* 10 &+ d1)
+                    i += 2
+                }
+                if i < n {
+                    let d = p[i] &- UInt8(ascii: "0")
+                    if d < 10 {
+                        mantissa = mantissa &* 10 &+ UInt64(d)
+                        i += 1
+                    }
+                }
+            }
+            let intStart = i
+            digitRun(&i)
+            var digits = i - intStart
+            var fraction = 0
+            if i < n, p[i] == UInt8(ascii: ".") {
+                i += 1
+                let fractionStart = i
+                digitRun(&i)
+                fraction = i - fractionStart
+                digits += fraction
+            }
+            // (`mantissa` may have wrapped only with more than 19 digits, which take the general path.)
+            if i == n, digits > 0, digits <= 19, mantissa <= 1 << 53 {
+                var v = Double(mantissa)
+                if fraction > 0 { v /= exactPowers[fraction] }
+                return negative ? -v : v
+            }
+        }
+        return parseGeneral(bytes)
+    }
+
+    /// Every plain decimal number: exponents, more than 19 digits, leading zeros beyond them.
+    private static func parseGeneral(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
         var digits = 0
         var seenPoint = false
         var seenExponent = false

@@ -3,6 +3,9 @@ import CivilCalendar
 import CSVFormat
 import EDFFormat
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import LegMovementScoring
 import PLMVocabulary
 
@@ -129,17 +132,26 @@ public struct CSVAccelerationSource: FrameSource, ReadingFindings {
             throw InputError(file: path, message: "cannot open the file")
         }
         var offset = 0
-        reader = CSVReader(file: path) {
-            do {
-                guard let data = try handle.read(upToCount: CSVAccelerationSource.chunkBytes), !data.isEmpty else {
-                    try? handle.close()
-                    return nil
+        var open = true
+        let descriptor = handle.fileDescriptor
+        reader = CSVReader(file: path, chunkBytes: CSVAccelerationSource.chunkBytes) { into in
+            guard open else { return 0 }
+            while true {
+                let got = Glibc.read(descriptor, into.baseAddress, into.count)
+                if got > 0 {
+                    offset += got
+                    return got
                 }
-                offset += data.count
-                return [UInt8](data)
-            } catch {
+                if got == 0 {
+                    open = false
+                    try? handle.close()
+                    return 0
+                }
+                let code = errno
+                if code == EINTR { continue }
                 throw InputError(
-                    file: path, location: .byte(offset), message: "cannot read the file (\(error.localizedDescription))")
+                    file: path, location: .byte(offset),
+                    message: "cannot read the file (\(String(cString: strerror(code))))")
             }
         }
         guard try reader.next() else {
@@ -412,7 +424,9 @@ struct RowParser {
             }
             time = us
         }
-        var values = SIMD8<Float>(repeating: .nan)
+        // The values in scalars, made into the row's vector once (writing lanes of a vector one by one made it go
+        // through memory for every value).
+        var lanes: (Float, Float, Float, Float, Float, Float) = (.nan, .nan, .nan, .nan, .nan, .nan)
         for k in 0..<columns.count {
             let c = columns[k]
             guard c >= 0 else { continue }
@@ -434,8 +448,16 @@ struct RowParser {
                 excluded += 1
                 continue
             }
-            values[k] = Float(v)
+            switch k {
+            case 0: lanes.0 = Float(v)
+            case 1: lanes.1 = Float(v)
+            case 2: lanes.2 = Float(v)
+            case 3: lanes.3 = Float(v)
+            case 4: lanes.4 = Float(v)
+            default: lanes.5 = Float(v)
+            }
         }
+        let values = SIMD8<Float>(lanes.0, lanes.1, lanes.2, lanes.3, lanes.4, lanes.5, .nan, .nan)
         return CSVAccelerationSource.Row(line: line, time: time, values: values)
     }
 }

@@ -1,4 +1,5 @@
 import AccelerationSignal
+import CPLMProtocol
 import Foundation
 import LegMovementScoring
 import SensorFrames
@@ -126,15 +127,78 @@ struct FrameTracker {
         case keep(restart: Bool, droppedFrames: UInt32, unexplainedJump: Bool)
     }
 
-    mutating func judge(_ f: SensorFrame) -> Verdict {
-        defer { lastSequence = f.sequence }
+    mutating func judge(_ f: SensorFrame) -> Verdict { judge(sequence: f.sequence, flags: f.flags) }
+
+    mutating func judge(sequence: UInt32, flags: SensorFrame.Flags) -> Verdict {
+        defer { lastSequence = sequence }
         guard let last = lastSequence else { return .keep(restart: false, droppedFrames: 0, unexplainedJump: false) }
-        if f.sequence == last { return .duplicate }
-        if f.flags.contains(.first) || (f.sequence == 0 && last != UInt32.max) {
+        if sequence == last { return .duplicate }
+        if flags.contains(.first) || (sequence == 0 && last != UInt32.max) {
             return .keep(restart: true, droppedFrames: 0, unexplainedJump: false)
         }
-        let dropped = f.sequence &- last &- 1
-        return .keep(restart: false, droppedFrames: dropped, unexplainedJump: dropped > 0 && !f.flags.contains(.overflowGap))
+        let dropped = sequence &- last &- 1
+        return .keep(restart: false, droppedFrames: dropped, unexplainedJump: dropped > 0 && !flags.contains(.overflowGap))
+    }
+}
+
+/// A frame decoded by the firmware's own C decoder (`plm_frame_decode`: magic, version, length and CRC checked),
+/// read in place: what `SensorFrameCodec.decode` gives, without making an array of the samples for every frame.
+struct FrameView {
+    var raw = plm_frame_t()
+
+    /// Decodes the frame at the start of `bytes`; false when it is not a valid frame (then
+    /// `SensorFrameCodec.decode` says why).
+    mutating func decode(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.withUnsafeBufferPointer { plm_frame_decode($0.baseAddress, $0.count, &raw) } == PLM_DECODE_OK
+    }
+
+    var sequence: UInt32 { raw.seq }
+    var flags: SensorFrame.Flags { SensorFrame.Flags(rawValue: raw.flags) }
+    var timestamp: UInt64 { raw.timestamp_us }
+    var period: UInt16 { raw.period_us }
+    var lostSamples: UInt32 { raw.lost_samples }
+    var sampleCount: Int { Int(raw.count) }
+    /// g per count at this frame's range (as `SensorFrame.gPerCount`).
+    var gPerCount: Double { Double(raw.range_g) / 32768 }
+
+    /// Reads the fields of a frame that the scan decoded without error (`PlmrecSummary.badFrames` does not hold its
+    /// offset): the same bytes, so the same values as `decode`, at the offsets of the protocol's own header
+    /// (`PLM_OFF_*`, little-endian through `plm_get_*`), without checking its CRC a second time.
+    mutating func read(checked bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.withUnsafeBufferPointer { b -> Bool in
+            guard let p = b.baseAddress, b.count >= Int(PLM_FRAME_HEADER_SIZE) else { return false }
+            let count = p[Int(PLM_OFF_COUNT)]
+            guard count >= 1, count <= PLM_FRAME_MAX_SAMPLES,
+                b.count >= Int(PLM_FRAME_HEADER_SIZE + PLM_SAMPLE_SIZE * UInt32(count) + PLM_FRAME_CRC_SIZE)
+            else { return false }
+            raw.version = p[Int(PLM_OFF_VERSION)]
+            raw.flags = p[Int(PLM_OFF_FLAGS)]
+            raw.seq = plm_get_u32(p + Int(PLM_OFF_SEQ))
+            raw.timestamp_us = plm_get_u64(p + Int(PLM_OFF_TIMESTAMP))
+            raw.period_us = plm_get_u16(p + Int(PLM_OFF_PERIOD))
+            raw.count = count
+            raw.range_g = p[Int(PLM_OFF_RANGE)]
+            raw.lost_samples = plm_get_u32(p + Int(PLM_OFF_LOST))
+            withUnsafeMutableBytes(of: &raw.samples) { out in
+                let samples = out.bindMemory(to: plm_sample_t.self)
+                var q = p + Int(PLM_OFF_SAMPLES)
+                for i in 0..<Int(count) {
+                    samples[i] = plm_sample_t(
+                        x: Int16(bitPattern: plm_get_u16(q)), y: Int16(bitPattern: plm_get_u16(q + 2)),
+                        z: Int16(bitPattern: plm_get_u16(q + 4)))
+                    q += Int(PLM_SAMPLE_SIZE)
+                }
+            }
+            return true
+        }
+    }
+
+    /// Sample `i`'s x, y, z counts.
+    func sample(_ i: Int) -> (Int16, Int16, Int16) {
+        withUnsafeBytes(of: raw.samples) { bytes in
+            let s = bytes.bindMemory(to: plm_sample_t.self)[i]
+            return (s.x, s.y, s.z)
+        }
     }
 }
 
@@ -149,6 +213,9 @@ public struct PlmrecSummary: Sendable {
     /// Where the scan stopped, and the blocks it found corrupt: the later passes trust it up to there.
     public var scannedEnd: Int
     public var corruptPayloads: Set<Int>
+    /// Offsets of the frame records that failed to decode: the per-sensor passes read every other frame up to
+    /// `scannedEnd` without checking it again.
+    public var badFrames: Set<Int> = []
 
     /// Reads the whole file once (block by block) for the header, the clock anchors, the events and the
     /// frame-level quality.
@@ -168,9 +235,35 @@ public struct PlmrecSummary: Sendable {
                 lastFrameEnd.append(nil)
             }
         }
-        while let entry = try reader.nextRecord() {
-            switch entry.record {
-            case .frame(let sensor, let hostTime, let bytes):
+        var f = FrameView()
+        var badFrames: Set<Int> = []
+        while let raw = try reader.nextRawRecord() {
+            guard raw.type == RecordType.frame.rawValue else {
+                guard let entry = reader.entry(raw) else { continue }
+                switch entry.record {
+                case .clockAnchor(let sensor, let hostTime, let deviceTime, _):
+                    ensure(sensor)
+                    guard PlmrecTimeBounds.check(hostTime, "clock anchor", sensor: sensor, at: entry.offset, into: &quality)
+                    else {
+                        continue
+                    }
+                    anchors[sensor].append(ClockAnchor(host: hostTime, device: deviceTime))
+                    frameAnchors[sensor] = []
+                case .gap(let sensor, _, let from, let to, let kind, let reason):
+                    quality.gaps.append(
+                        RecordingGap(
+                            sensor: sensor, from: from, to: to, reason: reason.isEmpty ? "\(kind)" : "\(kind): \(reason)"))
+                case .note(let hostTime, let text):
+                    quality.notes.append(RecordingNote(time: hostTime, text: text))
+                default:
+                    break
+                }
+                continue
+            }
+            // A frame (what `nextRecord` would give as `.frame`, read without copying its bytes).
+            do {
+                let sensor = Int(raw.sensor), hostTime = raw.hostTime
+                let entry = raw
                 ensure(sensor)
                 guard PlmrecTimeBounds.check(hostTime, "frame received", sensor: sensor, at: entry.offset, into: &quality) else {
                     continue
@@ -179,13 +272,14 @@ public struct PlmrecSummary: Sendable {
                     quality.report(
                         PlmrecProblem(offset: entry.offset, kind: .unknownSensor, message: "frame of undescribed sensor \(sensor)"))
                 }
-                switch SensorFrameCodec.decode(bytes) {
-                case .failure(let e):
+                if !f.decode(raw.data) {
+                    badFrames.insert(entry.offset)
                     quality.framesBad += 1
-                    quality.report(
-                        PlmrecProblem(offset: entry.offset, kind: .badFrame, message: "sensor \(sensor): \(e.description)"))
-                case .success(let f):
-                    switch trackers[sensor].judge(f) {
+                    let why: String
+                    if case .failure(let e) = SensorFrameCodec.decode(raw.data) { why = e.description } else { why = "?" }
+                    quality.report(PlmrecProblem(offset: entry.offset, kind: .badFrame, message: "sensor \(sensor): \(why)"))
+                } else {
+                    switch trackers[sensor].judge(sequence: f.sequence, flags: f.flags) {
                     case .duplicate:
                         quality.framesDuplicate += 1
                         quality.report(
@@ -233,20 +327,6 @@ public struct PlmrecSummary: Sendable {
                         }
                     }
                 }
-            case .clockAnchor(let sensor, let hostTime, let deviceTime, _):
-                ensure(sensor)
-                guard PlmrecTimeBounds.check(hostTime, "clock anchor", sensor: sensor, at: entry.offset, into: &quality) else {
-                    continue
-                }
-                anchors[sensor].append(ClockAnchor(host: hostTime, device: deviceTime))
-                frameAnchors[sensor] = []
-            case .gap(let sensor, _, let from, let to, let kind, let reason):
-                quality.gaps.append(
-                    RecordingGap(sensor: sensor, from: from, to: to, reason: reason.isEmpty ? "\(kind)" : "\(kind): \(reason)"))
-            case .note(let hostTime, let text):
-                quality.notes.append(RecordingNote(time: hostTime, text: text))
-            default:
-                break
             }
         }
         if let twice = reader.sensorDescribedTwice {
@@ -286,7 +366,7 @@ public struct PlmrecSummary: Sendable {
         quality.problems = Array(merged.prefix(1000))
         return PlmrecSummary(
             header: header, clocks: clocks, anchors: anchors, quality: quality, scannedEnd: reader.fileSize,
-            corruptPayloads: reader.corruptPayloads)
+            corruptPayloads: reader.corruptPayloads, badFrames: badFrames)
     }
 }
 
@@ -319,9 +399,15 @@ struct SensorSampleCursor {
     var samplesSinceReference = 0
     var previous: (timestamp: UInt64, count: Int)?
 
+    /// Where the scan stopped, and the frames it found bad: frames before it are read without a second CRC check.
+    let scannedEnd: Int
+    let badFrames: Set<Int>
+
     init(url: URL, sensor: Int, clock: SensorClock, after summary: PlmrecSummary) throws {
         reader = try PlmrecReader(url: url)
         reader.trust(scannedUpTo: summary.scannedEnd, corruptPayloads: summary.corruptPayloads)
+        scannedEnd = summary.scannedEnd
+        badFrames = summary.badFrames
         self.sensor = sensor
         self.clock = clock
     }
@@ -335,11 +421,14 @@ struct SensorSampleCursor {
     }
 
     private mutating func loadFrame() throws -> Bool {
+        var f = FrameView()
         while let (received, bytes, offset) = try reader.nextFrame(ofSensor: sensor) {
             // The scan reported these frames already.
             guard PlmrecTimeBounds.contains(received) else { continue }
-            guard case .success(let f) = SensorFrameCodec.decode(bytes) else { continue }
-            guard case .keep(let restart, let dropped, _) = tracker.judge(f) else { continue }
+            let checked = offset + Plmrec.recordHeaderSize + bytes.count <= scannedEnd
+                && (badFrames.isEmpty || !badFrames.contains(offset))
+            guard checked ? f.read(checked: bytes) : f.decode(bytes) else { continue }
+            guard case .keep(let restart, let dropped, _) = tracker.judge(sequence: f.sequence, flags: f.flags) else { continue }
             // A timestamp that puts the frame after its reception, or too long before it, is not believed: the
             // grid is never stretched to reach it.
             let firstTime = clock.host(device: f.timestamp, received: received)
@@ -383,10 +472,11 @@ struct SensorSampleCursor {
                     droppedOutOfOrder += 1
                     continue
                 }
+                let (x, y, z) = f.sample(i)
                 pending.append(
                     TimedSample(
-                        time: t, x: Float(f.samples[3 * i]) * scale, y: Float(f.samples[3 * i + 1]) * scale,
-                        z: Float(f.samples[3 * i + 2]) * scale, breakBefore: i == 0 && discontinuity))
+                        time: t, x: Float(x) * scale, y: Float(y) * scale, z: Float(z) * scale,
+                        breakBefore: i == 0 && discontinuity))
                 lastTime = t
             }
             if !pending.isEmpty { return true }
@@ -524,23 +614,25 @@ public struct PlmrecFrameSource: FrameSource, ReadingFindings {
         var n = 0
         while n < maxFrames, !done {
             let t = Double(description.time(ofFrame: frameIndex))
-            let base = buffer.count
-            buffer.append(contentsOf: repeatElement(Float.nan, count: TwoLegFrame.channels))
+            var left: (Float, Float, Float) = (.nan, .nan, .nan)
+            var right: (Float, Float, Float) = (.nan, .nan, .nan)
             var allFinished = true
             for j in resamplers.indices {
-                if let (x, y, z) = try resamplers[j].value(at: t) {
-                    let o = base + 3 * slots[j]
-                    buffer[o] = x
-                    buffer[o + 1] = y
-                    buffer[o + 2] = z
+                if let value = try resamplers[j].value(at: t) {
+                    if slots[j] == 0 { left = value } else { right = value }
                 }
                 if !resamplers[j].finished(at: t) { allFinished = false }
             }
             if allFinished {
-                buffer.removeLast(TwoLegFrame.channels)
                 done = true
                 break
             }
+            buffer.append(left.0)
+            buffer.append(left.1)
+            buffer.append(left.2)
+            buffer.append(right.0)
+            buffer.append(right.1)
+            buffer.append(right.2)
             frameIndex += 1
             n += 1
         }

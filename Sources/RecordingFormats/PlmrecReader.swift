@@ -1,3 +1,4 @@
+import CZlib
 import EDFFormat
 import Foundation
 import LegMovementScoring
@@ -98,8 +99,15 @@ public final class PlmrecReader {
 
     private let handle: FileHandle
     private var position = 0
-    private var block: PlmrecBlock?
+    /// The block whose records are being read: its offset, sequence and payload (a slice of `chunk`).
+    private var block: (offset: Int, sequence: UInt32, payload: ArraySlice<UInt8>)?
+    /// Index in `block.payload` of the next record.
     private var recordPosition = 0
+    /// Bytes of the file read ahead, from file offset `chunkStart`: blocks are slices of it (one read of
+    /// `chunkBytes` serves many blocks, and their payloads are not copied).
+    private var chunk: [UInt8] = []
+    private var chunkStart = 0
+    static let chunkBytes = 1 << 20
 
     /// The first sensor index described twice, and where (a file whose writer reused an index is ambiguous).
     public private(set) var sensorDescribedTwice: (index: Int, offset: Int)?
@@ -138,6 +146,22 @@ public final class PlmrecReader {
             throw InputError(
                 file: path, location: .byte(offset), message: "cannot read (\(error.localizedDescription))")
         }
+    }
+
+    /// Bytes `offset ..< offset + count` of the file as a slice of the read-ahead chunk (fewer at the end of the
+    /// file), reading the next chunk from `offset` when the current one does not hold them.
+    private func slice(at offset: Int, count: Int) throws -> ArraySlice<UInt8> {
+        if offset < chunkStart || offset + count > chunkStart + chunk.count {
+            chunk = try read(at: offset, count: max(count, PlmrecReader.chunkBytes))
+            chunkStart = offset
+        }
+        let from = offset - chunkStart
+        return chunk[from..<min(from + count, chunk.count)]
+    }
+
+    /// CRC-32/ISO-HDLC of `bytes` (zlib's, the same function as `plm_crc32`), without copying them.
+    static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        bytes.withUnsafeBufferPointer { UInt32(truncatingIfNeeded: crc32_z(0, $0.baseAddress, $0.count)) }
     }
 
     /// The payload length of a block header, or nil when the header is not valid.
@@ -182,16 +206,22 @@ public final class PlmrecReader {
 
     /// The next valid block, or nil at the end of the file.
     public func nextBlock() throws -> PlmrecBlock? {
+        guard let b = try nextBlockSlice() else { return nil }
+        return PlmrecBlock(offset: b.offset, sequence: b.sequence, payload: Array(b.payload))
+    }
+
+    /// The next valid block, its payload a slice of the read-ahead chunk; nil at the end of the file.
+    private func nextBlockSlice() throws -> (offset: Int, sequence: UInt32, payload: ArraySlice<UInt8>)? {
         while position < fileSize {
             let at = position
-            let head = try read(at: at, count: Plmrec.blockHeaderSize)
+            let head = try slice(at: at, count: Plmrec.blockHeaderSize)
             if head.count < Plmrec.blockHeaderSize {
                 // Fewer bytes than a block header: a torn tail if they start like one.
                 tail(at, "the file ends \(head.count) bytes into a block header (an incomplete last block)")
                 position = fileSize
                 return nil
             }
-            guard let (sequence, length, crc) = PlmrecReader.checkHeader(head[...]) else {
+            guard let (sequence, length, crc) = PlmrecReader.checkHeader(head) else {
                 let next = try resync(from: at + 1)
                 let end = next ?? fileSize
                 if next == nil, validEnd == at {
@@ -218,9 +248,9 @@ public final class PlmrecReader {
                 position = fileSize
                 return nil
             }
-            let payload = try read(at: payloadAt, count: length)
+            let payload = try slice(at: payloadAt, count: length)
             let trusted = payloadAt + length <= trustedEnd && !knownCorrupt.contains(at)
-            guard payload.count == length, trusted || SensorFrameCodec.crc32(payload) == crc else {
+            guard payload.count == length, trusted || PlmrecReader.crc32(payload) == crc else {
                 blocksCorrupt += 1
                 corruptPayloads.insert(at)
                 report(
@@ -240,7 +270,7 @@ public final class PlmrecReader {
             position = payloadAt + length
             validEnd = position
             blocksRead += 1
-            return PlmrecBlock(offset: at, sequence: sequence, payload: payload)
+            return (at, sequence, payload)
         }
         return nil
     }
@@ -265,26 +295,26 @@ public final class PlmrecReader {
     func nextRawRecord() throws -> RawRecord? {
         while true {
             if block == nil {
-                guard let b = try nextBlock() else { return nil }
+                guard let b = try nextBlockSlice() else { return nil }
                 block = b
-                recordPosition = 0
+                recordPosition = b.payload.startIndex
             }
             guard let b = block else { return nil }
             let payload = b.payload
-            if recordPosition >= payload.count {
+            let p = recordPosition
+            if p >= payload.endIndex {
                 block = nil
                 continue
             }
-            let at = b.offset + Plmrec.blockHeaderSize + recordPosition
-            guard payload.count - recordPosition >= Plmrec.recordHeaderSize else {
+            let at = b.offset + Plmrec.blockHeaderSize + (p - payload.startIndex)
+            guard payload.endIndex - p >= Plmrec.recordHeaderSize else {
                 report(PlmrecProblem(offset: at, kind: .badRecord, message: "a record header is cut by the end of its block"))
                 block = nil
                 continue
             }
-            let p = recordPosition
-            let length = Int(le(payload[(p + 2)..<(p + 4)]))
+            let length = Int(payload[p + 2]) | Int(payload[p + 3]) << 8
             let dataAt = p + Plmrec.recordHeaderSize
-            guard dataAt + length <= payload.count else {
+            guard dataAt + length <= payload.endIndex else {
                 report(
                     PlmrecProblem(
                         offset: at, kind: .badRecord,
@@ -293,8 +323,10 @@ public final class PlmrecReader {
                 continue
             }
             recordPosition = dataAt + length
+            var time: UInt64 = 0
+            for k in 0..<8 { time |= UInt64(payload[p + 4 + k]) << (8 * UInt64(k)) }
             return RawRecord(
-                type: payload[p], sensor: payload[p + 1], hostTime: Int64(bitPattern: le(payload[(p + 4)..<(p + 12)])),
+                type: payload[p], sensor: payload[p + 1], hostTime: Int64(bitPattern: time),
                 data: payload[dataAt..<(dataAt + length)], offset: at, blockSequence: b.sequence)
         }
     }
@@ -302,35 +334,53 @@ public final class PlmrecReader {
     /// The next frame record of one sensor: its reception time and frame bytes. Other records are stepped over
     /// without being decoded (and do not update `header`).
     public func nextFrame(ofSensor sensor: Int) throws -> (hostTime: Int64, bytes: ArraySlice<UInt8>, offset: Int)? {
-        while let r = try nextRawRecord() {
+        while true {
+            // Step over the current block's other records in place, up to the next frame of this sensor (or the
+            // end of the block, or a malformed record, which `nextRawRecord` then handles and reports).
+            if let payload = block?.payload {
+                var p = recordPosition
+                let end = payload.endIndex
+                while end - p >= Plmrec.recordHeaderSize {
+                    let next = p + Plmrec.recordHeaderSize + (Int(payload[p + 2]) | Int(payload[p + 3]) << 8)
+                    if next > end || (payload[p] == RecordType.frame.rawValue && Int(payload[p + 1]) == sensor) { break }
+                    p = next
+                }
+                recordPosition = p
+            }
+            guard let r = try nextRawRecord() else { return nil }
             if r.type == RecordType.frame.rawValue && Int(r.sensor) == sensor { return (r.hostTime, r.data, r.offset) }
         }
-        return nil
     }
 
     /// The next record of a valid block, or nil at the end of the file. Sensor and header records also
     /// update `header`.
     public func nextRecord() throws -> PlmrecEntry? {
         while let r = try nextRawRecord() {
-            guard let record = PlmrecRecord.decode(type: r.type, sensor: r.sensor, hostTime: r.hostTime, data: r.data)
-            else {
-                report(PlmrecProblem(offset: r.offset, kind: .badRecord, message: "record of type \(r.type) is too short"))
-                continue
-            }
-            switch record {
-            case .header(let h):
-                if headerRecord == nil { headerRecord = h }
-            case .sensor(let index, let s):
-                while sensors.count <= index { sensors.append(nil) }
-                if sensors[index] == nil {
-                    sensors[index] = s
-                } else if sensorDescribedTwice == nil {
-                    sensorDescribedTwice = (index, r.offset)
-                }
-            default: break
-            }
-            return PlmrecEntry(record: record, offset: r.offset, blockSequence: r.blockSequence)
+            if let entry = entry(r) { return entry }
         }
         return nil
+    }
+
+    /// A raw record decoded (nil, reported, when it is too short for its type); sensor and header records also
+    /// update `header`.
+    func entry(_ r: RawRecord) -> PlmrecEntry? {
+        guard let record = PlmrecRecord.decode(type: r.type, sensor: r.sensor, hostTime: r.hostTime, data: r.data)
+        else {
+            report(PlmrecProblem(offset: r.offset, kind: .badRecord, message: "record of type \(r.type) is too short"))
+            return nil
+        }
+        switch record {
+        case .header(let h):
+            if headerRecord == nil { headerRecord = h }
+        case .sensor(let index, let s):
+            while sensors.count <= index { sensors.append(nil) }
+            if sensors[index] == nil {
+                sensors[index] = s
+            } else if sensorDescribedTwice == nil {
+                sensorDescribedTwice = (index, r.offset)
+            }
+        default: break
+        }
+        return PlmrecEntry(record: record, offset: r.offset, blockSequence: r.blockSequence)
     }
 }

@@ -3,6 +3,8 @@
 // Usage: plm-bench [--hours 8] [--seed 7] [--rate 100] [--repetitions 5]
 //        plm-bench --fingerprint   (a hash of everything the detector reports, for several simulated nights,
 //                                   pushed whole and one second at a time: optimisations must not change it)
+//        plm-bench --read FILE... [--repetitions 5]   (each recording's reader alone: RecordingFile.open and
+//                                   every frame read in plm-replay's chunks, nothing else; best and median wall s)
 // Prints `key value` lines for Benchmarks/run.sh.
 import AccelerationSignal
 import Dispatch
@@ -10,6 +12,7 @@ import Foundation
 import LegMovementDetection
 import NightAnalysis
 import NightSimulation
+import RecordingFormats
 
 var hours = 8.0
 var seed: UInt64 = 7
@@ -18,6 +21,10 @@ var repetitions = 5
 var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments == ["--fingerprint"] {
     try printFingerprints()
+    exit(0)
+}
+if arguments.first == "--read" {
+    try timeReaders(Array(arguments.dropFirst()))
     exit(0)
 }
 while !arguments.isEmpty {
@@ -198,4 +205,58 @@ func printFingerprints() throws {
         }
         print("fingerprint \(name) " + prints.map { String($0, radix: 16) }.joined(separator: " "))
     }
+}
+
+/// Times each recording's reader on its own: open (`RecordingFile.open`, as plm-replay does: for .plmrec this
+/// includes the scan of the whole file) and read every frame in chunks of `NightAnalysis.Options().chunkFrames`.
+/// Prints per file: `read_<name>_seconds_best`, `_seconds_median`, `_frames`, `_samples` (channel values read that
+/// are not NaN: the samples the file holds), `_samples_per_second` (samples / median time).
+func timeReaders(_ arguments: [String]) throws {
+    var files: [String] = []
+    var repetitions = 5
+    var rest = arguments[...]
+    while let a = rest.popFirst() {
+        if a == "--repetitions", let v = rest.popFirst(), let n = Int(v) { repetitions = n } else { files.append(a) }
+    }
+    let chunk = NightAnalysis.Options().chunkFrames
+    // Interleaved: one run of every file per round, so a busy moment of the machine hits all readers alike.
+    var times = [[Double]](repeating: [], count: files.count)
+    var frames = [Int](repeating: 0, count: files.count)
+    var samples = [Int](repeating: 0, count: files.count)
+    for _ in 0..<repetitions {
+        for (k, file) in files.enumerated() {
+            var n = 0
+            var finite = 0
+            var buffer: [Float] = []
+            buffer.reserveCapacity(chunk * TwoLegFrame.channels)
+            let t = try secondsThrowing {
+                var source = try RecordingFile.open(URL(fileURLWithPath: file)).source
+                while true {
+                    buffer.removeAll(keepingCapacity: true)
+                    let got = try source.read(into: &buffer, maxFrames: chunk)
+                    if got == 0 { break }
+                    n += got
+                    for v in buffer where !v.isNaN { finite += 1 }
+                }
+            }
+            times[k].append(t)
+            frames[k] = n
+            samples[k] = finite
+        }
+    }
+    for (k, file) in files.enumerated() {
+        let name = URL(fileURLWithPath: file).lastPathComponent.replacingOccurrences(of: ".", with: "_")
+        let med = median(times[k])
+        print("read_\(name)_seconds_best \(times[k].min() ?? 0)")
+        print("read_\(name)_seconds_median \(med)")
+        print("read_\(name)_frames \(frames[k])")
+        print("read_\(name)_samples \(samples[k])")
+        print("read_\(name)_samples_per_second \(Double(samples[k]) / med)")
+    }
+}
+
+func secondsThrowing(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
