@@ -264,7 +264,7 @@ let package = Package(
             name: "PLMCommandsTests",
             dependencies: [
                 "PLMCommands", "ScoreExport", "NightAnalysis", "NightPipeline", "NightStore", "SleepDiary", "DiaryStudy",
-                "SelfExperiment", "DiaryCorrelation", "NightStatistics",
+                "SelfExperiment", "DiaryCorrelation", "NightStatistics", "TestSupport", "PLMVocabulary",
             ],
             swiftSettings: strict),
         .testTarget(
