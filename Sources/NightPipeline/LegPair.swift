@@ -87,6 +87,17 @@ public enum LegPair {
                         + "; both must state their start in UTC, or both on the devices' clocks")
             }
             let origin = min(ls, rs)
+            // Files whose starts lie further apart than the longest gap read are not one night (or a clock is
+            // wrong): refused, rather than filled with hours of missing frames.
+            let apart = Double(abs(rs - ls)) / 1e6
+            if apart > RecordingLimits.maxGap {
+                throw InputError(
+                    file: right.path,
+                    message: String(format: "starts %.1f h ", apart / 3600)
+                        + (rs > ls ? "after" : "before") + " \(left.lastPathComponent) (compared on "
+                        + (clock == "utc" ? "UTC" : "the devices' clocks")
+                        + "); two files of one night start less than \(Int(RecordingLimits.maxGap / 3600)) h apart")
+            }
             let merged = try MergedLegSource(
                 left: l.source, leftPath: left.path, leftOffset: Double(ls - origin) / 1e6, right: r.source,
                 rightPath: right.path, rightOffset: Double(rs - origin) / 1e6)

@@ -11,11 +11,14 @@ import SleepDiary
 public struct Replay: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "plm-replay",
-        abstract: "Replay recordings (.plmrec, EDF+, CSV; files or folders) through the detector and the scoring rules.",
+        abstract: "Replay recordings (.plmrec, EDF+, CSV, .gt3x, .cwa, GENEActiv .bin; files or folders) through the detector and the scoring rules.",
         discussion: """
             For each recording writes lm_events.tsv (+ .json), summary.json, summary.csv and annotations.edf \
             (EDF+ with Luna labels) — into DIR for a single recording, into DIR/NAME/ for several. Recordings are \
-            processed on all cores. Problems in a file are reported with byte offsets and counted in summary.json.
+            processed on all cores. Problems in a file are reported with byte offsets and counted in summary.json. \
+            One device per ankle: --left FILE --right FILE (any two formats; clocks aligned from each file's own \
+            start and rate, the offset and drift in summary.json). A study folder: a plm-study.csv manifest \
+            (participant,night,left,right) or files named NAME_left.* and NAME_right.* (docs/recording-format.md).
             """,
         version: SoftwareVersion.version)
 

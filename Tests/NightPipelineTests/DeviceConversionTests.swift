@@ -233,6 +233,27 @@ struct DeviceConversionTests {
         #expect(try replay(converted, dir).events == both.events)
     }
 
+    @Test("a .cwa whose time stamps run 200 ppm fast against its stated 50 Hz: the drift is reported")
+    func drift() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = DeviceConversionTests.rate, t0 = DeviceConversionTests.start
+        let tenMinutes = 10 * 60 * r * 3
+        let left = try write(
+            DeviceFiles.cwa(
+                xyz: Array(DeviceConversionTests.leg(.left).prefix(tenMinutes)), rate: r, start: t0,
+                clockRate: Double(r) * 1.0002), dir, "l.cwa")
+        let right = try write(
+            DeviceFiles.gt3x(xyz: Array(DeviceConversionTests.leg(.right).prefix(tenMinutes)), rate: r, start: t0),
+            dir, "r.gt3x")
+        let night = try NightPipeline.analyse(left: left, right: right, options: .init())
+        let files = try #require(night.night.report.dataQuality?.legFiles)
+        // Stamps are whole samples (20 ms) apart at best: over 600 s that bounds the measured drift to ±34 ppm.
+        let measured = try #require(files.left.driftPPM)
+        #expect(abs(measured - 200) < 34, "\(measured)")
+        #expect(files.right.driftPPM == 0)  // a .gt3x stamps each second's samples: no drift by construction
+    }
+
     @Test("merged legs: a start offset of a fraction of a period interpolates; a rate twice as high sets the grid")
     func mergeGrid() throws {
         // Left 50 Hz ramp from 0; right 100 Hz ramp starting 0.005 s later (half a 100 Hz period).

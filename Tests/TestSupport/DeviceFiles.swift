@@ -41,9 +41,12 @@ public enum DeviceFiles {
     /// 1/256 g (light word scale bits 0), rate code `rangeBits << 6 | rateNibble` (rate 3200 / 2^(15 − nibble) Hz,
     /// range 16 / 2^rangeBits g), each block's time stamp the whole second at or before its first sample with the
     /// index field placing the first sample (`start = stamp − index / rate`), checksum making the words sum to 0.
-    /// - Parameter timeZoneMinutes: the header's time zone (nil: unknown, −1).
+    /// - Parameters:
+    ///   - timeZoneMinutes: the header's time zone (nil: unknown, −1).
+    ///   - clockRate: the rate the time stamps show (a device whose oscillator runs fast stamps more samples a
+    ///     second than it states): sample `i` is stamped at `i / clockRate`, to the nearest sample index.
     public static func cwa(
-        xyz: [Float], rate: Int, start: Int, rangeBits: Int = 1, timeZoneMinutes: Int? = 0
+        xyz: [Float], rate: Int, start: Int, rangeBits: Int = 1, timeZoneMinutes: Int? = 0, clockRate: Double? = nil
     ) -> [UInt8] {
         var nibble = 0
         while 3200 >> (15 - nibble) != rate, nibble < 15 { nibble += 1 }
@@ -65,15 +68,17 @@ public enum DeviceFiles {
                 b[0] = 0x41; b[1] = 0x58
                 b.replaceSubrange(2..<4, with: le16(508))
                 b.replaceSubrange(10..<14, with: le32(UInt32(sequence)))
-                let second = i / rate  // whole seconds after start of the first sample
+                let t = Double(i) / (clockRate ?? Double(rate))  // the first sample's time, s after start
+                let second = Int(t.rounded(.down))
                 let c = civil(start + second)
                 let stamp = UInt32(c.year - 2000) << 26 | UInt32(c.month) << 22 | UInt32(c.day) << 17
                     | UInt32(c.hour) << 12 | UInt32(c.minute) << 6 | UInt32(c.second)
                 b.replaceSubrange(14..<18, with: le32(stamp))
                 b[24] = code
                 b[25] = 0x32  // 3 axes, unpacked Int16
-                // The stamp is sample index (second × rate − i) of this block: ≤ 0.
-                b.replaceSubrange(26..<28, with: le16(Int(UInt16(bitPattern: Int16(second * rate - i)))))
+                // The stamp belongs to sample index (second − t) × rate of this block (≤ 0): start = stamp − index / rate.
+                let index = Int(((Double(second) - t) * Double(rate)).rounded())
+                b.replaceSubrange(26..<28, with: le16(Int(UInt16(bitPattern: Int16(index)))))
                 b.replaceSubrange(28..<30, with: le16(n))
                 for k in 0..<n {
                     for a in 0..<3 {
