@@ -106,7 +106,7 @@ public enum RecordingConversion {
             try EDFExport.writeRecording(
                 &counter, gaps: s.gaps, resolution: s.gridStepG, to: output, start: start,
                 recordingID: "X X plm-convert-\(opened.format.replacingOccurrences(of: " ", with: "_"))")
-            notes.append(edfStorage(d, grid: s.gridStepG, url: output))
+            if let storage = edfStorage(output) { notes.append(storage) }
         case "csv":
             try CSVExport.write(&counter, to: output, timeDecimals: 6, values: .exact, finalLineEnd: true)
             notes.append("CSV keeps no start time: the time column counts seconds from the first frame")
@@ -135,8 +135,8 @@ public enum RecordingConversion {
     }
 
     /// How the EDF signals store the samples (as `EDFExport.legSignals` chose).
-    static func edfStorage(_ d: SignalDescription, grid: Double?, url: URL) -> String {
-        guard let header = try? EDFHeader.read(contentsOf: url), let s = header.signals.first else { return "" }
+    static func edfStorage(_ url: URL) -> String? {
+        guard let header = try? EDFHeader.read(contentsOf: url), let s = header.signals.first else { return nil }
         let step = s.gain
         let exact = s.digitalMaximum != 32767
         return "samples stored as 16-bit steps of \(String(format: "%.9g", step)) g over ±\(EDFWriter.number(s.physicalMaximum)) g"
