@@ -106,7 +106,7 @@ let package = Package(
             name: "NightPipeline",
             dependencies: [
                 "AccelerationSignal", "NightAnalysis", "RecordingFormats", "EDFFormat", "ScoreExport", "NightStore",
-                "DiaryCorrelation", "SleepDiary", "LegMovementScoring", "PLMVocabulary",
+                "DiaryCorrelation", "SleepDiary", "LegMovementScoring", "PLMVocabulary", "CSVFormat",
             ],
             swiftSettings: strict),
         // The detector against simulated ground truth (plm validate, docs/validation.md).
@@ -229,7 +229,7 @@ let package = Package(
             name: "NightPipelineTests",
             dependencies: ["TestSupport", 
                 "NightPipeline", "NightAnalysis", "NightStore", "ScoreExport", "NightSimulation", "RecordingFormats",
-                "AccelerationSignal", "SleepDiary",
+                "AccelerationSignal", "SleepDiary", "EDFFormat", "LegMovementScoring",
             ],
             swiftSettings: strict),
         .testTarget(
@@ -264,7 +264,7 @@ let package = Package(
             name: "PLMCommandsTests",
             dependencies: [
                 "PLMCommands", "ScoreExport", "NightAnalysis", "NightPipeline", "NightStore", "SleepDiary", "DiaryStudy",
-                "SelfExperiment", "DiaryCorrelation", "NightStatistics",
+                "SelfExperiment", "DiaryCorrelation", "NightStatistics", "TestSupport", "PLMVocabulary",
             ],
             swiftSettings: strict),
         .testTarget(

@@ -30,32 +30,47 @@ public enum NightPipeline {
     ) throws -> ReplayedNight {
         let opened = try OpenedRecording.open(url)
         defer { opened.close() }
+        return try analyse(
+            opened, fileName: url.lastPathComponent, name: outputName(url), options: options, inBed: inBed, zone: zone,
+            progress: progress
+        ) { error in
+            // An error found while reading a .gz names the user's file, not the inflated copy.
+            opened.temporary == nil ? error : OpenedRecording.naming(url, error)
+        }
+    }
+
+    /// Scores an opened recording (one file, or two legs' files merged by `LegPair`): `fileName` and `name` name it
+    /// in the outputs and the store's key; `naming` rewrites a reading error.
+    static func analyse(
+        _ opened: OpenedRecording, fileName: String, name: String, options: NightAnalysis.Options, inBed: InBedOption?,
+        zone: TimeZone, progress: ((Int64, Int64?) -> Void)?, naming: (Error) -> Error = { $0 }
+    ) throws -> ReplayedNight {
         var options = options
         if let inBed {
-            options.inBed = [
-                try inBed.resolve(startClockSeconds: opened.start.clockSeconds(zone: zone), file: url.lastPathComponent)
-            ]
+            options.inBed = [try inBed.resolve(startClockSeconds: opened.start.clockSeconds(zone: zone), file: fileName)]
         }
         var source = opened.source
         var night: NightAnalysis.Night
         do {
             night = try NightAnalysis.analyse(
-                &source, file: url.lastPathComponent, format: opened.format, options: options,
+                &source, file: fileName, format: opened.format, options: options,
                 recordingFile: opened.recordingFile, progress: { progress?($0, nil) })
         } catch {
-            // An error found while reading a .gz names the user's file, not the inflated copy.
-            throw opened.temporary == nil ? error : OpenedRecording.naming(url, error)
+            throw naming(error)
         }
         if let reading = source as? any ReadingFindings { night.report.add(reading) }
+        if let merged = source as? MergedLegSource, let pair = opened.pair {
+            night.report.dataQuality?.legFiles = pair.section(merged)
+        }
         let key: String
         switch opened.start {
         case .utc(let us) where opened.format == "plmrec":
             key = "plmrec:\(us):" + opened.sensors.map(\.serial).joined(separator: "+")
-        case .utc(let us), .localClock(let us): key = "\(opened.format):\(outputName(url)):\(us)"
-        case .unknown: key = "\(opened.format):\(outputName(url))"
+        case .utc(let us), .localClock(let us): key = "\(opened.format):\(name):\(us)"
+        case .unknown: key = "\(opened.format):\(name)"
         }
         let recording = RecordingInfo(
-            sourceKey: key, fileName: url.lastPathComponent, format: opened.format,
+            sourceKey: key, fileName: fileName, format: opened.format,
             startUnixMicroseconds: opened.startUnixMicroseconds, sampleRateHz: night.detection.description.sampleRate,
             sensors: opened.sensors)
         return ReplayedNight(

@@ -2,6 +2,7 @@ import AccelerationSignal
 import EDFFormat
 import Foundation
 import NightStore
+import LegMovementScoring
 import PLMVocabulary
 import RecordingFormats
 import ScoreExport
@@ -20,7 +21,14 @@ public struct OpenedRecording {
     public var sensors: [StoredSensor] = []
     /// When the night started, as the file says.
     public var start: RecordingStart = .unknown
+    /// The first frame's time on the recording site's local clock, µs since 1970-01-01 of that clock, when the
+    /// file states one (a research device's own clock, EDF's start date and time).
+    public var localClockMicroseconds: Int64?
     var temporary: URL?
+    /// Two legs' files merged (`LegPair.open`): what summary.json's `data_quality.leg_files` reports.
+    public var pair: LegPair.Alignment?
+    /// The files a merged recording was opened from, closed with it.
+    var parts: [OpenedRecording] = []
 
     public static let extensions = RecordingFile.extensions
 
@@ -32,7 +40,8 @@ public struct OpenedRecording {
 
     /// Opens any recording `RecordingFile` reads (`.plmrec`, `.edf`, `.csv`, `.gt3x`, `.cwa`, `.bin`), each optionally
     /// gzip-compressed (`.gz`).
-    public static func open(_ url: URL) throws -> OpenedRecording {
+    /// - Parameter leg: for a one-device file, the leg it was worn on (`RecordingFile.open`).
+    public static func open(_ url: URL, leg: Leg? = nil) throws -> OpenedRecording {
         var file = url
         var temporary: URL? = nil
         if url.pathExtension.lowercased() == "gz" {
@@ -41,7 +50,7 @@ public struct OpenedRecording {
         }
         do {
             var r: OpenedRecording
-            switch try RecordingFile.open(file) {
+            switch try RecordingFile.open(file, leg: leg) {
             case .plmrec(let s):
                 r = OpenedRecording(
                     source: s, format: "plmrec", startUnixMicroseconds: s.header.startUnixMicroseconds,
@@ -56,6 +65,7 @@ public struct OpenedRecording {
             case .edf(let s):
                 r = OpenedRecording(source: s, format: "edf", startUnixMicroseconds: nil, recordingFile: nil)
                 r.start = RecordingStart.edf(s.header)
+                if case .localClock(let us) = r.start { r.localClockMicroseconds = us }
             case .csv(let s):
                 r = OpenedRecording(
                     source: s, format: "csv", startUnixMicroseconds: s.startUnixMicroseconds, recordingFile: nil)
@@ -68,6 +78,7 @@ public struct OpenedRecording {
                     startUnixMicroseconds: device.deviceStartUnixMicroseconds, recordingFile: nil)
                 r.start = r.startUnixMicroseconds.map { .utc($0) }
                     ?? device.deviceStartMicroseconds.map { .localClock($0) } ?? .unknown
+                r.localClockMicroseconds = device.deviceStartMicroseconds
             }
             r.temporary = temporary
             return r
@@ -93,6 +104,7 @@ public struct OpenedRecording {
     }
 
     public func close() {
+        for p in parts { p.close() }
         if let temporary { try? FileManager.default.removeItem(at: temporary) }
     }
 }

@@ -17,7 +17,7 @@ public struct PLM: ParsableCommand {
         version: SoftwareVersion.version,
         subcommands: [
             Score.self, Rules.self, Simulate.self, Validate.self, Nights.self, DiaryCommand.self, CorrelationCommand.self,
-            Export.self, Settings.self, Report.self, SensorsCommand.self, StatusCommand.self, TrialCommand.self, StudyCommand.self,
+            Export.self, Convert.self, Settings.self, Report.self, SensorsCommand.self, StatusCommand.self, TrialCommand.self, StudyCommand.self,
         ])
 
     public init() {}

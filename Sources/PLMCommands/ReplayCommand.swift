@@ -11,16 +11,25 @@ import SleepDiary
 public struct Replay: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "plm-replay",
-        abstract: "Replay recordings (.plmrec, EDF+, CSV; files or folders) through the detector and the scoring rules.",
+        abstract: "Replay recordings (.plmrec, EDF+, CSV, .gt3x, .cwa, GENEActiv .bin; files or folders) through the detector and the scoring rules.",
         discussion: """
             For each recording writes lm_events.tsv (+ .json), summary.json, summary.csv and annotations.edf \
             (EDF+ with Luna labels) — into DIR for a single recording, into DIR/NAME/ for several. Recordings are \
-            processed on all cores. Problems in a file are reported with byte offsets and counted in summary.json.
+            processed on all cores. Problems in a file are reported with byte offsets and counted in summary.json. \
+            One device per ankle: --left FILE --right FILE (any two formats; clocks aligned from each file's own \
+            start and rate, the offset and drift in summary.json). A study folder: a plm-study.csv manifest \
+            (participant,night,left,right) or files named NAME_left.* and NAME_right.* (docs/recording-format.md).
             """,
         version: SoftwareVersion.version)
 
-    @Argument(help: "Recordings or folders holding them.")
-    public var recordings: [String]
+    @Argument(help: "Recordings or folders holding them (a study folder: plm-study.csv, or NAME_left/NAME_right pairs).")
+    public var recordings: [String] = []
+
+    @Option(help: ArgumentHelp("The left ankle's recording of a night recorded with one device per ankle.", valueName: "FILE"))
+    public var left: String?
+
+    @Option(help: ArgumentHelp("The right ankle's recording (with --left).", valueName: "FILE"))
+    public var right: String?
 
     @Option(help: "Rule profile: wasm2016 (default), aasm, or a profile file (JSON).")
     public var rules: String = "wasm2016"
@@ -44,9 +53,10 @@ public struct Replay: ParsableCommand {
 
     public init() {}
 
-    /// Recordings named on the command line, folders expanded (sorted, recursively).
-    public static func expand(_ paths: [String]) throws -> [URL] {
-        var out: [URL] = []
+    /// Recordings named on the command line, folders expanded (sorted, recursively; `_left`/`_right` pairs joined,
+    /// or a folder's `plm-study.csv` manifest followed: `StudyFolder`).
+    public static func expand(_ paths: [String]) throws -> [ReplayJob] {
+        var out: [ReplayJob] = []
         let fm = FileManager.default
         for p in paths {
             var isDir: ObjCBool = false
@@ -54,18 +64,12 @@ public struct Replay: ParsableCommand {
                 throw ValidationError("\(p): no such file or folder")
             }
             if isDir.boolValue {
-                let base = URL(fileURLWithPath: p)
-                let all = (fm.enumerator(atPath: p)?.allObjects as? [String] ?? []).sorted()
-                for file in all.map({ base.appendingPathComponent($0) }).filter(OpenedRecording.isRecording) {
-                    // In a folder, files that are not recordings (a diary, an events table) are skipped, one line each.
-                    if let why = RecordingFile.notARecording(file) {
-                        FileHandle.standardError.write(Data("skipped: \(file.path): \(why)\n".utf8))
-                    } else {
-                        out.append(file)
-                    }
+                // In a folder, files that are not recordings (a diary, an events table) are skipped, one line each.
+                out += try StudyFolder.jobs(in: URL(fileURLWithPath: p)) { file, why in
+                    FileHandle.standardError.write(Data("skipped: \(file.path): \(why)\n".utf8))
                 }
             } else {
-                out.append(URL(fileURLWithPath: p))
+                out.append(.single(URL(fileURLWithPath: p)))
             }
         }
         return out
@@ -76,7 +80,23 @@ public struct Replay: ParsableCommand {
         guard let pace = NightAnalysis.Pace(argument: speed) else {
             throw ValidationError("--speed: expected max, realtime or a factor such as 60x, found '\(speed)'")
         }
-        let files = try Replay.expand(recordings)
+        let files: [ReplayJob]
+        switch (left, right) {
+        case let (l?, r?):
+            guard recordings.isEmpty else {
+                throw ValidationError("--left and --right name one night's two files: give no other recordings with them")
+            }
+            for p in [l, r] where !FileManager.default.fileExists(atPath: p) {
+                throw ValidationError("\(p): no such file")
+            }
+            let (lu, ru) = (URL(fileURLWithPath: l), URL(fileURLWithPath: r))
+            files = [.pair(name: LegPair.outputName(left: lu, right: ru), left: lu, right: ru)]
+        case (nil, nil):
+            guard !recordings.isEmpty else { throw ValidationError("give recordings or folders, or --left FILE --right FILE") }
+            files = try Replay.expand(recordings)
+        default:
+            throw ValidationError("--left and --right go together: give both files of the night")
+        }
         guard !files.isEmpty else { throw ValidationError("no recordings found in \(recordings.joined(separator: ", "))") }
         if storing.night != nil && files.count > 1 {
             throw ValidationError("--night names one night: give it with a single recording")
@@ -90,7 +110,7 @@ public struct Replay: ParsableCommand {
         // Clock times of --in-bed are local time: the store's time zone, else the system's.
         let zone = try store.flatMap { TimeZone(identifier: try $0.settings().timeZone) } ?? .current
         let outDir = URL(fileURLWithPath: out)
-        let names = files.map(NightPipeline.outputName)
+        let names = files.map(\.name)
         guard Set(names).count == names.count || files.count == 1 else {
             throw ValidationError("two recordings would write to the same folder name: \(names.sorted())")
         }
@@ -105,10 +125,18 @@ public struct Replay: ParsableCommand {
         // outputs do not depend on which recording finished first.
         DispatchQueue.concurrentPerform(iterations: files.count) { i in
             do {
-                let replayed = try NightPipeline.analyse(files[i], options: options, inBed: givenInBed, zone: zone) { done, total in
-                    progress.update(i, done: done, total: total)
+                let report: (Int64, Int64?) -> Void = { done, total in progress.update(i, done: done, total: total) }
+                let replayed: NightPipeline.ReplayedNight
+                var text = ""
+                switch files[i] {
+                case .single(let url, _):
+                    replayed = try NightPipeline.analyse(url, options: options, inBed: givenInBed, zone: zone, progress: report)
+                case .pair(_, let l, let r):
+                    replayed = try NightPipeline.analyse(
+                        left: l, right: r, options: options, inBed: givenInBed, zone: zone, progress: report)
+                    if let files = replayed.night.report.dataQuality?.legFiles { text = LegPair.line(files) }
                 }
-                let text = replayed.night.report.humanSummary()
+                text = replayed.night.report.humanSummary() + text
                 if store == nil {
                     try NightPipeline.write(replayed, to: target(i))
                     results.set(i, .success((text, nil)))
@@ -136,14 +164,14 @@ public struct Replay: ParsableCommand {
                     } catch {
                         texts[i] = ""
                         failed += 1
-                        FileHandle.standardError.write(Data("error: \(files[i].path): \(error)\n".utf8))
+                        FileHandle.standardError.write(Data("error: \(files[i].label): \(error)\n".utf8))
                     }
                 }
             case .failure(let e):
                 failed += 1
                 // Every failure names its recording; the other nights are still stored and written.
                 let text = "\(e)"
-                let named = text.contains(files[i].path) ? text : "\(files[i].path): \(text)"
+                let named = text.contains(files[i].label) ? text : "\(files[i].label): \(text)"
                 FileHandle.standardError.write(Data("error: \(named)\n".utf8))
             case .none: break
             }

@@ -3,6 +3,7 @@ import AccelerationSignal
 import EDFFormat
 import Foundation
 import LegMovementScoring
+import NightPipeline
 import NightSimulation
 import RecordingFormats
 import SensorFrames
@@ -12,55 +13,10 @@ import ScoreExport
 /// Writes a simulated night as a sensor recording: the frames the sensors would have sent, packed by the
 /// firmware's own C code, with clock anchors, into a `.plmrec`; or as CSV or EDF+.
 public enum SimulatedRecording {
-    /// CSV with `time` in seconds and the legs' channels in g (six decimals), written with CSVFormat's writer.
+    /// CSV with `time` in seconds (four decimals) and the legs' channels in g (six decimals), without a final line
+    /// end, as it always has been (`CSVExport`).
     public static func writeCSV<S: FrameSource>(_ source: inout S, to url: URL) throws {
-        let legs = source.description.legs
-        let rate = source.description.sampleRate
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
-        guard FileManager.default.createFile(atPath: tmp.path, contents: nil),
-            let handle = FileHandle(forWritingAtPath: tmp.path)
-        else {
-            throw InputError(file: url.path, message: "cannot create the file")
-        }
-        defer { try? handle.close() }
-        // Rows are collected into about 1 MB of text at a time; the file ends without a final line end, as it
-        // always has (the bytes of a simulated CSV night stay the same).
-        var text = ""
-        func append(_ fields: [String]) throws {
-            if text.utf8.count > 1 << 20 {
-                try handle.write(contentsOf: Data(text.utf8))
-                text = ""
-            }
-            text += CSVWriter.row(fields)
-        }
-        var header = ["time"]
-        for leg in legs { let n = leg.name; header += ["\(n)_x", "\(n)_y", "\(n)_z"] }
-        try append(header)
-        var buffer: [Float] = []
-        var frame = 0
-        while true {
-            buffer.removeAll(keepingCapacity: true)
-            let n = try source.read(into: &buffer, maxFrames: 4096)
-            if n == 0 { break }
-            for i in 0..<n {
-                var row = [NumberFormat.fixed(Double(frame + i) / rate, decimals: 4)]
-                for leg in legs {
-                    let o = 6 * i + TwoLegFrame.offset(of: leg)
-                    for c in 0..<3 {
-                        let v = buffer[o + c]
-                        row.append(v.isNaN ? "" : NumberFormat.fixed(Double(v), decimals: 6))
-                    }
-                }
-                try append(row)
-            }
-            frame += n
-        }
-        if text.hasSuffix("\n") { text.removeLast() }
-        try handle.write(contentsOf: Data(text.utf8))
-        try handle.close()
-        if rename(tmp.path, url.path) != 0 {
-            throw InputError(file: url.path, message: "cannot rename the finished file into place")
-        }
+        try CSVExport.write(&source, to: url, timeDecimals: 4, values: .fixed(6), finalLineEnd: false)
     }
 
     /// Device clocks start here, µs (an arbitrary uptime, so replay has to use the clock anchors).

@@ -118,6 +118,22 @@ public struct DeviceFrameSource<Decoder: DeviceDecoder>: FrameSource, ReadingFin
     private var findingsDropped = 0
     /// A gap is reported once, when the first frame inside it is written.
     private var reportedGapBefore = -1
+    /// The last block's start (s from frame 0) and sample count, for the clock check.
+    private var lastBlockStart = 0.0
+    private var lastBlockCount = 0
+    /// Samples and seconds between consecutive blocks' time stamps where no gap lies between them: what the
+    /// file's own clock says of its rate (`timeStampRate`).
+    public private(set) var timedSamples = 0
+    public private(set) var timedSeconds = 0.0
+
+    /// The rate the file's time stamps show over the blocks read so far (samples ÷ seconds between consecutive
+    /// blocks' stamps, gaps left out), Hz; nil before two consecutive blocks. Against the stated rate it gives
+    /// the device clock's drift relative to its own sampling (`driftPPM`).
+    public var timeStampRate: Double? { timedSeconds > 0 ? Double(timedSamples) / timedSeconds : nil }
+
+    /// (time-stamp rate ÷ stated rate − 1) × 10⁶: positive when the stamps say the device sampled faster than it
+    /// states. nil before two consecutive blocks.
+    public var driftPPM: Double? { timeStampRate.map { ($0 / info.sampleRate - 1) * 1e6 } }
 
     /// Frames placed within this much of a sample's time take the sample itself, s.
     static var snap: Double { 1e-6 }
@@ -150,6 +166,7 @@ public struct DeviceFrameSource<Decoder: DeviceDecoder>: FrameSource, ReadingFin
         period = 1 / info.sampleRate
         startDeviceMicroseconds = first.start
         block = first
+        lastBlockCount = first.count
         description = SignalDescription(
             sampleRate: info.sampleRate, legs: [side == .right ? .right : .left], rangeG: info.rangeG,
             resolutionG: info.resolutionG)
@@ -182,6 +199,17 @@ public struct DeviceFrameSource<Decoder: DeviceDecoder>: FrameSource, ReadingFin
                 ended = true
                 return
             }
+            // Consecutive blocks (no gap between them, within 1.5 periods or 1 % of the block): their stamps
+            // measure the rate.
+            let expected = lastBlockStart + Double(lastBlockCount) * period
+            if lastBlockCount > 0, start > lastBlockStart,
+                abs(start - expected) <= max(1.5 * period, 0.01 * Double(lastBlockCount) * period)
+            {
+                timedSamples += lastBlockCount
+                timedSeconds += start - lastBlockStart
+            }
+            lastBlockStart = start
+            lastBlockCount = b.count
             var b = b
             var skip = 0
             // Samples at or before the last one read: the clock went back (or a block was written twice).

@@ -99,6 +99,10 @@ public struct EDFAccelerationSource: FrameSource, ReadingFindings {
     private let usableRecords: Int
     /// Missing frames still to give before the next record (an EDF+D gap), never held in memory.
     private var pendingGap: Int64 = 0
+    /// Spans a `gap/left` or `gap/right` annotation marks as missing (`EDFExport.writeRecording`): leg, first
+    /// frame, frame after the last. Applied to each record as it is loaded (the annotation is in the record
+    /// holding its onset, so before any of its frames is given).
+    private var gapSpans: [(leg: Leg, from: Int64, to: Int64)] = []
     public private(set) var readingFindings: [String] = []
     public private(set) var samplesExcluded = 0
 
@@ -293,6 +297,7 @@ public struct EDFAccelerationSource: FrameSource, ReadingFindings {
                 }
             }
         }
+        try applyGapAnnotations(bytes, firstFrame: frameIndex + pendingGap, frames: frames)
         if excluded > 0 {
             if samplesExcluded == 0 {
                 readingFindings.append(
@@ -303,6 +308,46 @@ public struct EDFAccelerationSource: FrameSource, ReadingFindings {
         }
         record += 1
         return true
+    }
+
+    /// Reads the record's `gap/<leg>` annotations (`LunaLabels.gap`) and sets the frames they cover to NaN:
+    /// plm writes a leg's missing samples as 0 g with such an annotation (EDF keeps no missing value).
+    /// Cheap when the record holds only its time-keeping TAL.
+    private mutating func applyGapAnnotations(_ bytes: [UInt8], firstFrame: Int64, frames: Int) throws {
+        if let tk = header.timekeepingSignal {
+            let start = header.signalOffset(tk)
+            let end = min(bytes.count, start + 2 * header.signals[tk].samplesPerRecord)
+            // The time-keeping TAL ends at its first 0 byte; another TAL follows only if the next byte is not 0.
+            if start < end, let zero = bytes[start..<end].firstIndex(of: 0), zero + 1 < end, bytes[zero + 1] != 0 {
+                let rate = description.sampleRate
+                for a in try header.annotations(inRecord: bytes, recordIndex: record) {
+                    // The padding of the last data record (`LunaLabels.padding`) is not part of the recording.
+                    if a.text == LunaLabels.padding, record == usableRecords - 1 {
+                        let from = Int64((a.onset * rate).rounded())
+                        if from >= firstFrame, from < firstFrame + Int64(frames) {
+                            pending.removeLast((frames - Int(from - firstFrame)) * TwoLegFrame.channels)
+                        }
+                        continue
+                    }
+                    guard let leg = LunaLabels.gapLeg(a.text), let d = a.duration, d > 0 else { continue }
+                    gapSpans.append(
+                        (leg, Int64((a.onset * rate).rounded()), Int64(((a.onset + d) * rate).rounded())))
+                }
+            }
+        }
+        let frames = pending.count / TwoLegFrame.channels
+        guard !gapSpans.isEmpty, frames > 0 else { return }
+        let last = firstFrame + Int64(frames)
+        for span in gapSpans where span.from < last && span.to > firstFrame {
+            let o = TwoLegFrame.offset(of: span.leg)
+            for f in max(span.from, firstFrame)..<min(span.to, last) {
+                let i = Int(f - firstFrame) * TwoLegFrame.channels + o
+                pending[i] = .nan
+                pending[i + 1] = .nan
+                pending[i + 2] = .nan
+            }
+        }
+        gapSpans.removeAll { $0.to <= last }
     }
 
     public mutating func read(into buffer: inout [Float], maxFrames: Int) throws -> Int {

@@ -9,6 +9,23 @@ public enum LunaLabels {
     public static let lightsOn = "lights_on"
     public static let arousalLM = "arousal/lm"
 
+    /// `gap/left`, `gap/right`: the leg has no samples for the annotation's duration (written as 0 g in the
+    /// signal, since EDF has no missing value; plm's EDF reader reads them as missing).
+    public static func gap(_ leg: Leg) -> String { leg == .right ? "gap/right" : "gap/left" }
+
+    /// `padding`: the frames of the last data record from the annotation's onset on are not part of the recording
+    /// (EDF data records all have the same length; plm's EDF reader drops them).
+    public static let padding = "padding"
+
+    /// The leg of a `gap/left` or `gap/right` annotation, nil for any other text.
+    public static func gapLeg(_ text: String) -> Leg? {
+        switch text {
+        case "gap/left": .left
+        case "gap/right": .right
+        default: nil
+        }
+    }
+
     /// `LM/left`, `LM/right`, `LM/both`; with `periodic` `PLM/...`. A leg of unknown side is `LM/both`'s
     /// neighbour `LM` (no suffix).
     public static func legMovement(_ leg: Leg, periodic: Bool = false) -> String {

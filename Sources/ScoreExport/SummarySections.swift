@@ -163,6 +163,8 @@ public struct DataQualitySection: SummarySection {
     public var recording: RecordingFile?
     /// What the reader found while reading (time jumps, impossible samples), when it found anything.
     public var reading: Reading?
+    /// Two recordings, one per leg (`plm-replay --left A --right B`): how their clocks were aligned.
+    public var legFiles: LegFiles?
 
     public init(
         recordingSeconds: Double, inBedSeconds: Double, legs: Legs, findings: [String], recording: RecordingFile? = nil,
@@ -180,6 +182,7 @@ public struct DataQualitySection: SummarySection {
         case recordingSeconds = "recording_s"
         case inBedSeconds = "in_bed_s"
         case legs, findings, recording, reading
+        case legFiles = "leg_files"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -190,6 +193,92 @@ public struct DataQualitySection: SummarySection {
         try c.encode(findings, forKey: .findings)
         try c.encodeIfPresent(recording, forKey: .recording)
         try c.encodeIfPresent(reading, forKey: .reading)
+        try c.encodeIfPresent(legFiles, forKey: .legFiles)
+    }
+
+    /// Two recordings, one per leg, on one grid (docs/recording-format.md, "One device per ankle"): which clock
+    /// the files' starts were compared on, the offset between them, and each file's rate and drift.
+    public struct LegFiles: Sendable, Equatable, Codable {
+        /// `utc` when both files state their start in UTC, else `device` (both devices' local clocks).
+        public var clock: String
+        /// The right file's first sample minus the left file's, s (positive: the right device started later).
+        public var startOffsetSeconds: Double
+        /// The rate of the common grid (the higher of the two), Hz.
+        public var sampleRateHz: Double
+        public var left: File
+        public var right: File
+
+        public init(clock: String, startOffsetSeconds: Double, sampleRateHz: Double, left: File, right: File) {
+            self.clock = clock
+            self.startOffsetSeconds = startOffsetSeconds
+            self.sampleRateHz = sampleRateHz
+            self.left = left
+            self.right = right
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case clock
+            case startOffsetSeconds = "start_offset_s"
+            case sampleRateHz = "sample_rate_hz"
+            case left, right
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(clock, forKey: .clock)
+            try c.encode(Fixed(startOffsetSeconds, 6), forKey: .startOffsetSeconds)
+            try c.encode(Fixed(sampleRateHz, 3), forKey: .sampleRateHz)
+            try c.encode(left, forKey: .left)
+            try c.encode(right, forKey: .right)
+        }
+
+        /// One of the two files.
+        public struct File: Sendable, Equatable, Codable {
+            public var file: String
+            public var format: String
+            /// The first sample's time on the compared clock (ISO 8601).
+            public var start: String
+            /// The rate the file states, Hz.
+            public var sampleRateHz: Double
+            /// The first sample's offset from the common origin (the earlier start), s.
+            public var offsetSeconds: Double
+            /// The rate the file's own time stamps show, Hz; nil when the format has no per-block stamps.
+            public var timeStampRateHz: Double?
+            /// (time-stamp rate ÷ stated rate − 1) × 10⁶; nil as above.
+            public var driftPPM: Double?
+
+            public init(
+                file: String, format: String, start: String, sampleRateHz: Double, offsetSeconds: Double,
+                timeStampRateHz: Double?, driftPPM: Double?
+            ) {
+                self.file = file
+                self.format = format
+                self.start = start
+                self.sampleRateHz = sampleRateHz
+                self.offsetSeconds = offsetSeconds
+                self.timeStampRateHz = timeStampRateHz
+                self.driftPPM = driftPPM
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case file, format, start
+                case sampleRateHz = "sample_rate_hz"
+                case offsetSeconds = "offset_s"
+                case timeStampRateHz = "time_stamp_rate_hz"
+                case driftPPM = "drift_ppm"
+            }
+
+            public func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(file, forKey: .file)
+                try c.encode(format, forKey: .format)
+                try c.encode(start, forKey: .start)
+                try c.encode(Fixed(sampleRateHz, 3), forKey: .sampleRateHz)
+                try c.encode(Fixed(offsetSeconds, 6), forKey: .offsetSeconds)
+                try c.encode(timeStampRateHz.map { Fixed($0, 6) }, forKey: .timeStampRateHz)
+                try c.encode(driftPPM.map { Fixed($0, 1) }, forKey: .driftPPM)
+            }
+        }
     }
 
     /// The legs the recording declares (an undeclared leg has no entry).

@@ -133,4 +133,45 @@ struct EDFWriterTests {
         try EDFExport.writeAnnotations(EDFWriterTests.annotations, duration: 150, to: events, start: EDFWriterTests.start)
         try EDFWriterTests.interop(events, signals: [], annotations: EDFWriterTests.annotations)
     }
+
+    @Test(
+        "interop: a converted recording (device grid, a gap, the padding) reads the same in pyedflib, MNE and plm",
+        .disabled(if: ProcessInfo.processInfo.environment["PLM_SKIP_PY_INTEROP"] == "1", "PLM_SKIP_PY_INTEROP=1"))
+    func interopRecording() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // 3.5 s at 100 Hz of the left leg on the 1/256 g grid, ±8 g; no samples from 1.2 s to 1.7 s.
+        var values: [Float] = []
+        for k in 0..<350 {
+            let missing = k >= 120 && k < 170
+            values += missing ? [.nan, .nan, .nan] : [Float(k % 200) / 256, -Float(k % 50) / 256, 1]
+            values += [.nan, .nan, .nan]
+        }
+        let d = SignalDescription(sampleRate: 100, legs: [.left], rangeG: 8, resolutionG: 1.0 / 256)
+        var scanned = InMemoryFrames(description: d, values: values)
+        let scan = try LegGap.scan(&scanned)
+        #expect(scan.gaps == [LegGap(leg: .left, from: 120, to: 170)] && scan.gridStepG == 1.0 / 256)
+        let url = dir.appendingPathComponent("converted.edf")
+        var source = InMemoryFrames(description: d, values: values)
+        try EDFExport.writeRecording(&source, gaps: scan.gaps, to: url, start: EDFWriterTests.start)
+        // Other readers see 0 g in the gap and the padding (to 4 s), every other sample exactly, and the two
+        // annotations.
+        let signals = (0..<3).map { c -> [String: Any] in
+            var column = stride(from: c, to: values.count, by: 6).map { values[$0].isNaN ? 0 : Double(values[$0]) }
+            column += [Double](repeating: 0, count: 50)
+            return ["label": EDFExport.labels[c], "unit": "g", "sample_rate": 100.0, "step": 1e-12, "values": column]
+        }
+        try EDFWriterTests.interop(
+            url, signals: signals,
+            annotations: [
+                EDFAnnotation(onset: 1.2, duration: 0.5, text: "gap/left"),
+                EDFAnnotation(onset: 3.5, duration: nil, text: "padding"),
+            ])
+        // plm reads the frames back exactly: the gap missing, the padding dropped.
+        var back = try EDFAccelerationSource(url: url)
+        var frames: [Float] = []
+        while try back.read(into: &frames, maxFrames: 64) > 0 {}
+        #expect(frames.count == values.count)
+        #expect(zip(frames, values).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) })
+    }
 }
