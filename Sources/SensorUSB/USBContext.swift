@@ -136,7 +136,7 @@ public final class USBContext: @unchecked Sendable {
     /// one that never arrived (no udevd, a lost netlink message: libusb #1571) leaves a plugged-in sensor out of it
     /// until the process restarts. A fresh enumeration (`withFreshSensorDevices`) finds its bus and address; its
     /// device node is opened here and handed to libusb (`libusb_wrap_sys_device`).
-    private func openFresh(serial: String) throws -> SensorDevice? {
+    func openFresh(serial: String) throws -> SensorDevice? {
         let location = try withFreshSensorDevices { devices -> (UInt8, UInt8)? in
             for device in devices {
                 guard let handle = try? openHandle(device) else { continue }

@@ -64,7 +64,7 @@ struct RecorderCostTests {
                 .values.reduce(0, +)) / hz
             let recorderOwn = total - events - device
             var usage = rusage()
-            getrusage(RUSAGE_SELF, &usage)
+            getrusage(RUSAGE_SELF.rawValue, &usage)
             let recordedSeconds = Double(samples1 - samples0) / 100 / 2  // two legs at 100 Hz
             print("recorder cost (umockdev tier): \(String(format: "%.1f", elapsed)) s wall, \(String(format: "%.1f", recordedSeconds)) s of two-leg recording")
             for (name, ticks) in byName.sorted(by: { $0.value > $1.value }) where ticks > 0 {
