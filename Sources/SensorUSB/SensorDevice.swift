@@ -24,9 +24,17 @@ public final class SensorDevice: @unchecked Sendable {
     }
     private let state = Locked(State())
 
-    init(context: USBContext, device: OpaquePointer, handle: OpaquePointer, listing: SensorListing) throws {
+    /// The device node's file descriptor when the handle wraps one plmd opened itself
+    /// (`libusb_wrap_sys_device`, a sensor libusb's own device list has not caught up with); closed after the handle.
+    private let wrappedFD: Int32?
+
+    init(
+        context: USBContext, device: OpaquePointer, handle: OpaquePointer, listing: SensorListing,
+        wrappedFD: Int32? = nil
+    ) throws {
         self.context = context
         self.handle = handle
+        self.wrappedFD = wrappedFD
         serial = listing.serial
         busNumber = listing.busNumber
         address = listing.address
@@ -226,6 +234,7 @@ public final class SensorDevice: @unchecked Sendable {
         }
         _ = libusb_release_interface(handle, endpoints.interface)  // fails harmlessly when unplugged
         libusb_close(handle)
+        if let wrappedFD { _ = Glibc.close(wrappedFD) }
         context.forget(self)
     }
 }

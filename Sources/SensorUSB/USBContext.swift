@@ -106,7 +106,15 @@ public final class USBContext: @unchecked Sendable {
     /// Opens the sensor with this serial number: reads its endpoints from the configuration descriptor and
     /// claims its interface. The returned device is the only owner of the handle.
     public func open(serial: String) throws -> SensorDevice {
-        let found: SensorDevice? = try withSensorDevices { devices in
+        let found = try openListed(serial: serial) ?? openFresh(serial: serial)
+        guard let found else { throw USBError(LIBUSB_ERROR_NOT_FOUND.rawValue, "open sensor \(serial)") }
+        state.withLock { $0.devices[ObjectIdentifier(found)] = WeakDevice(device: found) }
+        return found
+    }
+
+    /// Opens the sensor from libusb's own device list.
+    private func openListed(serial: String) throws -> SensorDevice? {
+        try withSensorDevices { devices in
             for device in devices {
                 guard let handle = try? openHandle(device) else { continue }
                 guard let listing = try? listing(device, handle), listing.serial == serial else {
@@ -122,9 +130,62 @@ public final class USBContext: @unchecked Sendable {
             }
             return nil
         }
-        guard let found else { throw USBError(LIBUSB_ERROR_NOT_FOUND.rawValue, "open sensor \(serial)") }
-        state.withLock { $0.devices[ObjectIdentifier(found)] = WeakDevice(device: found) }
-        return found
+    }
+
+    /// Opens a sensor that libusb's own device list does not have: that list follows udev's hotplug messages, and
+    /// one that never arrived (no udevd, a lost netlink message: libusb #1571) leaves a plugged-in sensor out of it
+    /// until the process restarts. A fresh enumeration (`withFreshSensorDevices`) finds its bus and address; its
+    /// device node is opened here and handed to libusb (`libusb_wrap_sys_device`).
+    func openFresh(serial: String) throws -> SensorDevice? {
+        let location = try withFreshSensorDevices { devices -> (UInt8, UInt8)? in
+            for device in devices {
+                guard let handle = try? openHandle(device) else { continue }
+                defer { libusb_close(handle) }
+                if let listing = try? listing(device, handle), listing.serial == serial {
+                    return (listing.busNumber, listing.address)
+                }
+            }
+            return nil
+        }
+        guard let (bus, address) = location else { return nil }
+        let path = "/dev/bus/usb/" + Self.threeDigits(bus) + "/" + Self.threeDigits(address)
+        let fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw USBError(errno == EACCES ? LIBUSB_ERROR_ACCESS.rawValue : LIBUSB_ERROR_NOT_FOUND.rawValue, "open \(path)")
+        }
+        var wrapped: OpaquePointer?
+        let r = libusb_wrap_sys_device(ctx, Int(fd), &wrapped)
+        guard r == 0, let handle = wrapped, let device = libusb_get_device(handle) else {
+            _ = Glibc.close(fd)
+            throw USBError(r, "libusb_wrap_sys_device \(path)")
+        }
+        do {
+            let listing = try listing(device, handle)
+            guard listing.serial == serial else {
+                throw USBError(LIBUSB_ERROR_NOT_FOUND.rawValue, "\(path) is no longer sensor \(serial)")
+            }
+            return try SensorDevice(context: self, device: device, handle: handle, listing: listing, wrappedFD: fd)
+        } catch {
+            libusb_close(handle)
+            _ = Glibc.close(fd)
+            throw error
+        }
+    }
+
+    static func threeDigits(_ n: UInt8) -> String {
+        let d = String(n)
+        return String(repeating: "0", count: max(0, 3 - d.count)) + d
+    }
+
+    /// The sensors on the bus now, from a new libusb context: its initialisation enumerates the devices afresh
+    /// (sysfs), whereas `libusb_get_device_list` on a long-lived context returns the list that hotplug messages
+    /// maintain. The devices are valid inside `body` only.
+    func withFreshSensorDevices<R>(_ body: ([OpaquePointer]) throws -> R) throws -> R {
+        var fresh: OpaquePointer?
+        let r = libusb_init(&fresh)
+        guard r == 0, let fresh else { throw USBError(r, "libusb_init (rescan)") }
+        defer { libusb_exit(fresh) }
+        return try withSensorDevices(in: fresh, body)
     }
 
     func forget(_ device: SensorDevice) {
@@ -133,6 +194,10 @@ public final class USBContext: @unchecked Sendable {
 
     /// Runs body with the libusb devices whose VID:PID is the sensor's (references held meanwhile).
     func withSensorDevices<R>(_ body: ([OpaquePointer]) throws -> R) throws -> R {
+        try withSensorDevices(in: ctx, body)
+    }
+
+    private func withSensorDevices<R>(in ctx: OpaquePointer, _ body: ([OpaquePointer]) throws -> R) throws -> R {
         var list: UnsafeMutablePointer<OpaquePointer?>?
         let n = libusb_get_device_list(ctx, &list)
         guard n >= 0, let list else { throw USBError(Int32(truncatingIfNeeded: n), "libusb_get_device_list") }
@@ -262,7 +327,8 @@ public final class SensorMonitor: @unchecked Sendable {
 
     private func rescan() {
         var events: [PresenceEvent] = []
-        _ = try? context.withSensorDevices { devices in
+        // a fresh enumeration: libusb's own list misses what a lost hotplug message did not tell it
+        _ = try? context.withFreshSensorDevices { devices in
             let present = devices.map { ("\(libusb_get_bus_number($0))-\(libusb_get_device_address($0))", $0) }
             let presentKeys = Set(present.map(\.0))
             // departures first, so that a quick unplug and replug is reported in order

@@ -521,6 +521,33 @@ static gboolean handle_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *cl
             }
         }
         break;
+    case USBDEVFS_CONNECTINFO: {
+        /* what libusb_wrap_sys_device asks: the device number (and "slow": not low speed) */
+        struct usbdevfs_connectinfo *ci = arg;
+        ci->devnum = (unsigned int)p->devnum;
+        ci->slow = 0;
+        break;
+    }
+    case USBDEVFS_CONTROL: {
+        /* a synchronous control request: libusb_wrap_sys_device asks GET_CONFIGURATION; the others go through URBs */
+        struct usbdevfs_ctrltransfer *ct = arg;
+        if (!p->present) {
+            ret = -1;
+            err = ENODEV;
+        } else if (ct->bRequestType == 0x80 && ct->bRequest == 8 /* GET_CONFIGURATION */ && ct->wLength >= 1u) {
+            *(uint8_t *)ct->data = 1;
+            ret = 1;
+        } else {
+            ret = -1;
+            err = EPIPE;
+        }
+        break;
+    }
+#ifdef USBDEVFS_GET_SPEED
+    case USBDEVFS_GET_SPEED:
+        ret = 2; /* USB_SPEED_FULL */
+        break;
+#endif
     case USBDEVFS_GETDRIVER:
         ret = -1;
         err = ENODATA; /* vendor-specific interface: no kernel driver */
@@ -632,6 +659,21 @@ static int plug_in(plm_emu_t *emu, emu_sensor_t *s)
         fprintf(stderr, "plm_emulator: add device: %s\n", error ? error->message : "?");
         g_clear_error(&error);
         return -1;
+    }
+    /* the device node reads as usbfs's does, the descriptors first: what libusb_wrap_sys_device reads (a device
+     * opened by its node, without libusb's device list) */
+    gchar *root = umockdev_testbed_get_root_dir(emu->tb);
+    char node[1024];
+    snprintf(node, sizeof node, "%s%s", root, p->devnode);
+    g_free(root);
+    FILE *f = fopen(node, "wb");
+    if (f != NULL) {
+        for (size_t i = 0; hex[i] != '\0' && hex[i + 1] != '\0'; i += 2) {
+            unsigned int byte;
+            if (sscanf(hex + i, "%2x", &byte) == 1)
+                fputc((int)byte, f);
+        }
+        fclose(f);
     }
     return 0;
 }

@@ -1,7 +1,7 @@
 import EmulatorTestSupport
 import Foundation
 import SensorFrames
-import SensorUSB
+@testable import SensorUSB
 import Testing
 
 /// Real libusb against sensors emulated with umockdev, whose USB side and frames are the firmware's own C core
@@ -203,6 +203,37 @@ struct SensorUSBTests {
             // nothing lost or doubled by the resubmitted transfers
             #expect(result.frames.map(\.sequence) == Array(0..<UInt32(result.frames.count)))
             #expect(result.frames.count == Int(emu.framesSent(0)))
+        }
+    }
+
+
+    /// A sensor libusb's own device list does not have (a lost udev hotplug message, or no udevd: the VM system
+    /// test) is found by a fresh enumeration and opened by its device node (`libusb_wrap_sys_device`); it streams
+    /// like one opened from the list, and closing it closes the node too.
+    @Test func aSensorOpenedByItsDeviceNodeStreams() async throws {
+        try await withBench(sensors: [(Self.serialA, .left)]) { emu, usb in
+            let fresh = try usb.withFreshSensorDevices { devices in devices.count }
+            #expect(fresh == 1)
+            guard let device = try usb.openFresh(serial: Self.serialA) else {
+                Issue.record("the fresh enumeration did not find \(Self.serialA)")
+                return
+            }
+            #expect(device.serial == Self.serialA)
+            #expect(Int32(device.address) == emu.deviceNumber(0))
+            #expect(device.endpoints.framesIn == 0x81 && device.endpoints.statusIn == 0x82)
+            #expect(try device.info().side == .left)
+            _ = try device.startSampling(rateHz: 100, rangeG: 4, hostTimeMicroseconds: 1_700_000_000_000_000)
+            let stream = Collector(try device.startStreaming())
+            try await Task.sleep(for: .seconds(1))
+            device.stopStreaming()
+            let result = await stream.result()
+            #expect(result.end == .stopped)
+            #expect(result.frames.count >= 5)
+            #expect(result.frames.map(\.sequence) == Array(0..<UInt32(result.frames.count)))
+            let fds = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
+            device.close()
+            let after = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
+            #expect(after < fds, "the wrapped device node is closed with the handle")
         }
     }
 

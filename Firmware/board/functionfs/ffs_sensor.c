@@ -102,6 +102,10 @@ typedef struct {
     uint64_t frames_acked, write_errors, status_sent, setups, stalls, enables, disables, binds, unbinds;
     uint32_t last_acked_seq;
     int have_acked;
+    /* ENABLE/DISABLE events seen (the link went down or up), and frames whose write returned success although
+     * the function was disabled or enabled while it waited: the host may never have read them */
+    unsigned link_changes;
+    uint64_t acked_across_link_change;
 } sensor_t;
 
 static sensor_t S;
@@ -395,9 +399,11 @@ static void *ep0_thread(void *arg)
                 break;
             case FUNCTIONFS_ENABLE:
                 s->enables++;
+                __atomic_add_fetch(&s->link_changes, 1, __ATOMIC_SEQ_CST);
                 break;
             case FUNCTIONFS_DISABLE:
                 s->disables++;
+                __atomic_add_fetch(&s->link_changes, 1, __ATOMIC_SEQ_CST);
                 break;
             case FUNCTIONFS_BIND:
                 s->binds++;
@@ -448,7 +454,18 @@ static void *frames_thread(void *arg)
             if (read(s->ep_frames, &b, 1) < 0 && errno == EBADMSG)
                 s->faults_halt++;
         }
+        unsigned link_before = __atomic_load_n(&s->link_changes, __ATOMIC_SEQ_CST);
+        uint64_t write_started = mono_ns();
         ssize_t n = write(s->ep_frames, frame, len);
+        int write_errno = errno;
+        if (n == (ssize_t)len && __atomic_load_n(&s->link_changes, __ATOMIC_SEQ_CST) != link_before) {
+            s->acked_across_link_change++;
+            logf_("frame %u: write returned success at %.3f s, started %.3f s, the function was disabled/enabled "
+                  "meanwhile", plm_get_u32(frame + 4), (double)mono_ns() / 1e9, (double)write_started / 1e9);
+        } else if (n != (ssize_t)len && s->write_errors < 1000) {
+            logf_("frame %u: write %zd (%s) at %.3f s", plm_get_u32(frame + 4), n, n < 0 ? strerror(write_errno) : "short",
+                  (double)mono_ns() / 1e9);
+        }
         if (corrupted && n == (ssize_t)len) {
             /* sent as the sensor's radio or cable would have garbled it: the device thinks it delivered it */
             s->faults_corrupt++;
@@ -561,6 +578,7 @@ static void write_stats(sensor_t *s)
             (unsigned long long)s->stalls);
     fprintf(f, "faults_corrupt=%llu\nfaults_halt=%llu\nfaults_ctrl=%llu\n", (unsigned long long)s->faults_corrupt,
             (unsigned long long)s->faults_halt, (unsigned long long)s->faults_ctrl);
+    fprintf(f, "acked_across_link_change=%llu\n", (unsigned long long)s->acked_across_link_change);
     fprintf(f, "enables=%llu\ndisables=%llu\nbinds=%llu\nunbinds=%llu\nstore_faults=%u\n",
             (unsigned long long)s->enables, (unsigned long long)s->disables, (unsigned long long)s->binds,
             (unsigned long long)s->unbinds, s->rs.faults);
