@@ -19,9 +19,6 @@ public enum SimulatedRecording {
         try CSVExport.write(&source, to: url, timeDecimals: 4, values: .fixed(6), finalLineEnd: false)
     }
 
-    /// Device clocks start here, µs (an arbitrary uptime, so replay has to use the clock anchors).
-    static let deviceClockStart: UInt64 = 3_600_000_000
-
     public static func writePlmrec(_ settings: SimulationSettings, to url: URL, start: Date) throws -> GroundTruth {
         var generator = try NightGenerator(settings: settings)
         let rate = settings.sampleRate
@@ -37,44 +34,23 @@ public enum SimulatedRecording {
                     serialNumber: "SIM-\($0 == .left ? "L" : "R")-\(settings.seed)", side: $0 == .left ? .left : .right,
                     accelerometerModel: 0xFE, sampleRate: UInt16(rate.rounded()), rangeG: range)
             })
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
-        try? FileManager.default.removeItem(at: tmp)
-        let writer = try PlmrecWriter.create(at: tmp, header: header)
-        var packers = legs.map { _ in FramePacker(sampleRate: rate, rangeG: range, startTime: deviceClockStart) }
+        var out = try PlmrecSampleWriter(to: url, header: header, sampleRate: rate, rangeG: range)
         var chunk = RawCounts()
-        var frame: Int64 = 0
-        let anchorEvery = Int64((60 * rate).rounded())
-        let blockEvery = Int64((10 * rate).rounded())
-        func hostTime(_ f: Int64) -> Microseconds { Microseconds((Double(f) * 1_000_000 / rate).rounded()) }
         while true {
             chunk.removeAll()
             let n = generator.readCounts(into: &chunk, maxFrames: 4096)
             if n == 0 { break }
             for i in 0..<n {
-                let f = frame + Int64(i)
                 for (k, leg) in legs.enumerated() {
-                    if f % anchorEvery == 0 {
-                        try writer.appendClockAnchor(
-                            sensor: k, hostTime: hostTime(f), deviceTime: deviceClockStart + UInt64(hostTime(f)))
-                    }
                     let counts = leg == .left ? chunk.left : chunk.right
                     let present = leg == .left ? chunk.leftPresent[i] : chunk.rightPresent[i]
-                    let bytes = present
-                        ? packers[k].add(x: counts[3 * i], y: counts[3 * i + 1], z: counts[3 * i + 2])
-                        : packers[k].lose(1)
-                    if let bytes { try writer.appendFrame(sensor: k, hostTime: hostTime(f + 1), bytes: bytes) }
+                    try out.add(
+                        sensor: k, x: counts[3 * i], y: counts[3 * i + 1], z: counts[3 * i + 2], present: present)
                 }
-                if (f + 1) % blockEvery == 0 { try writer.flush() }
+                try out.endFrame()
             }
-            frame += Int64(n)
         }
-        for k in legs.indices {
-            if let bytes = packers[k].flush() { try writer.appendFrame(sensor: k, hostTime: hostTime(frame), bytes: bytes) }
-        }
-        try writer.close()
-        if rename(tmp.path, url.path) != 0 {
-            throw InputError(file: url.path, message: "cannot rename the finished recording into place")
-        }
+        try out.finish()
         return generator.truth
     }
 }

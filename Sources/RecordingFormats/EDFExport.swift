@@ -96,43 +96,19 @@ public enum EDFExport {
             to: url, start: start, patient: patient, recordingID: recordingID, recordDuration: 1, signals: signals,
             annotationBytesPerRecord: capacity)
         do {
-            var frames: [Float] = []
-            frames.reserveCapacity(perRecord * TwoLegFrame.channels)
             var record = 0
-            var held: [[Int16]]?
-            func emit(_ digital: [[Int16]], last: Bool) throws {
+            let records = try forEachDigitalRecord(&source, perRecord: perRecord, slots: slots, signals: signals) {
+                digital, _, last in
                 var list = bins[record] ?? []
                 if last { list += bins.filter { $0.key > record }.sorted { $0.key < $1.key }.flatMap(\.value) }
                 try writer.appendRecord(digital: digital, annotations: list)
                 record += 1
             }
-            while true {
-                frames.removeAll(keepingCapacity: true)
-                var got = 0
-                while got < perRecord {
-                    let n = try source.read(into: &frames, maxFrames: perRecord - got)
-                    if n == 0 { break }
-                    got += n
-                }
-                if got == 0 { break }
-                var digital: [[Int16]] = []
-                for (k, slot) in slots.enumerated() {
-                    var column = [Int16](repeating: signals[k].digital(0), count: perRecord)
-                    for i in 0..<got {
-                        let v = frames[i * TwoLegFrame.channels + slot]
-                        if v.isFinite { column[i] = signals[k].digital(Double(v)) }
-                    }
-                    digital.append(column)
-                }
-                if let h = held { try emit(h, last: false) }
-                held = digital
-                if got < perRecord { break }
-            }
-            if let h = held {
-                try emit(h, last: true)
-            } else {
+            if records == 0 {
                 // No frames: one record of zeros keeps the annotations.
-                try emit(signals.map { [Int16](repeating: $0.digital(0), count: perRecord) }, last: true)
+                let list = bins.sorted { $0.key < $1.key }.flatMap(\.value)
+                try writer.appendRecord(
+                    digital: signals.map { [Int16](repeating: $0.digital(0), count: perRecord) }, annotations: list)
             }
             try writer.finish()
         } catch {
@@ -169,5 +145,46 @@ public enum EDFExport {
             writer.cancel()
             throw error
         }
+    }
+}
+
+extension EDFExport {
+    /// Reads `source` one data record (`perRecord` frames) at a time and digitises the frame slots `slots` with
+    /// `signals` (in the same order): a NaN sample, and the padding of a short last record, as the digital value of
+    /// 0 g. Calls `body` with each record's samples per signal, the frames it holds and whether it is the last (one
+    /// record is held back so that the last is known). Returns the number of records.
+    static func forEachDigitalRecord<S: FrameSource>(
+        _ source: inout S, perRecord: Int, slots: [Int], signals: [EDFWriter.Signal],
+        _ body: (_ digital: [[Int16]], _ frames: Int, _ last: Bool) throws -> Void
+    ) throws -> Int {
+        var frames: [Float] = []
+        frames.reserveCapacity(perRecord * TwoLegFrame.channels)
+        var held: (digital: [[Int16]], frames: Int)?
+        var records = 0
+        while true {
+            frames.removeAll(keepingCapacity: true)
+            var got = 0
+            while got < perRecord {
+                let n = try source.read(into: &frames, maxFrames: perRecord - got)
+                if n == 0 { break }
+                got += n
+            }
+            if got == 0 { break }
+            var digital: [[Int16]] = []
+            for (k, slot) in slots.enumerated() {
+                var column = [Int16](repeating: signals[k].digital(0), count: perRecord)
+                for i in 0..<got {
+                    let v = frames[i * TwoLegFrame.channels + slot]
+                    if v.isFinite { column[i] = signals[k].digital(Double(v)) }
+                }
+                digital.append(column)
+            }
+            if let h = held { try body(h.digital, h.frames, false) }
+            held = (digital, got)
+            records += 1
+            if got < perRecord { break }
+        }
+        if let h = held { try body(h.digital, h.frames, true) }
+        return records
     }
 }

@@ -169,11 +169,10 @@ extension EDFExport {
             to: url, start: start, patient: patient, recordingID: recordingID, recordDuration: recordLength,
             signals: signals, annotationBytesPerRecord: max(capacity, 64))
         do {
-            var frames: [Float] = []
-            frames.reserveCapacity(perRecord * TwoLegFrame.channels)
             var record = 0
-            var held: (digital: [[Int16]], got: Int)?
-            func emit(_ digital: [[Int16]], got: Int, last: Bool) throws {
+            let records = try EDFExport.forEachDigitalRecord(
+                &source, perRecord: perRecord, slots: slots, signals: signals
+            ) { digital, got, last in
                 var list = bins[record] ?? []
                 if last {
                     list += bins.filter { $0.key > record }.sorted { $0.key < $1.key }.flatMap(\.value)
@@ -186,32 +185,9 @@ extension EDFExport {
                 try writer.appendRecord(digital: digital, annotations: list)
                 record += 1
             }
-            while true {
-                frames.removeAll(keepingCapacity: true)
-                var got = 0
-                while got < perRecord {
-                    let n = try source.read(into: &frames, maxFrames: perRecord - got)
-                    if n == 0 { break }
-                    got += n
-                }
-                if got == 0 { break }
-                var digital: [[Int16]] = []
-                for (k, slot) in slots.enumerated() {
-                    var column = [Int16](repeating: signals[k].digital(0), count: perRecord)
-                    for i in 0..<got {
-                        let v = frames[i * TwoLegFrame.channels + slot]
-                        if v.isFinite { column[i] = signals[k].digital(Double(v)) }
-                    }
-                    digital.append(column)
-                }
-                if let h = held { try emit(h.digital, got: h.got, last: false) }
-                held = (digital, got)
-                if got < perRecord { break }
-            }
-            guard let h = held else {
+            guard records > 0 else {
                 throw EDFError(file: url.path, offset: 0, message: "the recording holds no frames to write")
             }
-            try emit(h.digital, got: h.got, last: true)
             try writer.finish()
         } catch {
             writer.cancel()
@@ -258,42 +234,96 @@ public enum PlmrecExport {
                     serialNumber: serials[$0] ?? "CONVERTED-\($0 == .left ? "L" : "R")", side: $0 == .left ? .left : .right,
                     accelerometerModel: 0xFE, sampleRate: UInt16(rate), rangeG: range)
             })
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        try? FileManager.default.removeItem(at: tmp)
-        let writer = try PlmrecWriter.create(at: tmp, header: header)
-        var finished = false
-        defer { if !finished { try? FileManager.default.removeItem(at: tmp) } }
-        var packers = legs.map { _ in FramePacker(sampleRate: rate, rangeG: range, startTime: deviceClockStart) }
+        var out = try PlmrecSampleWriter(to: url, header: header, sampleRate: rate, rangeG: range)
         let countsPerG = 32768 / Double(range)
-        let anchorEvery = Int64((60 * rate).rounded())
-        let blockEvery = Int64((10 * rate).rounded())
-        func hostTime(_ f: Int64) -> Microseconds { Microseconds((Double(f) * 1_000_000 / rate).rounded()) }
         func count(_ v: Float) -> Int16 { Int16(clamping: Int((Double(v) * countsPerG).rounded())) }
         var buffer: [Float] = []
-        var frame: Int64 = 0
         while true {
             buffer.removeAll(keepingCapacity: true)
             let n = try source.read(into: &buffer, maxFrames: 4096)
             if n == 0 { break }
             for i in 0..<n {
-                let f = frame + Int64(i)
                 for (k, leg) in legs.enumerated() {
-                    if f % anchorEvery == 0 {
-                        try writer.appendClockAnchor(
-                            sensor: k, hostTime: hostTime(f), deviceTime: deviceClockStart + UInt64(hostTime(f)))
-                    }
                     let o = i * TwoLegFrame.channels + TwoLegFrame.offset(of: leg)
                     let x = buffer[o], y = buffer[o + 1], z = buffer[o + 2]
-                    let bytes = x.isFinite && y.isFinite && z.isFinite
-                        ? packers[k].add(x: count(x), y: count(y), z: count(z)) : packers[k].lose(1)
-                    if let bytes { try writer.appendFrame(sensor: k, hostTime: hostTime(f + 1), bytes: bytes) }
+                    if x.isFinite && y.isFinite && z.isFinite {
+                        try out.add(sensor: k, x: count(x), y: count(y), z: count(z), present: true)
+                    } else {
+                        try out.add(sensor: k, x: 0, y: 0, z: 0, present: false)
+                    }
                 }
-                if (f + 1) % blockEvery == 0 { try writer.flush() }
+                try out.endFrame()
             }
-            frame += Int64(n)
         }
-        for k in legs.indices {
-            if let bytes = packers[k].flush() { try writer.appendFrame(sensor: k, hostTime: hostTime(frame), bytes: bytes) }
+        try out.finish()
+    }
+}
+
+/// Writes count samples, one sampling instant at a time for every sensor of the header, as a `.plmrec`: packed into
+/// sensor frames by the firmware's `FramePacker` (device clocks from `PlmrecExport.deviceClockStart`), a clock
+/// anchor per sensor every 60 s of frames, a block flushed every 10 s. The file is written under a temporary name and
+/// renamed into place by `finish()`; dropped unfinished, the temporary file is removed. Shared by `PlmrecExport`
+/// and the simulator (`plm simulate`).
+public struct PlmrecSampleWriter: ~Copyable {
+    /// Seconds between clock anchors, and between flushed blocks (as the daemon writes them).
+    static let anchorSeconds = 60.0
+    static let blockSeconds = 10.0
+
+    let url: URL
+    let tmp: URL
+    let writer: PlmrecWriter
+    var packers: [FramePacker]
+    let rate: Double
+    let anchorEvery: Int64
+    let blockEvery: Int64
+    var frame: Int64 = 0
+    var finished = false
+
+    /// - Parameters:
+    ///   - sampleRate: Hz, the same for every sensor; `rangeG` the sensors' full scale (counts are range / 32768 g).
+    public init(to url: URL, header: PlmrecHeader, sampleRate: Double, rangeG: UInt8) throws {
+        self.url = url
+        tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        try? FileManager.default.removeItem(at: tmp)
+        writer = try PlmrecWriter.create(at: tmp, header: header)
+        rate = sampleRate
+        packers = header.sensors.map { _ in
+            FramePacker(sampleRate: sampleRate, rangeG: rangeG, startTime: PlmrecExport.deviceClockStart)
+        }
+        anchorEvery = max(1, Int64((Self.anchorSeconds * sampleRate).rounded()))
+        blockEvery = max(1, Int64((Self.blockSeconds * sampleRate).rounded()))
+    }
+
+    deinit {
+        if !finished { try? FileManager.default.removeItem(at: tmp) }
+    }
+
+    /// Host time of frame boundary `f` (frames since the start), µs.
+    func hostTime(_ f: Int64) -> Microseconds { Microseconds((Double(f) * 1_000_000 / rate).rounded()) }
+
+    /// Sensor `sensor`'s sample at the current instant (`present` false: the sample was lost).
+    public mutating func add(sensor k: Int, x: Int16, y: Int16, z: Int16, present: Bool) throws {
+        if frame % anchorEvery == 0 {
+            try writer.appendClockAnchor(
+                sensor: k, hostTime: hostTime(frame),
+                deviceTime: PlmrecExport.deviceClockStart + UInt64(hostTime(frame)))
+        }
+        let bytes = present ? packers[k].add(x: x, y: y, z: z) : packers[k].lose(1)
+        if let bytes { try writer.appendFrame(sensor: k, hostTime: hostTime(frame + 1), bytes: bytes) }
+    }
+
+    /// Ends the current instant (after `add` for every sensor).
+    public mutating func endFrame() throws {
+        if (frame + 1) % blockEvery == 0 { try writer.flush() }
+        frame += 1
+    }
+
+    /// Writes the sensors' partial frames, closes the file and renames it into place.
+    public consuming func finish() throws {
+        for k in packers.indices {
+            if let bytes = packers[k].flush() {
+                try writer.appendFrame(sensor: k, hostTime: hostTime(frame), bytes: bytes)
+            }
         }
         try writer.close()
         guard rename(tmp.path, url.path) == 0 else {
