@@ -25,7 +25,20 @@ import PLMVocabulary
 /// row *i* is at `Start Date` + `Start Time` + *i* / rate. A non-zero `Epoch Period` is an activity-count export,
 /// refused. Times are the device's clock (the file states no offset from UTC). A last line cut off mid-row ends
 /// the reading with a finding; any other malformed row is an error naming its line.
+///
+/// Where the device recorded nothing, ActiLife still writes rows: through ActiGraph's idle sleep mode it repeats
+/// the last sample, and after the last record (up to info.txt's Last Sample Time) and across spans without records
+/// it writes `0,0,0`. Neither is a measurement, and read as one it would be a still leg: a run of rows equal to the
+/// one before it lasting `fillSeconds` or longer is read as missing (the run's first row, the device's last real
+/// sample, is kept), and so is every row of exactly 0 g on all three axes (a worn accelerometer always measures
+/// gravity), each with a finding.
 public struct ActiLifeCSVDecoder: DeviceDecoder {
+    /// Shortest run of repeated rows read as ActiLife's fill, s. A working ActiGraph's noise changes some axis within
+    /// a few samples even lying still (at most 4 equal rows in a row in pygt3x's neo.csv, 30 Hz, lying on a table,
+    /// and in the non-idle parts of read.gt3x's TAS1H30182785 export, 100 Hz); ActiLife's fills last whole seconds
+    /// (idle sleep mode starts after 10 s without movement). Checked on those two real exports
+    /// (docs/recording-format.md, "Checked against the real files").
+    public static let fillSeconds = 0.5
     public let info: DeviceInfo
     /// The date format the first line names.
     public let dateFormat: String
@@ -49,6 +62,22 @@ public struct ActiLifeCSVDecoder: DeviceDecoder {
     /// A row read (with its time) but not yet returned: it starts the next block.
     private var pendingRow: (time: Int64, xyz: (Float, Float, Float), offset: Int, line: Int)?
     private var excluded = 0
+    /// The fill ActiLife writes where the device recorded nothing (`fillSeconds`): the last row's values, the rows
+    /// equal to them held back until they are known to be a fill or not, whether they are, and the counts.
+    private var lastValues: (Float, Float, Float)?
+    private var heldRepeats: [(time: Int64, xyz: (Float, Float, Float), offset: Int, line: Int)] = []
+    /// Rows let go (a short run of equal rows and the row after it), returned in order before any new row.
+    private var released: [(time: Int64, xyz: (Float, Float, Float), offset: Int, line: Int)] = []
+    private var heldNext = 0
+    private var inFill = false
+    private var fillRows = 0
+    private var fillSpans = 0
+    private var zeroRows = 0
+    /// Line of the row after the latest fill (the block it starts says why the samples before it are missing).
+    private var fillEndLine: Int?
+    /// Line of the first fill or zero row (for the finding).
+    private var firstFillLine: Int?
+    private var firstZeroLine: Int?
     /// Time of the first row read.
     private var firstTime: Int64?
 
@@ -302,13 +331,72 @@ public struct ActiLifeCSVDecoder: DeviceDecoder {
         return nil
     }
 
+    /// The next row that is a measurement: `readRow` with ActiLife's fill taken out (rows of exactly 0 g come back as
+    /// missing, runs of repeated rows of `fillSeconds` or more are skipped, leaving a gap in the times).
+    private mutating func nextRow() throws -> (time: Int64, xyz: (Float, Float, Float), offset: Int, line: Int)? {
+        while true {
+            if heldNext < released.count {
+                heldNext += 1
+                return released[heldNext - 1]
+            }
+            if heldNext > 0 {
+                released.removeAll(keepingCapacity: true)
+                heldNext = 0
+            }
+            guard var row = try readRow() else {
+                if heldRepeats.isEmpty { return nil }
+                swap(&released, &heldRepeats)  // the file ended in a short run of equal rows: they are measurements
+                continue
+            }
+            if row.xyz.0 == 0, row.xyz.1 == 0, row.xyz.2 == 0 {
+                zeroRows += 1
+                if firstZeroLine == nil { firstZeroLine = row.line }
+                row.xyz = (.nan, .nan, .nan)
+            }
+            if let last = lastValues, row.xyz == last {
+                if inFill {
+                    fillRows += 1
+                    continue
+                }
+                heldRepeats.append(row)
+                if Double(heldRepeats.count) >= Self.fillSeconds * rate {
+                    inFill = true
+                    fillSpans += 1
+                    fillRows += heldRepeats.count
+                    if firstFillLine == nil { firstFillLine = heldRepeats[0].line }
+                    heldRepeats.removeAll(keepingCapacity: true)
+                }
+                continue
+            }
+            lastValues = row.xyz.0.isNaN || row.xyz.1.isNaN || row.xyz.2.isNaN ? nil : row.xyz
+            if inFill { fillEndLine = row.line }
+            inFill = false
+            if heldRepeats.isEmpty { return row }
+            heldRepeats.append(row)  // a short run of equal rows: measurements, then this row
+            swap(&released, &heldRepeats)
+        }
+    }
+
     public mutating func nextBlock() throws -> DeviceSampleBlock? {
-        guard let first = try pendingRow ?? readRow() else {
+        guard let first = try pendingRow ?? nextRow() else {
             if excluded > 1 { note("\(excluded) rows had values beyond ±\(Int(RecordingLimits.maxAccelerationG)) g (read as missing)") }
             excluded = 0
+            if fillSpans > 0, let line = firstFillLine {
+                note(
+                    "\(fillRows) rows in \(fillSpans) run(s) repeat the row before them for \(Self.fillSeconds) s or more "
+                        + "(the first at line \(line)): ActiLife's fill of idle sleep mode, not a measurement; read as missing")
+                fillSpans = 0
+            }
+            if zeroRows > 0, let line = firstZeroLine {
+                note(
+                    "\(zeroRows) rows of exactly 0 g on all three axes (the first at line \(line)): ActiLife writes them "
+                        + "where the device recorded nothing; read as missing")
+                zeroRows = 0
+            }
             return nil
         }
         pendingRow = nil
+        let reason = first.line == fillEndLine ? "ActiLife's fill of idle sleep mode (rows repeating the last sample)" : nil
         let period = 1 / rate
         // A block that follows a full one on time starts where it left off (no rounding of millisecond stamps).
         var start = first.time
@@ -327,16 +415,16 @@ public struct ActiLifeCSVDecoder: DeviceDecoder {
         xyz.reserveCapacity(rowsPerBlock * 3)
         var count = 1
         while count < rowsPerBlock {
-            guard let row = try readRow() else { return DeviceSampleBlock(start: start, period: period, xyz: xyz, offset: first.offset) }
+            guard let row = try nextRow() else { return DeviceSampleBlock(start: start, period: period, xyz: xyz, offset: first.offset, gapReason: reason) }
             let expected = Double(start) + Double(count) * period * 1e6
             if abs(Double(row.time) - expected) > 0.5 * period * 1e6 {
                 pendingRow = row  // a gap, or time going back: the row starts the next block
-                return DeviceSampleBlock(start: start, period: period, xyz: xyz, offset: first.offset)
+                return DeviceSampleBlock(start: start, period: period, xyz: xyz, offset: first.offset, gapReason: reason)
             }
             xyz += [row.xyz.0, row.xyz.1, row.xyz.2]
             count += 1
         }
         continuation = (start + Int64((Double(count) * period * 1e6).rounded()), count)
-        return DeviceSampleBlock(start: start, period: period, xyz: xyz, offset: first.offset)
+        return DeviceSampleBlock(start: start, period: period, xyz: xyz, offset: first.offset, gapReason: reason)
     }
 }

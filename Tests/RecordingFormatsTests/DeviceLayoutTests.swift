@@ -435,6 +435,46 @@ struct ActiLifeCSVTests {
         }
     }
 
+    @Test(
+        "ActiLife's fill is not a measurement: runs repeating a row for 0.5 s or more and rows of exactly 0 g read as missing",
+        arguments: [false, true])
+    func fillReadAsMissing(timestamps: Bool) throws {
+        // 30 Hz. Rows 0-99 measured; 100-159 repeat row 99 (2 s of idle-sleep fill, as ActiLife writes it); 160-199
+        // measured, with rows 170-173 equal to row 169 (a still sensor's few equal rows: measurements); 200-229
+        // 0,0,0 (nothing recorded); 230-299 measured, then rows 300-314 repeating row 299: 0.5 s exactly, a fill
+        // reaching the end of the file.
+        var rows = ActiLifeCSVTests.rows(315)
+        for k in 100..<160 { rows[k] = rows[99] }
+        for k in 170..<174 { rows[k] = rows[169] }
+        for k in 200..<230 { rows[k] = (0, 0, 0) }
+        for k in 300..<315 { rows[k] = rows[299] }
+        let bytes = DeviceWriters.actiLifeCSV(
+            dateFormat: "M/d/yyyy", rate: 30, start: (2024, 3, 1, 22, 0, 0), rows: rows, timestamps: timestamps)
+        let (reader, dir) = try open(bytes)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        guard case .actilifeCSV(var source) = reader else {
+            Issue.record("expected the ActiLife reader, got \(reader.format)")
+            return
+        }
+        let frames = try readAll(&source)
+        // Frame k is row k's time (the recording starts at row 0; every row, fill or not, has its time slot).
+        let missing = Set(100..<160).union(200..<230)
+        #expect(frames.count >= 300 * 6)
+        for k in 0..<300 {
+            if missing.contains(k) {
+                #expect(frames[k * 6].isNaN && frames[k * 6 + 2].isNaN, "row \(k) is fill: missing")
+            } else {
+                #expect(frames[k * 6] == Float(rows[k].0) && frames[k * 6 + 2] == Float(rows[k].2), "row \(k) is measured")
+            }
+        }
+        // The trailing fill is not read: the recording ends at row 299.
+        #expect(frames.count == 300 * 6)
+        let findings = source.readingFindings
+        #expect(findings.contains { $0.hasPrefix("75 rows in 2 run(s) repeat the row before them for 0.5 s or more (the first at line 112)") }, "\(findings)")
+        #expect(findings.contains { $0.hasPrefix("30 rows of exactly 0 g on all three axes (the first at line 212)") }, "\(findings)")
+        #expect(findings.contains { $0.contains("ActiLife's fill of idle sleep mode (rows repeating the last sample)") }, "\(findings)")
+    }
+
     @Test("epoch-count exports are still refused; absurd headers and bad rows are errors naming the line")
     func refusedAndHostile() throws {
         let counts = DeviceWriters.actiLifeCSV(

@@ -15,6 +15,8 @@ Usage:
 The public files (fetch them yourself; licences differ, none is committed except GGIRread's Apache-2.0 ones):
   actigraph/pygt3x tests/resources: neo.gt3x neo.csv small.gt3x ISM_Enabled.gt3x ISM_Disabled.gt3x (GPL-3.0)
   childmindresearch/wristpy tests/sample_data: example_actigraph*.gt3x example_geneactiv.bin (LGPL-2.1)
+  THLfi/read.gt3x inst/extdata: TAS1H30182785_2019-09-17.gt3x and ActiLife's export of it,
+                                TAS1H30182785_2019-09-17.csv.gz (gunzip it) (EUPL)
   wadpac/GGIRread inst/testfiles: ax3_testfile.cwa ax6_testfile.cwa ax3_testfile_corrupt_blocks_*.cwa
                                    GENEActiv_testfile.bin (Apache-2.0)
 """
@@ -96,10 +98,12 @@ def actilife_csv(path):
 def main():
     data = sys.argv[1] if len(sys.argv) > 1 else "/tmp/i16data"
     gt3x = [f for f in ["neo.gt3x", "small.gt3x", "ISM_Enabled.gt3x", "ISM_Disabled.gt3x", "example_actigraph.gt3x",
-                        "example_actigraph_idle_sleep_mode.gt3x"] if os.path.exists(os.path.join(data, f))]
+                        "example_actigraph_idle_sleep_mode.gt3x", "TAS1H30182785_2019-09-17.gt3x"]
+            if os.path.exists(os.path.join(data, f))]
     cwa = [f for f in sorted(os.listdir(data)) if f.endswith(".cwa")]
     genea = [f for f in ["GENEActiv_testfile.bin", "example_geneactiv.bin"] if os.path.exists(os.path.join(data, f))]
-    actilife = [f for f in ["neo.csv"] if os.path.exists(os.path.join(data, f))]
+    pairs = [("neo.gt3x", "neo.csv"), ("TAS1H30182785_2019-09-17.gt3x", "TAS1H30182785_2019-09-17.csv")]
+    actilife = [c for g, c in pairs if os.path.exists(os.path.join(data, c))]
     files = [os.path.join(data, f) for f in gt3x + cwa + genea + actilife]
     with tempfile.TemporaryDirectory() as out:
         ours = plm_dump(files, out)
@@ -129,25 +133,35 @@ def main():
                           f"min {d.min():.2f}, max {d.max():.2f}")
         except Exception as e:  # a reference reader that cannot read the file is a figure too
             print(f"   reference reader failed: {type(e).__name__}: {e}")
-    neo = os.path.join(data, "neo.gt3x")
-    csv = os.path.join(data, "neo.csv")
-    if os.path.exists(neo) and os.path.exists(csv):
-        # plm's ActiLife CSV reader (times from Start Date + Start Time + i / rate) against plm's .gt3x reader
-        # (times from info.txt's Start Date ticks): the same samples at the same times, within 1 mg.
-        g, _ = ours[neo]
-        c, cf = ours[csv]
-        n = min(len(g), len(c))
-        same_t = (g["time_us"].to_numpy()[:n] == c["time_us"].to_numpy()[:n]).sum()
-        d = np.abs(g[["x", "y", "z"]].to_numpy()[:n] - c[["x", "y", "z"]].to_numpy()[:n])
-        print(f"== neo.csv (plm's ActiLife reader) against neo.gt3x (plm's .gt3x reader): {len(c)} and {len(g)} "
-              f"samples; same time stamp (µs) {same_t} of {n}; max |diff| {d.max() * 1000:.3f} mg; "
-              f"within 1 mg {(d <= 0.001 + 1e-9).all(axis=1).sum()} of {n}; findings {len(cf)}")
-        head, ref = actilife_csv(csv)
-        df, _ = ours[neo]
-        n = min(len(ref), len(df))
-        diff = np.abs(ref[:n] - df[["x", "y", "z"]].to_numpy()[:n])
-        print(f"== neo.gt3x against ActiLife's neo.csv: {len(df)} plm samples, {len(ref)} CSV rows; "
-              f"max |diff| {diff.max() * 1000:.3f} mg; within 1 mg: {(diff <= 0.001 + 1e-9).all(axis=1).sum()} of {n}")
+    for gname, cname in pairs:
+        gpath, cpath = os.path.join(data, gname), os.path.join(data, cname)
+        if not (os.path.exists(gpath) and os.path.exists(cpath)):
+            continue
+        # plm's ActiLife CSV reader (times from Start Date + Start Time + i / rate; ActiLife's fill of idle sleep
+        # mode and its 0,0,0 rows read as missing) against plm's .gt3x reader (times from info.txt's Start Date
+        # ticks), matched by time stamp to the µs: the same samples at the same times, within 1 mg.
+        g, _ = ours[gpath]
+        c, cf = ours[cpath]
+        c = c.dropna()  # rows read as missing (ActiLife's 0,0,0) are dumped as NaN
+        gt = dict(zip(g["time_us"].to_numpy(), g[["x", "y", "z"]].to_numpy()))
+        ct = dict(zip(c["time_us"].to_numpy(), c[["x", "y", "z"]].to_numpy()))
+        both = sorted(set(gt) & set(ct))
+        d = np.array([np.abs(gt[k] - ct[k]) for k in both]) if both else np.zeros((1, 3))
+        print(f"== {cname} (plm's ActiLife reader) against {gname} (plm's .gt3x reader): {len(c)} and {len(g)} "
+              f"samples; at the same time stamp (µs) {len(both)}; only in the CSV {len(set(ct) - set(gt))}, only in the "
+              f".gt3x {len(set(gt) - set(ct))}; max |diff| {d.max() * 1000:.3f} mg; within 1 mg "
+              f"{(d <= 0.001 + 1e-9).all(axis=1).sum()} of {len(both)}; findings {len(cf)}")
+        for l in cf[:4]:
+            print("   ", l)
+        # The .gt3x against the CSV's own rows as ActiLife wrote them (row i at i / rate from the first sample).
+        head, ref = actilife_csv(cpath)
+        rate = float(head[0].split(" at ")[1].split(" Hz")[0])
+        t0 = g["time_us"].to_numpy()[0]
+        idx = np.rint((g["time_us"].to_numpy() - t0) * rate / 1e6).astype(int)
+        ok = idx < len(ref)
+        diff = np.abs(ref[idx[ok]] - g[["x", "y", "z"]].to_numpy()[ok])
+        print(f"== {gname} against ActiLife's {cname}: {len(g)} plm samples, {len(ref)} CSV rows; "
+              f"max |diff| {diff.max() * 1000:.3f} mg; within 1 mg: {(diff <= 0.001 + 1e-9).all(axis=1).sum()} of {ok.sum()}")
 
 
 if __name__ == "__main__":
