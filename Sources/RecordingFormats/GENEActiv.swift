@@ -20,6 +20,12 @@ public struct GENEActivDecoder: DeviceDecoder {
     private let data: [UInt8]
     private let gain: [Double]
     private let offset: [Double]
+    /// g of each 12-bit count per axis (index: axis × 4096 + the count's 12 bits), `(raw × 100 − offset) / gain`
+    /// worked out once per file instead of once per sample.
+    private let gOf12Bit: [Float]
+    /// The last page's `Measurement Frequency` text and the rate read from it (pages repeat it).
+    private var lastRateText: [UInt8] = []
+    private var lastRate: Double?
     private var position: Int
     private var pending: DeviceSampleBlock?
     public private(set) var findings: [String] = []
@@ -100,6 +106,12 @@ public struct GENEActivDecoder: DeviceDecoder {
         }
         self.gain = gain
         self.offset = offset
+        gOf12Bit = (0..<(3 * 4096)).map { k in
+            let a = k / 4096
+            var raw = k % 4096
+            if raw >= 2048 { raw -= 4096 }
+            return Float((Double(raw) * 100 - offset[a]) / gain[a])
+        }
         // `GMT +01:00`, `GMT -05:30`
         var utcOffset: Int?
         if let tz = fields["time zone"], let sign = tz.firstIndex(where: { $0 == "+" || $0 == "-" }) {
@@ -146,6 +158,7 @@ public struct GENEActivDecoder: DeviceDecoder {
     /// The page at `position`, or nil at the end; advances past it. Damaged pages are reported and skipped.
     private mutating func nextPage() -> DeviceSampleBlock? {
         while position < data.count {
+            if let block = wellFormedPage() { return block }
             let start = position
             var lines: [Substring] = []
             var p = start
@@ -226,6 +239,145 @@ public struct GENEActivDecoder: DeviceDecoder {
             return DeviceSampleBlock(start: time, period: 1 / rate, xyz: xyz, offset: start)
         }
         return nil
+    }
+
+    /// A byte's value as a hex digit, 0xFF for any other byte.
+    static let hexValues: [UInt8] = (0..<256).map { c in hex(UInt8(c)).map { UInt8($0) } ?? 0xFF }
+    static let pageMarker = Array("Recorded Data".utf8)
+    static let pageTimeKey = Array("page time".utf8)
+    static let frequencyKey = Array("measurement frequency".utf8)
+
+    /// Whether `b[range]` is `key` (lowercase ASCII) with its letters in either case: what `lowercased() == key`
+    /// says of an ASCII key.
+    static func isKey(_ b: UnsafeRawBufferPointer, _ range: Range<Int>, _ key: [UInt8]) -> Bool {
+        guard range.count == key.count else { return false }
+        for (i, k) in zip(range, key) {
+            let c = b[i]
+            guard (c >= 0x41 && c <= 0x5A ? c + 0x20 : c) == k else { return false }
+        }
+        return true
+    }
+
+    /// µs of a page time written with digits and the separators `-`, space and `:` only
+    /// (`2013-05-30 10:12:54:500`): what `pageTime` reads from such text. nil for any other text, which
+    /// `pageTime` then reads or rejects.
+    static func digitsPageTime(_ b: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int64? {
+        var parts: [Int] = []
+        parts.reserveCapacity(7)
+        var value = 0
+        var digits = 0
+        for i in range.lowerBound...range.upperBound {
+            let c = i < range.upperBound ? b[i] : 0x20
+            if c >= 0x30, c <= 0x39 {
+                guard digits < 18 else { return nil }  // Int's range: left to `pageTime`
+                value = value * 10 + Int(c - 0x30)
+                digits += 1
+            } else if c == 0x2D || c == 0x20 || c == 0x3A {
+                if digits > 0 { parts.append(value) }
+                value = 0
+                digits = 0
+            } else {
+                return nil
+            }
+        }
+        guard parts.count == 7 else { return nil }
+        let (y, mo, d, h, mi, s, ms) = (parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], parts[6])
+        guard (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61, ms < 1000, y >= 1970, y < 2200
+        else { return nil }
+        return Bytes.micros(year: y, month: mo, day: d, hour: h, minute: mi, second: s, micro: ms * 1000)
+    }
+
+    /// The page at `position` read straight from the bytes when it is laid out as the description says: ten
+    /// lines each ending in LF, the first `Recorded Data`, eight ASCII `Key:Value` lines with a `Page Time` of
+    /// digits and separators and a rate that reads, and a line of whole samples (at most 300) of hex digits.
+    /// Such a page gives the same block as the general reading below, without making a String of each line:
+    /// hex digits through a lookup table, counts to g through `gOf12Bit`. nil, with nothing changed, for any
+    /// other page, which the general reading then reads or reports.
+    private mutating func wellFormedPage() -> DeviceSampleBlock? {
+        let start = position
+        let bytes = data
+        let hexValues = GENEActivDecoder.hexValues
+        let table = gOf12Bit
+        let scanned: (time: Int64, rate: Range<Int>?, hex: Range<Int>, next: Int)? = bytes.withUnsafeBytes { b in
+            guard let base = b.baseAddress else { return nil }
+            // The ten lines (without CR LF); each LF is found by memchr within b, so every range lies in b.
+            var lines: [Range<Int>] = []
+            lines.reserveCapacity(10)
+            var p = start
+            for _ in 0..<10 {
+                guard p < b.count, let hit = memchr(base + p, 0x0A, b.count - p) else { return nil }
+                let lf = base.distance(to: UnsafeRawPointer(hit))
+                lines.append(p..<(lf > p && b[lf - 1] == 0x0D ? lf - 1 : lf))
+                p = lf + 1
+            }
+            guard lines[0].elementsEqual(GENEActivDecoder.pageMarker, by: { b[$0] == $1 }) else { return nil }
+            var time: Range<Int>?
+            var rate: Range<Int>?
+            for line in lines[1..<9] {
+                var colon: Int?
+                for i in line {
+                    guard b[i] < 0x80 else { return nil }
+                    if colon == nil, b[i] == 0x3A { colon = i }
+                }
+                guard let colon else { continue }
+                // As the general reading's dictionary: the last line with the key wins.
+                let key = line.lowerBound..<colon
+                if GENEActivDecoder.isKey(b, key, GENEActivDecoder.pageTimeKey) { time = (colon + 1)..<line.upperBound }
+                if GENEActivDecoder.isKey(b, key, GENEActivDecoder.frequencyKey) { rate = (colon + 1)..<line.upperBound }
+            }
+            guard let time, let t = GENEActivDecoder.digitsPageTime(b, time) else { return nil }
+            return (t, rate, lines[9], p)
+        }
+        guard let scanned, scanned.hex.count % 12 == 0, scanned.hex.count <= 3600 else { return nil }
+        var rate = info.sampleRate
+        if let r = scanned.rate {
+            let text = Array(bytes[r])
+            if text != lastRateText || lastRate == nil {
+                // As the general reading: the text (ASCII here) without spaces and tabs at its ends, as a Double.
+                lastRate = Double(String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespaces))
+                lastRateText = text
+                if lastRate == nil { lastRateText = [] }
+            }
+            if let read = lastRate { rate = read }
+        }
+        guard rate.isFinite, rate > 0, rate <= RecordingLimits.maxSampleRate else { return nil }
+        let n = scanned.hex.count / 12
+        let hex = scanned.hex
+        var valid = true
+        let xyz = bytes.withUnsafeBytes { all in
+            // The hex line's bytes (a range of the file found above); `d` and `g` are indexed only by bytes (256
+            // entries) and by axis × 4096 + 12 bits (3 × 4096 entries).
+            let line = UnsafeRawBufferPointer(rebasing: all[hex])
+            return hexValues.withUnsafeBufferPointer { d in
+                table.withUnsafeBufferPointer { g in
+                    [Float](unsafeUninitializedCapacity: n * 3) { out, initialized in
+                        var invalid: UInt8 = 0
+                        for i in 0..<n {
+                            let q = i * 12
+                            // Every digit of the sample, the light and button ones too, must be hex.
+                            let h0 = d[Int(line[q])], h1 = d[Int(line[q + 1])], h2 = d[Int(line[q + 2])]
+                            let h3 = d[Int(line[q + 3])], h4 = d[Int(line[q + 4])], h5 = d[Int(line[q + 5])]
+                            let h6 = d[Int(line[q + 6])], h7 = d[Int(line[q + 7])], h8 = d[Int(line[q + 8])]
+                            invalid |= h0 | h1 | h2 | h3 | h4 | h5 | h6 | h7 | h8
+                            invalid |= d[Int(line[q + 9])] | d[Int(line[q + 10])] | d[Int(line[q + 11])]
+                            let x = Int(h0 & 0x0F) << 8 | Int(h1 & 0x0F) << 4 | Int(h2 & 0x0F)
+                            let y = Int(h3 & 0x0F) << 8 | Int(h4 & 0x0F) << 4 | Int(h5 & 0x0F)
+                            let z = Int(h6 & 0x0F) << 8 | Int(h7 & 0x0F) << 4 | Int(h8 & 0x0F)
+                            out[i * 3] = g[x]
+                            out[i * 3 + 1] = g[4096 + y]
+                            out[i * 3 + 2] = g[8192 + z]
+                        }
+                        valid = invalid & 0x80 == 0
+                        initialized = n * 3
+                    }
+                }
+            }
+        }
+        guard valid else { return nil }
+        position = scanned.next
+        pagesSeen += 1
+        pagesRead += 1
+        return DeviceSampleBlock(start: scanned.time, period: 1 / rate, xyz: xyz, offset: start)
     }
 
     private mutating func resync(from p: Int) {
