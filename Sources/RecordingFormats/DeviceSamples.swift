@@ -5,6 +5,10 @@ import Foundation
 import LegMovementScoring
 import PLMVocabulary
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A run of consecutive samples of one research accelerometer (ActiGraph, Axivity, GENEActiv), as its file states
 /// them: three axes in g, the time of the first sample and the time between samples. Decoders produce these in
 /// file order; `DeviceFrameSource` places them on the fixed-rate frame grid of the detector.
@@ -234,7 +238,7 @@ public struct DeviceFrameSource<Decoder: DeviceDecoder>: FrameSource, ReadingFin
         while n < maxFrames {
             let batch = min(maxFrames - n, DeviceFrameSource.batchFrames)
             let base = buffer.count
-            buffer.append(contentsOf: repeatElement(Float.nan, count: batch * channels))
+            buffer.append(contentsOf: GridCursor.nanFrames[0..<(batch * channels)])
             let (written, failure) = buffer.withUnsafeMutableBufferPointer { fill($0, from: base, frames: batch) }
             buffer.removeLast((batch - written) * channels)
             n += written
@@ -246,7 +250,7 @@ public struct DeviceFrameSource<Decoder: DeviceDecoder>: FrameSource, ReadingFin
     }
 
     /// Frames written into the buffer at a time by `read`.
-    static var batchFrames: Int { 4096 }
+    static var batchFrames: Int { GridCursor.batchFrames }
 
     /// Writes up to `frames` frames into `out` from index `base`, whose `frames × channels` values the caller
     /// appended (NaN); returns how many it wrote (fewer only past the last sample, or when reading the next
@@ -326,6 +330,11 @@ struct GridCursor {
     /// Frames placed within this much of a sample's time take the sample itself, s.
     static var snap: Double { 1e-6 }
 
+    /// Frames written into the buffer at a time by `DeviceFrameSource.read`, and as many frames of NaN (copied
+    /// into the buffer before a batch's values are stored in place).
+    static let batchFrames = 4096
+    static let nanFrames = [Float](repeating: .nan, count: batchFrames * TwoLegFrame.channels)
+
     /// Why `place` stopped.
     enum Stop {
         /// It wrote every frame asked for.
@@ -362,7 +371,7 @@ struct GridCursor {
                 // index < count = s.count / 3: the three values lie within `s`.
                 let k = index &* 3
                 prev = (s[k], s[k &+ 1], s[k &+ 2])
-                index += 1
+                index &+= 1
                 if index >= count { return .blockEnded }
                 nextT = blockStart + Double(index) * blockPeriod
             }
@@ -392,8 +401,9 @@ struct GridCursor {
             out[o] = value.0
             out[o &+ 1] = value.1
             out[o &+ 2] = value.2
-            frame += 1
-            written += 1
+            // Neither can overflow: written < frames, and frames are bounded by the longest recording read.
+            frame &+= 1
+            written &+= 1
             if gap { return .gap(from: prevT, to: nextT) }
         }
         return .full
@@ -411,11 +421,42 @@ enum Bytes {
     /// The whole of a regular file.
     static func read(_ url: URL) throws -> [UInt8] {
         try RegularFile.check(url)
+        if let bytes = readDirectly(url.path) { return bytes }
         do {
             return [UInt8](try Data(contentsOf: url, options: .mappedIfSafe))
         } catch {
             throw InputError(file: url.path, message: "cannot read the file (\(error.localizedDescription))")
         }
+    }
+
+    /// The whole of a regular file read with read(2) straight into the array (no copy through `Data`); nil when
+    /// anything is unusual (it cannot be opened or stat'ed, it is not a regular file, a read fails, or its size
+    /// changes while it is read): `read` then reads it through `Data`, which says what is wrong.
+    static func readDirectly(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var s = stat()
+        guard fstat(descriptor, &s) == 0, s.st_mode & S_IFMT == S_IFREG, s.st_size >= 0 else { return nil }
+        let size = Int(s.st_size)
+        var whole = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }  // size 0
+            var done = 0
+            while done < size {
+                // At most size − done bytes, into the part of the buffer not yet filled.
+                let got = Glibc.read(descriptor, base + done, size - done)
+                if got < 0, errno == EINTR { continue }
+                guard got > 0 else { break }
+                done += got
+            }
+            initialized = done
+            whole = done == size
+        }
+        // The end of the file where its size said (a file that grew is read the general way).
+        var probe: UInt8 = 0
+        guard size == 0 || whole, Glibc.read(descriptor, &probe, 1) == 0 else { return nil }
+        return bytes
     }
 
     /// µs since 1970-01-01 of a civil date and time.

@@ -241,8 +241,12 @@ public struct GENEActivDecoder: DeviceDecoder {
         return nil
     }
 
-    /// A byte's value as a hex digit, 0xFF for any other byte.
-    static let hexValues: [UInt8] = (0..<256).map { c in hex(UInt8(c)).map { UInt8($0) } ?? 0xFF }
+    /// Two bytes (the first in the low 8 bits, as a little-endian UInt16 load gives them) as two hex digits: their
+    /// value (0–255); 0x100 set when either byte is not a hex digit.
+    static let hexPairs: [UInt16] = (0..<65536).map { k in
+        guard let hi = hex(UInt8(k & 0xFF)), let lo = hex(UInt8(k >> 8)) else { return 0x100 }
+        return UInt16(hi << 4 | lo)
+    }
     static let pageMarker = Array("Recorded Data".utf8)
     static let pageTimeKey = Array("page time".utf8)
     static let frequencyKey = Array("measurement frequency".utf8)
@@ -291,12 +295,11 @@ public struct GENEActivDecoder: DeviceDecoder {
     /// lines each ending in LF, the first `Recorded Data`, eight ASCII `Key:Value` lines with a `Page Time` of
     /// digits and separators and a rate that reads, and a line of whole samples (at most 300) of hex digits.
     /// Such a page gives the same block as the general reading below, without making a String of each line:
-    /// hex digits through a lookup table, counts to g through `gOf12Bit`. nil, with nothing changed, for any
+    /// hex digits two at a time through a lookup table, counts to g through `gOf12Bit`. nil, with nothing changed, for any
     /// other page, which the general reading then reads or reports.
     private mutating func wellFormedPage() -> DeviceSampleBlock? {
         let start = position
         let bytes = data
-        let hexValues = GENEActivDecoder.hexValues
         let table = gOf12Bit
         let scanned: (time: Int64, rate: Range<Int>?, hex: Range<Int>, next: Int)? = bytes.withUnsafeBytes { b in
             guard let base = b.baseAddress else { return nil }
@@ -344,30 +347,34 @@ public struct GENEActivDecoder: DeviceDecoder {
         let n = scanned.hex.count / 12
         let hex = scanned.hex
         var valid = true
+        let pairs = GENEActivDecoder.hexPairs
         let xyz = bytes.withUnsafeBytes { all in
-            // The hex line's bytes (a range of the file found above); `d` and `g` are indexed only by bytes (256
-            // entries) and by axis × 4096 + 12 bits (3 × 4096 entries).
+            // The hex line's bytes (a range of the file found above, n × 12 long); `d` is indexed by a UInt16
+            // (65536 entries), `g` by axis × 4096 + 12 bits (3 × 4096 entries).
             let line = UnsafeRawBufferPointer(rebasing: all[hex])
-            return hexValues.withUnsafeBufferPointer { d in
+            return pairs.withUnsafeBufferPointer { d in
                 table.withUnsafeBufferPointer { g in
                     [Float](unsafeUninitializedCapacity: n * 3) { out, initialized in
-                        var invalid: UInt8 = 0
+                        var invalid: UInt16 = 0
                         for i in 0..<n {
+                            // The sample's twelve digits as six pairs: x = 3 digits, y = 3, z = 3, then light
+                            // and button (3), which must be hex digits too.
                             let q = i * 12
-                            // Every digit of the sample, the light and button ones too, must be hex.
-                            let h0 = d[Int(line[q])], h1 = d[Int(line[q + 1])], h2 = d[Int(line[q + 2])]
-                            let h3 = d[Int(line[q + 3])], h4 = d[Int(line[q + 4])], h5 = d[Int(line[q + 5])]
-                            let h6 = d[Int(line[q + 6])], h7 = d[Int(line[q + 7])], h8 = d[Int(line[q + 8])]
-                            invalid |= h0 | h1 | h2 | h3 | h4 | h5 | h6 | h7 | h8
-                            invalid |= d[Int(line[q + 9])] | d[Int(line[q + 10])] | d[Int(line[q + 11])]
-                            let x = Int(h0 & 0x0F) << 8 | Int(h1 & 0x0F) << 4 | Int(h2 & 0x0F)
-                            let y = Int(h3 & 0x0F) << 8 | Int(h4 & 0x0F) << 4 | Int(h5 & 0x0F)
-                            let z = Int(h6 & 0x0F) << 8 | Int(h7 & 0x0F) << 4 | Int(h8 & 0x0F)
+                            let p0 = d[Int(UInt16(littleEndian: line.loadUnaligned(fromByteOffset: q, as: UInt16.self)))]
+                            let p1 = d[Int(UInt16(littleEndian: line.loadUnaligned(fromByteOffset: q + 2, as: UInt16.self)))]
+                            let p2 = d[Int(UInt16(littleEndian: line.loadUnaligned(fromByteOffset: q + 4, as: UInt16.self)))]
+                            let p3 = d[Int(UInt16(littleEndian: line.loadUnaligned(fromByteOffset: q + 6, as: UInt16.self)))]
+                            let p4 = d[Int(UInt16(littleEndian: line.loadUnaligned(fromByteOffset: q + 8, as: UInt16.self)))]
+                            let p5 = d[Int(UInt16(littleEndian: line.loadUnaligned(fromByteOffset: q + 10, as: UInt16.self)))]
+                            invalid |= p0 | p1 | p2 | p3 | p4 | p5
+                            let x = Int(p0 & 0xFF) << 4 | Int(p1 & 0xFF) >> 4
+                            let y = Int(p1 & 0x0F) << 8 | Int(p2 & 0xFF)
+                            let z = Int(p3 & 0xFF) << 4 | Int(p4 & 0xFF) >> 4
                             out[i * 3] = g[x]
                             out[i * 3 + 1] = g[4096 + y]
                             out[i * 3 + 2] = g[8192 + z]
                         }
-                        valid = invalid & 0x80 == 0
+                        valid = invalid & 0x100 == 0
                         initialized = n * 3
                     }
                 }

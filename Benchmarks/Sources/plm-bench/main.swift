@@ -215,7 +215,9 @@ func printFingerprints() throws {
 }
 
 /// Times each recording's reader on its own: open (`RecordingFile.open`, as plm-replay does: for .plmrec this
-/// includes the scan of the whole file) and read every frame in chunks of `NightAnalysis.Options().chunkFrames`.
+/// includes the scan of the whole file) and read every frame in chunks of `NightAnalysis.Options().chunkFrames`;
+/// the clock runs only inside those calls (until 2026-12-06 it also ran while the harness counted the samples
+/// read, a cost per frame that weighed on one-leg files per sample).
 /// Prints per file: `read_<name>_seconds_best`, `_seconds_median`, `_frames`, `_samples` (channel values read that
 /// are not NaN: the samples the file holds), `_samples_per_second` (samples / median time).
 func timeReaders(_ arguments: [String]) throws {
@@ -236,15 +238,17 @@ func timeReaders(_ arguments: [String]) throws {
             var finite = 0
             var buffer: [Float] = []
             buffer.reserveCapacity(chunk * TwoLegFrame.channels)
-            let t = try secondsThrowing {
-                var source = try RecordingFile.open(URL(fileURLWithPath: file)).source
-                while true {
-                    buffer.removeAll(keepingCapacity: true)
-                    let got = try source.read(into: &buffer, maxFrames: chunk)
-                    if got == 0 { break }
-                    n += got
-                    for v in buffer where !v.isNaN { finite += 1 }
-                }
+            // Only the reader's own calls are timed (open, and each read); counting the samples read is not.
+            var opened: (any FrameSource)?
+            var t = try secondsThrowing { opened = try RecordingFile.open(URL(fileURLWithPath: file)).source }
+            guard var source = opened else { continue }
+            while true {
+                buffer.removeAll(keepingCapacity: true)
+                var got = 0
+                t += try secondsThrowing { got = try source.read(into: &buffer, maxFrames: chunk) }
+                if got == 0 { break }
+                n += got
+                for v in buffer where !v.isNaN { finite += 1 }
             }
             times[k].append(t)
             frames[k] = n
