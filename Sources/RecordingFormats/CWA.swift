@@ -90,20 +90,42 @@ public struct CWADecoder: DeviceDecoder {
 
     /// Decodes the block at `p`, or says what is wrong with it.
     func decode(_ p: Int) -> DecodeOutcome {
-        let b = data
-        guard b[p] == 0x41, b[p + 1] == 0x58 else {
-            return .problem("expected a data block (bytes 41 58, \"AX\"), found \(String(format: "%02X %02X", b[p], b[p + 1]))")
+        guard p >= 0, p <= data.count - 512 else { return .problem("the file ends inside the block") }
+        return data.withUnsafeBytes { all in
+            CWADecoder.decode(block: UnsafeRawBufferPointer(rebasing: all[p..<(p + 512)]), at: p)
         }
-        guard Bytes.u16(b, p + 2) == 508 else { return .problem("data block packet length \(Bytes.u16(b, p + 2)); expected 508") }
-        let code = Int(b[p + 24])
+    }
+
+    // Little-endian fields of a block, loaded without a bounds check: every caller passes a constant offset under
+    // 511 (u16, i16) or 509 (u32), or a sample's offset that `decode(block:at:)` has bounded first.
+
+    @inline(__always) static func u16(_ b: UnsafeRawBufferPointer, _ i: Int) -> Int {
+        Int(UInt16(littleEndian: b.loadUnaligned(fromByteOffset: i, as: UInt16.self)))
+    }
+    @inline(__always) static func i16(_ b: UnsafeRawBufferPointer, _ i: Int) -> Int {
+        Int(Int16(littleEndian: b.loadUnaligned(fromByteOffset: i, as: Int16.self)))
+    }
+    @inline(__always) static func u32(_ b: UnsafeRawBufferPointer, _ i: Int) -> UInt32 {
+        UInt32(littleEndian: b.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+    }
+
+    /// Decodes one block `b` (its 512 bytes), found at byte `p` of the file.
+    static func decode(block b: UnsafeRawBufferPointer, at p: Int) -> DecodeOutcome {
+        guard b.count == 512 else { return .problem("the file ends inside the block") }
+        guard b[0] == 0x41, b[1] == 0x58 else {
+            return .problem("expected a data block (bytes 41 58, \"AX\"), found \(String(format: "%02X %02X", b[0], b[1]))")
+        }
+        guard u16(b, 2) == 508 else { return .problem("data block packet length \(u16(b, 2)); expected 508") }
+        let code = Int(b[24])
         if code != 0 {
-            var sum = 0
-            for i in stride(from: p, to: p + 512, by: 2) { sum &+= Bytes.u16(b, i) }
-            guard sum & 0xFFFF == 0 else { return .problem("fails its checksum (word sum \(String(format: "%04X", sum & 0xFFFF)), expected 0000)") }
+            // The 256 little-endian words, summed modulo 2^16.
+            var sum: UInt16 = 0
+            for i in stride(from: 0, to: 512, by: 2) { sum &+= UInt16(u16(b, i)) }
+            guard sum == 0 else { return .problem("fails its checksum (word sum \(String(format: "%04X", Int(sum))), expected 0000)") }
         }
-        let axes = Int(b[p + 25] >> 4)
-        let packing = Int(b[p + 25] & 0x0F)
-        let count = Bytes.u16(b, p + 28)
+        let axes = Int(b[25] >> 4)
+        let packing = Int(b[25] & 0x0F)
+        let count = u16(b, 28)
         let capacity: Int
         switch (axes, packing) {
         case (3, 0): capacity = 120
@@ -112,15 +134,15 @@ public struct CWADecoder: DeviceDecoder {
         }
         guard count <= capacity else { return .problem("\(count) samples; at most \(capacity) fit in a block") }
         // Very old files: rate code 0 and the rate at 26.
-        let rate = code == 0 ? Double(Bytes.u16(b, p + 26)) : CWADecoder.rate(code)
+        let rate = code == 0 ? Double(u16(b, 26)) : CWADecoder.rate(code)
         guard rate >= 1, rate <= 3200 else { return .problem("rate \(rate) Hz") }
-        guard let stamp = CWADecoder.time(Bytes.u32(b, p + 14)) else {
-            return .problem(String(format: "time stamp %08X is not a date", Bytes.u32(b, p + 14)))
+        guard let stamp = CWADecoder.time(u32(b, 14)) else {
+            return .problem(String(format: "time stamp %08X is not a date", u32(b, 14)))
         }
         var seconds = Double(stamp) / 1e6
         if code != 0 {
-            var shift = Double(Bytes.i16(b, p + 26))
-            let fraction = Bytes.u16(b, p + 4)
+            var shift = Double(i16(b, 26))
+            let fraction = u16(b, 4)
             if fraction & 0x8000 != 0 {
                 let f = (fraction & 0x7FFF) << 1  // 1/65536 s
                 seconds += Double(f) / 65536
@@ -128,24 +150,28 @@ public struct CWADecoder: DeviceDecoder {
             }
             seconds -= shift / rate
         }
-        let scale = 1 / Float(1 << (8 + (Bytes.u16(b, p + 18) >> 13)))
-        var xyz = [Float](repeating: 0, count: count * 3)
-        let base = p + 30
-        if packing == 0 {
-            for i in 0..<count {
-                let v = Bytes.u32(b, base + i * 4)
-                let e = Int(v >> 30)
-                for a in 0..<3 {
-                    var x = Int((v >> (10 * UInt32(a))) & 0x3FF)
-                    if x >= 0x200 { x -= 0x400 }
-                    xyz[i * 3 + a] = Float(x << e) * scale
+        let scale = 1 / Float(1 << (8 + (u16(b, 18) >> 13)))
+        let base = 30
+        // Every sample lies within the block: count ≤ capacity, so packed samples end by 30 + 4 × 120 = 510 and
+        // unpacked ones by 30 + 2 × axes × capacity ≤ 510; and `out` has count × 3 places.
+        let xyz = [Float](unsafeUninitializedCapacity: count * 3) { out, initialized in
+            if packing == 0 {
+                for i in 0..<count {
+                    let v = u32(b, base + i * 4)
+                    let e = Int(v >> 30)
+                    for a in 0..<3 {
+                        var x = Int((v >> (10 * UInt32(a))) & 0x3FF)
+                        if x >= 0x200 { x -= 0x400 }
+                        out[i * 3 + a] = Float(x << e) * scale
+                    }
+                }
+            } else {
+                let accel = axes == 3 ? 0 : 3  // AX6: gx gy gz ax ay az
+                for i in 0..<count {
+                    for a in 0..<3 { out[i * 3 + a] = Float(i16(b, base + (i * axes + accel + a) * 2)) * scale }
                 }
             }
-        } else {
-            let accel = axes == 3 ? 0 : 3  // AX6: gx gy gz ax ay az
-            for i in 0..<count {
-                for a in 0..<3 { xyz[i * 3 + a] = Float(Bytes.i16(b, base + (i * axes + accel + a) * 2)) * scale }
-            }
+            initialized = count * 3
         }
         return .block(
             DeviceSampleBlock(start: Int64((seconds * 1e6).rounded()), period: 1 / rate, xyz: xyz, offset: p))

@@ -5,6 +5,10 @@ import Foundation
 import LegMovementScoring
 import PLMVocabulary
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A run of consecutive samples of one research accelerometer (ActiGraph, Axivity, GENEActiv), as its file states
 /// them: three axes in g, the time of the first sample and the time between samples. Decoders produce these in
 /// file order; `DeviceFrameSource` places them on the fixed-rate frame grid of the detector.
@@ -136,7 +140,7 @@ public struct DeviceFrameSource<Decoder: DeviceDecoder>: FrameSource, ReadingFin
     public var driftPPM: Double? { timeStampRate.map { ($0 / info.sampleRate - 1) * 1e6 } }
 
     /// Frames placed within this much of a sample's time take the sample itself, s.
-    static var snap: Double { 1e-6 }
+    static var snap: Double { GridCursor.snap }
 
     /// - Parameter leg: the leg the device was worn on; nil takes the one the file names, else the left.
     public init(decoder: Decoder, path: String, leg: Leg? = nil) throws {
@@ -175,9 +179,6 @@ public struct DeviceFrameSource<Decoder: DeviceDecoder>: FrameSource, ReadingFin
     private mutating func note(_ text: String) {
         if ownFindings.count < 1000 { ownFindings.append(text) } else { findingsDropped += 1 }
     }
-
-    /// Seconds from frame 0 of sample `i` of the current block.
-    @inline(__always) private func time(_ i: Int) -> Double { blockStart + Double(i) * (block?.period ?? period) }
 
     /// Loads the next non-empty block, checking its time against the previous sample and the limits.
     private mutating func advanceBlock() throws {
@@ -230,54 +231,182 @@ public struct DeviceFrameSource<Decoder: DeviceDecoder>: FrameSource, ReadingFin
     }
 
     public mutating func read(into buffer: inout [Float], maxFrames: Int) throws -> Int {
+        let channels = TwoLegFrame.channels
         var n = 0
-        buffer.reserveCapacity(buffer.count + maxFrames * TwoLegFrame.channels)
+        // Frames are written in batches: a batch's values are appended as NaN (the other leg's channels stay NaN),
+        // this leg's three values are stored in place, and what the batch did not use is removed again.
         while n < maxFrames {
+            let batch = min(maxFrames - n, DeviceFrameSource.batchFrames)
+            let base = buffer.count
+            buffer.append(contentsOf: GridCursor.nanFrames[0..<(batch * channels)])
+            let (written, failure) = buffer.withUnsafeMutableBufferPointer { fill($0, from: base, frames: batch) }
+            buffer.removeLast((batch - written) * channels)
+            n += written
+            // The frames before an error stay in the buffer, as they were appended.
+            if let failure { throw failure }
+            if written < batch { break }  // past the last sample
+        }
+        return n
+    }
+
+    /// Frames written into the buffer at a time by `read`.
+    static var batchFrames: Int { GridCursor.batchFrames }
+
+    /// Writes up to `frames` frames into `out` from index `base`, whose `frames × channels` values the caller
+    /// appended (NaN); returns how many it wrote (fewer only past the last sample, or when reading the next
+    /// block failed: then with the error). The per-frame work is `GridCursor.place`, a loop that is not generic
+    /// (in this generic type every access to a stored property would look up its offset); this moves it on to
+    /// the next block and notes gaps.
+    private mutating func fill(
+        _ out: UnsafeMutableBufferPointer<Float>, from base: Int, frames: Int
+    ) -> (written: Int, failure: (any Error)?) {
+        var cursor = GridCursor(
+            period: period, channel: channel, frame: frame, prevT: prevT, prev: prev, index: index,
+            blockStart: blockStart, blockPeriod: block?.period ?? period, hasBlock: block != nil)
+        var samples = block?.xyz ?? []
+        var written = 0
+        defer {
+            frame = cursor.frame
+            prevT = cursor.prevT
+            prev = cursor.prev
+            index = cursor.index
+        }
+        while true {
+            let stop = samples.withUnsafeBufferPointer {
+                cursor.place(samples: $0, into: out, from: base, frames: frames, written: &written)
+            }
+            switch stop {
+            case .full, .pastEnd:
+                return (written, nil)
+            case .gap(let from, let to):
+                noteGap(from: from, until: to)
+            case .blockEnded:
+                prevT = cursor.prevT
+                index = cursor.index
+                do {
+                    try advanceBlock()
+                } catch {
+                    return (written, error)
+                }
+                cursor.index = index
+                cursor.blockStart = blockStart
+                cursor.blockPeriod = block?.period ?? period
+                cursor.hasBlock = block != nil
+                samples = block?.xyz ?? []
+            }
+        }
+    }
+
+    /// A gap between the last sample read (at `prevT`) and the current block's next one (at `nextT`, s from
+    /// frame 0): noted once, when the first frame inside it is written.
+    private mutating func noteGap(from prevT: Double, until nextT: Double) {
+        guard let b = block, reportedGapBefore != b.offset else { return }
+        reportedGapBefore = b.offset
+        let reason = b.gapReason ?? "no samples in the file"
+        gaps.append((prevT, nextT, reason))
+        note(
+            "byte \(b.offset): no samples for \(String(format: "%.3f", nextT - prevT)) s "
+                + "(from \(String(format: "%.3f", prevT)) s to \(String(format: "%.3f", nextT)) s): "
+                + "\(reason); read as missing")
+    }
+}
+
+/// Where `DeviceFrameSource` stands on the frame grid, and its per-frame loop.
+struct GridCursor {
+    /// Seconds between frames; the leg's first channel in a frame.
+    let period: Double
+    let channel: Int
+    /// The next frame to write.
+    var frame: Int64
+    /// The last sample at or before the current frame time: time (s from frame 0) and values.
+    var prevT: Double
+    var prev: (Float, Float, Float)
+    /// The current block's next sample, its first sample's time (s from frame 0) and its sample period.
+    var index: Int
+    var blockStart: Double
+    var blockPeriod: Double
+    var hasBlock: Bool
+
+    /// Frames placed within this much of a sample's time take the sample itself, s.
+    static var snap: Double { 1e-6 }
+
+    /// Frames written into the buffer at a time by `DeviceFrameSource.read`, and as many frames of NaN (copied
+    /// into the buffer before a batch's values are stored in place).
+    static let batchFrames = 4096
+    static let nanFrames = [Float](repeating: .nan, count: batchFrames * TwoLegFrame.channels)
+
+    /// Why `place` stopped.
+    enum Stop {
+        /// It wrote every frame asked for.
+        case full
+        /// The current block's last sample was read (the frame being placed is not written yet): load the next
+        /// block and call again.
+        case blockEnded
+        /// It wrote a frame inside a gap between samples (`from`, `to`: s from frame 0); call again.
+        case gap(from: Double, to: Double)
+        /// There are no more samples.
+        case pastEnd
+    }
+
+    /// Frames from `frame` on into `out` (frame k of this call at `base + k × channels`, this leg's three values
+    /// at `channel`), from the current block's samples `s` (x y z each), until `written` reaches `frames`.
+    ///
+    /// A frame at time t takes the last sample at or before t when that lies within `snap` of t, else the
+    /// value interpolated linearly between it and the next sample when those are at most 1.5 periods apart,
+    /// else NaN (a gap).
+    mutating func place(
+        samples s: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Float>, from base: Int,
+        frames: Int, written: inout Int
+    ) -> Stop {
+        let snap = GridCursor.snap
+        let channels = TwoLegFrame.channels
+        let count = hasBlock ? s.count / 3 : 0
+        // Time of the current block's next sample, s from frame 0 (when there is a block).
+        var nextT = blockStart + Double(index) * blockPeriod
+        while written < frames {
             let t = Double(frame) * period
             // Move every sample at or before t into `prev`.
-            while let b = block, time(index) <= t + DeviceFrameSource.snap {
-                prevT = time(index)
-                prev = (b.xyz[index * 3], b.xyz[index * 3 + 1], b.xyz[index * 3 + 2])
-                index += 1
-                if index == b.count { try advanceBlock() }
+            while hasBlock, nextT <= t + snap {
+                prevT = nextT
+                // index < count = s.count / 3: the three values lie within `s`.
+                let k = index &* 3
+                prev = (s[k], s[k &+ 1], s[k &+ 2])
+                index &+= 1
+                if index >= count { return .blockEnded }
+                nextT = blockStart + Double(index) * blockPeriod
             }
+            var gap = false
             let value: (Float, Float, Float)
-            if abs(t - prevT) <= DeviceFrameSource.snap {
+            if abs(t - prevT) <= snap {
                 value = prev
-            } else if let b = block {
-                let nextT = time(index)
-                let limit = 1.5 * max(period, b.period)
+            } else if hasBlock {
+                let limit = 1.5 * max(period, blockPeriod)
                 if nextT - prevT <= limit {
                     let w = Float((t - prevT) / (nextT - prevT))
-                    let i = index * 3
+                    let i = index &* 3
                     value = (
-                        prev.0 + (b.xyz[i] - prev.0) * w, prev.1 + (b.xyz[i + 1] - prev.1) * w,
-                        prev.2 + (b.xyz[i + 2] - prev.2) * w
+                        prev.0 + (s[i] - prev.0) * w, prev.1 + (s[i &+ 1] - prev.1) * w,
+                        prev.2 + (s[i &+ 2] - prev.2) * w
                     )
                 } else {
                     value = (.nan, .nan, .nan)
-                    if reportedGapBefore != b.offset {
-                        reportedGapBefore = b.offset
-                        let reason = b.gapReason ?? "no samples in the file"
-                        gaps.append((prevT, nextT, reason))
-                        note(
-                            "byte \(b.offset): no samples for \(String(format: "%.3f", nextT - prevT)) s "
-                                + "(from \(String(format: "%.3f", prevT)) s to \(String(format: "%.3f", nextT)) s): "
-                                + "\(reason); read as missing")
-                    }
+                    gap = true
                 }
             } else {
-                break  // past the last sample
+                return .pastEnd
             }
-            for _ in 0..<channel { buffer.append(.nan) }
-            buffer.append(value.0)
-            buffer.append(value.1)
-            buffer.append(value.2)
-            for _ in (channel + 3)..<TwoLegFrame.channels { buffer.append(.nan) }
-            frame += 1
-            n += 1
+            // Within `out` by construction: written < frames, channel + 3 <= channels, and the caller appended
+            // `frames × channels` values from `base`.
+            let o = base &+ written &* channels &+ channel
+            out[o] = value.0
+            out[o &+ 1] = value.1
+            out[o &+ 2] = value.2
+            // Neither can overflow: written < frames, and frames are bounded by the longest recording read.
+            frame &+= 1
+            written &+= 1
+            if gap { return .gap(from: prevT, to: nextT) }
         }
-        return n
+        return .full
     }
 }
 
@@ -292,11 +421,42 @@ enum Bytes {
     /// The whole of a regular file.
     static func read(_ url: URL) throws -> [UInt8] {
         try RegularFile.check(url)
+        if let bytes = readDirectly(url.path) { return bytes }
         do {
             return [UInt8](try Data(contentsOf: url, options: .mappedIfSafe))
         } catch {
             throw InputError(file: url.path, message: "cannot read the file (\(error.localizedDescription))")
         }
+    }
+
+    /// The whole of a regular file read with read(2) straight into the array (no copy through `Data`); nil when
+    /// anything is unusual (it cannot be opened or stat'ed, it is not a regular file, a read fails, or its size
+    /// changes while it is read): `read` then reads it through `Data`, which says what is wrong.
+    static func readDirectly(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var s = stat()
+        guard fstat(descriptor, &s) == 0, s.st_mode & S_IFMT == S_IFREG, s.st_size >= 0 else { return nil }
+        let size = Int(s.st_size)
+        var whole = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }  // size 0
+            var done = 0
+            while done < size {
+                // At most size − done bytes, into the part of the buffer not yet filled.
+                let got = Glibc.read(descriptor, base + done, size - done)
+                if got < 0, errno == EINTR { continue }
+                guard got > 0 else { break }
+                done += got
+            }
+            initialized = done
+            whole = done == size
+        }
+        // The end of the file where its size said (a file that grew is read the general way).
+        var probe: UInt8 = 0
+        guard size == 0 || whole, Glibc.read(descriptor, &probe, 1) == 0 else { return nil }
+        return bytes
     }
 
     /// µs since 1970-01-01 of a civil date and time.

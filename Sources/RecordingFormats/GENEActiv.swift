@@ -20,6 +20,12 @@ public struct GENEActivDecoder: DeviceDecoder {
     private let data: [UInt8]
     private let gain: [Double]
     private let offset: [Double]
+    /// g of each 12-bit count per axis (index: axis × 4096 + the count's 12 bits), `(raw × 100 − offset) / gain`
+    /// worked out once per file instead of once per sample.
+    private let gOf12Bit: [Float]
+    /// The last page's `Measurement Frequency` text and the rate read from it (pages repeat it).
+    private var lastRateText: [UInt8] = []
+    private var lastRate: Double?
     private var position: Int
     private var pending: DeviceSampleBlock?
     public private(set) var findings: [String] = []
@@ -100,6 +106,12 @@ public struct GENEActivDecoder: DeviceDecoder {
         }
         self.gain = gain
         self.offset = offset
+        gOf12Bit = (0..<(3 * 4096)).map { k in
+            let a = k / 4096
+            var raw = k % 4096
+            if raw >= 2048 { raw -= 4096 }
+            return Float((Double(raw) * 100 - offset[a]) / gain[a])
+        }
         // `GMT +01:00`, `GMT -05:30`
         var utcOffset: Int?
         if let tz = fields["time zone"], let sign = tz.firstIndex(where: { $0 == "+" || $0 == "-" }) {
@@ -146,6 +158,7 @@ public struct GENEActivDecoder: DeviceDecoder {
     /// The page at `position`, or nil at the end; advances past it. Damaged pages are reported and skipped.
     private mutating func nextPage() -> DeviceSampleBlock? {
         while position < data.count {
+            if let block = wellFormedPage() { return block }
             let start = position
             var lines: [Substring] = []
             var p = start
@@ -226,6 +239,152 @@ public struct GENEActivDecoder: DeviceDecoder {
             return DeviceSampleBlock(start: time, period: 1 / rate, xyz: xyz, offset: start)
         }
         return nil
+    }
+
+    /// Two bytes (the first in the low 8 bits, as a little-endian UInt16 load gives them) as two hex digits: their
+    /// value (0–255); 0x100 set when either byte is not a hex digit.
+    static let hexPairs: [UInt16] = (0..<65536).map { k in
+        guard let hi = hex(UInt8(k & 0xFF)), let lo = hex(UInt8(k >> 8)) else { return 0x100 }
+        return UInt16(hi << 4 | lo)
+    }
+    static let pageMarker = Array("Recorded Data".utf8)
+    static let pageTimeKey = Array("page time".utf8)
+    static let frequencyKey = Array("measurement frequency".utf8)
+
+    /// Whether `b[range]` is `key` (lowercase ASCII) with its letters in either case: what `lowercased() == key`
+    /// says of an ASCII key.
+    static func isKey(_ b: UnsafeRawBufferPointer, _ range: Range<Int>, _ key: [UInt8]) -> Bool {
+        guard range.count == key.count else { return false }
+        for (i, k) in zip(range, key) {
+            let c = b[i]
+            guard (c >= 0x41 && c <= 0x5A ? c + 0x20 : c) == k else { return false }
+        }
+        return true
+    }
+
+    /// µs of a page time written with digits and the separators `-`, space and `:` only
+    /// (`2013-05-30 10:12:54:500`): what `pageTime` reads from such text. nil for any other text, which
+    /// `pageTime` then reads or rejects.
+    static func digitsPageTime(_ b: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int64? {
+        var parts: [Int] = []
+        parts.reserveCapacity(7)
+        var value = 0
+        var digits = 0
+        for i in range.lowerBound...range.upperBound {
+            let c = i < range.upperBound ? b[i] : 0x20
+            if c >= 0x30, c <= 0x39 {
+                guard digits < 18 else { return nil }  // Int's range: left to `pageTime`
+                value = value * 10 + Int(c - 0x30)
+                digits += 1
+            } else if c == 0x2D || c == 0x20 || c == 0x3A {
+                if digits > 0 { parts.append(value) }
+                value = 0
+                digits = 0
+            } else {
+                return nil
+            }
+        }
+        guard parts.count == 7 else { return nil }
+        let (y, mo, d, h, mi, s, ms) = (parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], parts[6])
+        guard (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61, ms < 1000, y >= 1970, y < 2200
+        else { return nil }
+        return Bytes.micros(year: y, month: mo, day: d, hour: h, minute: mi, second: s, micro: ms * 1000)
+    }
+
+    /// The page at `position` read straight from the bytes when it is laid out as the description says: ten
+    /// lines each ending in LF, the first `Recorded Data`, eight ASCII `Key:Value` lines with a `Page Time` of
+    /// digits and separators and a rate that reads, and a line of whole samples (at most 300) of hex digits.
+    /// Such a page gives the same block as the general reading below, without making a String of each line:
+    /// hex digits two at a time through a lookup table, counts to g through `gOf12Bit`. nil, with nothing changed, for any
+    /// other page, which the general reading then reads or reports.
+    private mutating func wellFormedPage() -> DeviceSampleBlock? {
+        let start = position
+        let bytes = data
+        let table = gOf12Bit
+        let scanned: (time: Int64, rate: Range<Int>?, hex: Range<Int>, next: Int)? = bytes.withUnsafeBytes { b in
+            guard let base = b.baseAddress else { return nil }
+            // The ten lines (without CR LF); each LF is found by memchr within b, so every range lies in b.
+            var lines: [Range<Int>] = []
+            lines.reserveCapacity(10)
+            var p = start
+            for _ in 0..<10 {
+                guard p < b.count, let hit = memchr(base + p, 0x0A, b.count - p) else { return nil }
+                let lf = base.distance(to: UnsafeRawPointer(hit))
+                lines.append(p..<(lf > p && b[lf - 1] == 0x0D ? lf - 1 : lf))
+                p = lf + 1
+            }
+            guard lines[0].elementsEqual(GENEActivDecoder.pageMarker, by: { b[$0] == $1 }) else { return nil }
+            var time: Range<Int>?
+            var rate: Range<Int>?
+            for line in lines[1..<9] {
+                var colon: Int?
+                for i in line {
+                    guard b[i] < 0x80 else { return nil }
+                    if colon == nil, b[i] == 0x3A { colon = i }
+                }
+                guard let colon else { continue }
+                // As the general reading's dictionary: the last line with the key wins.
+                let key = line.lowerBound..<colon
+                if GENEActivDecoder.isKey(b, key, GENEActivDecoder.pageTimeKey) { time = (colon + 1)..<line.upperBound }
+                if GENEActivDecoder.isKey(b, key, GENEActivDecoder.frequencyKey) { rate = (colon + 1)..<line.upperBound }
+            }
+            guard let time, let t = GENEActivDecoder.digitsPageTime(b, time) else { return nil }
+            return (t, rate, lines[9], p)
+        }
+        guard let scanned, scanned.hex.count % 12 == 0, scanned.hex.count <= 3600 else { return nil }
+        var rate = info.sampleRate
+        if let r = scanned.rate {
+            let text = Array(bytes[r])
+            if text != lastRateText || lastRate == nil {
+                // As the general reading: the text (ASCII here) without spaces and tabs at its ends, as a Double.
+                lastRate = Double(String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespaces))
+                lastRateText = text
+                if lastRate == nil { lastRateText = [] }
+            }
+            if let read = lastRate { rate = read }
+        }
+        guard rate.isFinite, rate > 0, rate <= RecordingLimits.maxSampleRate else { return nil }
+        let n = scanned.hex.count / 12
+        let hex = scanned.hex
+        var valid = true
+        let pairs = GENEActivDecoder.hexPairs
+        let xyz = bytes.withUnsafeBytes { all in
+            // The hex line's bytes (a range of the file found above, n × 12 long); `d` is indexed by a UInt16
+            // (65536 entries), `g` by axis × 4096 + 12 bits (3 × 4096 entries).
+            let line = UnsafeRawBufferPointer(rebasing: all[hex])
+            return pairs.withUnsafeBufferPointer { d in
+                table.withUnsafeBufferPointer { g in
+                    [Float](unsafeUninitializedCapacity: n * 3) { out, initialized in
+                        var invalid: UInt16 = 0
+                        for i in 0..<n {
+                            // The sample's twelve digits as six pairs: x = 3 digits, y = 3, z = 3, then light
+                            // and button (3), which must be hex digits too.
+                            let q = i * 12
+                            let p0 = d[Int(UInt16(littleEndian: line.loadUnaligned(fromByteOffset: q, as: UInt16.self)))]
+                            let p1 = d[Int(UInt16(littleEndian: line.loadUnaligned(fromByteOffset: q + 2, as: UInt16.self)))]
+                            let p2 = d[Int(UInt16(littleEndian: line.loadUnaligned(fromByteOffset: q + 4, as: UInt16.self)))]
+                            let p3 = d[Int(UInt16(littleEndian: line.loadUnaligned(fromByteOffset: q + 6, as: UInt16.self)))]
+                            let p4 = d[Int(UInt16(littleEndian: line.loadUnaligned(fromByteOffset: q + 8, as: UInt16.self)))]
+                            let p5 = d[Int(UInt16(littleEndian: line.loadUnaligned(fromByteOffset: q + 10, as: UInt16.self)))]
+                            invalid |= p0 | p1 | p2 | p3 | p4 | p5
+                            let x = Int(p0 & 0xFF) << 4 | Int(p1 & 0xFF) >> 4
+                            let y = Int(p1 & 0x0F) << 8 | Int(p2 & 0xFF)
+                            let z = Int(p3 & 0xFF) << 4 | Int(p4 & 0xFF) >> 4
+                            out[i * 3] = g[x]
+                            out[i * 3 + 1] = g[4096 + y]
+                            out[i * 3 + 2] = g[8192 + z]
+                        }
+                        valid = invalid & 0x100 == 0
+                        initialized = n * 3
+                    }
+                }
+            }
+        }
+        guard valid else { return nil }
+        position = scanned.next
+        pagesSeen += 1
+        pagesRead += 1
+        return DeviceSampleBlock(start: scanned.time, period: 1 / rate, xyz: xyz, offset: start)
     }
 
     private mutating func resync(from p: Int) {

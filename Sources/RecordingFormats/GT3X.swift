@@ -88,7 +88,9 @@ public struct GT3XDecoder: DeviceDecoder {
         guard scaleValue.isFinite, scaleValue >= 1, scaleValue <= 100_000 else {
             throw fail("Acceleration Scale", "'Acceleration Scale: \(scaleValue)' is not a plausible LSB/g (1–100000)")
         }
-        scale = Float(scaleValue)
+        let perG = Float(scaleValue)
+        scale = perG
+        gOf12Bit = (0..<4096).map { raw in Float(raw > 2047 ? raw - 4096 : raw) / perG }
         var offset: Int?
         if let tz = fields["TimeZone"] {
             // `-06:00:00`, `05:30:00`
@@ -131,28 +133,52 @@ public struct GT3XDecoder: DeviceDecoder {
         if findings.count < 1000 { findings.append(text) } else { dropped += 1 }
     }
 
+    /// g of each 12-bit two's-complement count (index: the count's 12 bits): `Float(count) / scale`, worked out
+    /// once per file instead of once per sample.
+    private let gOf12Bit: [Float]
+
     /// 12-bit samples packed big-endian, Y X Z order, from `count` bytes at `start`: up to `maxSamples` samples.
     func unpack12(_ start: Int, _ count: Int, maxSamples: Int) -> [Float] {
-        let samples = min(count * 8 / 36, maxSamples)
-        var out = [Float](repeating: 0, count: samples * 3)
-        var v = [Float](repeating: 0, count: 3)
-        for s in 0..<samples {
-            for a in 0..<3 {
-                let nibble = (s * 3 + a) * 3  // position of the value in nibbles
-                let byte = start + nibble / 2
-                let raw: Int
-                if nibble % 2 == 0 {
-                    raw = Int(data[byte]) << 4 | Int(data[byte + 1]) >> 4
-                } else {
-                    raw = (Int(data[byte]) & 0x0F) << 8 | Int(data[byte + 1])
+        let samples = max(0, min(count * 8 / 36, maxSamples))
+        guard samples > 0, start >= 0, count <= data.count - start else { return [] }
+        let table = gOf12Bit
+        return data.withUnsafeBytes { all in
+            // Sample s's three values take 4.5 bytes from start + 4.5 s, so `samples` samples need at most
+            // ceil(4.5 × samples) ≤ count bytes (samples ≤ count × 8 / 36): every byte read is within `b`.
+            let b = UnsafeRawBufferPointer(rebasing: all[start..<(start + count)])
+            return table.withUnsafeBufferPointer { g in
+                // `g` has 4096 entries; every index below is masked to 12 bits.
+                [Float](unsafeUninitializedCapacity: samples * 3) { out, initialized in
+                    // Two samples (six values, Y X Z Y X Z) from nine bytes: the first eight as one big-endian
+                    // word (five values and the top four bits of the sixth), the ninth the sixth's low byte.
+                    var s = 0
+                    while s + 2 <= samples {
+                        let q = s / 2 * 9
+                        let w = UInt64(bigEndian: b.loadUnaligned(fromByteOffset: q, as: UInt64.self))
+                        let last = UInt64(b[q + 8])
+                        let o = s * 3
+                        out[o + 1] = g[Int((w >> 52) & 0xFFF)]
+                        out[o] = g[Int((w >> 40) & 0xFFF)]
+                        out[o + 2] = g[Int((w >> 28) & 0xFFF)]
+                        out[o + 4] = g[Int((w >> 16) & 0xFFF)]
+                        out[o + 3] = g[Int((w >> 4) & 0xFFF)]
+                        out[o + 5] = g[Int((w & 0xF) << 8 | last)]
+                        s += 2
+                    }
+                    if s < samples {
+                        // The last of an odd number: Y X Z from the 4.5 bytes at q (ending with a high nibble).
+                        let q = s / 2 * 9
+                        let y = Int(b[q]) << 4 | Int(b[q + 1]) >> 4
+                        let x = (Int(b[q + 1]) & 0x0F) << 8 | Int(b[q + 2])
+                        let z = Int(b[q + 3]) << 4 | Int(b[q + 4]) >> 4
+                        out[s * 3] = g[x]
+                        out[s * 3 + 1] = g[y]
+                        out[s * 3 + 2] = g[z]
+                    }
+                    initialized = samples * 3
                 }
-                v[a] = Float(raw > 2047 ? raw - 4096 : raw) / scale
             }
-            out[s * 3] = v[1]
-            out[s * 3 + 1] = v[0]
-            out[s * 3 + 2] = v[2]
         }
-        return out
     }
 
     public mutating func nextBlock() throws -> DeviceSampleBlock? {
@@ -224,10 +250,30 @@ public struct GT3XDecoder: DeviceDecoder {
         return nil
     }
 
+    /// Whether the record at `p` with a `size`-byte payload checks: its checksum byte (at p + 8 + size) is the
+    /// one's complement of the XOR of its header and payload.
     private func checksumOK(_ p: Int, _ size: Int) -> Bool {
-        var x: UInt8 = 0
-        for i in p..<(p + 8 + size) { x ^= data[i] }
-        return ~x == data[p + 8 + size]
+        guard p >= 0, size >= 0, p + 9 + size <= data.count else { return false }
+        return data.withUnsafeBytes { all in
+            // The header and payload, eight bytes at a time (XOR is bitwise: the eight byte lanes are folded at
+            // the end), then the bytes left over; all within p..<(p + 8 + size), checked above.
+            let b = UnsafeRawBufferPointer(rebasing: all[p..<(p + 8 + size)])
+            var wide: UInt64 = 0
+            var i = 0
+            while i + 8 <= b.count {
+                wide ^= b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                i += 8
+            }
+            wide ^= wide >> 32
+            wide ^= wide >> 16
+            wide ^= wide >> 8
+            var x = UInt8(truncatingIfNeeded: wide)
+            while i < b.count {
+                x ^= b[i]
+                i += 1
+            }
+            return ~x == all[p + 8 + size]
+        }
     }
 
     /// The next position from `start` where a whole record with a good checksum begins.

@@ -127,9 +127,10 @@ struct ZipArchive {
         }
         defer { inflateEnd(&stream) }
         if expected == 0 { return [] }
-        var out = [UInt8](repeating: 0, count: expected)
-        let status: Int32 = bytes.withUnsafeBufferPointer { input in
-            out.withUnsafeMutableBufferPointer { output in
+        var status: Int32 = Z_DATA_ERROR
+        // Inflated straight into the array's storage (not zero-filled first); it holds what zlib wrote.
+        let out = [UInt8](unsafeUninitializedCapacity: expected) { output, initialized in
+            status = bytes.withUnsafeBufferPointer { input in
                 guard let inBase = input.baseAddress, let outBase = output.baseAddress else { return Z_DATA_ERROR }
                 stream.next_in = UnsafeMutablePointer(mutating: inBase + start)
                 stream.avail_in = uInt(count)
@@ -137,6 +138,8 @@ struct ZipArchive {
                 stream.avail_out = uInt(output.count)
                 return CZlib.inflate(&stream, Z_FINISH)
             }
+            // zlib writes bytes 0..<total_out, never more than avail_out (the capacity).
+            initialized = min(Int(stream.total_out), output.count)
         }
         let produced = Int(stream.total_out)
         switch status {

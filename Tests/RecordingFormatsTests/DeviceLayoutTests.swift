@@ -26,7 +26,7 @@ func errorText(_ body: () throws -> Void) -> String {
 
 @Suite("ActiGraph .gt3x written per the published layout")
 struct GT3XLayoutTests {
-    typealias W = DeviceWriters
+    typealias W = DeviceFiles
     /// 2024-03-10 22:00:00 on the device's clock.
     static let t0 = civilMicros(2024, 3, 10, 22, 0, 0)
     static let rate = 30
@@ -127,16 +127,16 @@ struct GT3XLayoutTests {
         // NHANES-GT3X-File-Format's example: "00 60 08 EB D0 07 00 9E BF 00 70 08 EB F0" is (Y, X, Z) = (6, 8, −323),
         // (7, 9, −321), (7, 8, −321) at 341 LSB/g (NEO serial, no Acceleration Scale).
         let example: [UInt8] = [0x00, 0x60, 0x08, 0xEB, 0xD0, 0x07, 0x00, 0x9E, 0xBF, 0x00, 0x70, 0x08, 0xEB, 0xF0]
-        #expect(DeviceWriters.pack12([(8, 6, -323), (9, 7, -321), (8, 7, -321)]) == example)
+        #expect(DeviceFiles.pack12([(8, 6, -323), (9, 7, -321), (8, 7, -321)]) == example)
         let start = civilMicros(2021, 12, 20, 11, 55, 0)
         // 20 s and 7 samples (an odd count: the last nibble is padding), deflated as ActiLife stores it.
         let samples = (0..<(20 * 30 + 7)).map { i in (((i * 53) % 4000) - 2000, (i % 700) - 350, 341 - i % 9) }
-        let info = DeviceWriters.infoTxt([
+        let info = DeviceFiles.infoTxt([
             ("Serial Number", "NEO1C04110003"), ("Firmware", "2.5.0"), ("Sample Rate", "30"),
-            ("Start Date", "\(DeviceWriters.ticks(unixMicroseconds: start))"), ("Stop Date", "0"),
+            ("Start Date", "\(DeviceFiles.ticks(unixMicroseconds: start))"), ("Stop Date", "0"),
         ])
-        for body in [example, DeviceWriters.pack12(samples)] {
-            let zip = DeviceWriters.zip([
+        for body in [example, DeviceFiles.pack12(samples)] {
+            let zip = DeviceFiles.zip([
                 .init(name: "info.txt", data: info), .init(name: "activity.bin", data: body, deflate: true),
                 .init(name: "lux.bin", data: [0, 0]),
             ])
@@ -163,7 +163,7 @@ struct GT3XLayoutTests {
         func message(_ bytes: [UInt8]) -> String { errorText { _ = try GT3XDecoder(path: "h.gt3x", bytes: bytes) } }
         #expect(message(Array("not a zip at all, just text".utf8)).hasPrefix("h.gt3x: byte 0: expected a zip archive"))
         for rate in ["0", "1000000000", "30.5", "nan", "-30"] {
-            let zip = DeviceWriters.zip([
+            let zip = DeviceFiles.zip([
                 .init(name: "info.txt", data: GT3XLayoutTests.info(rate: rate)), .init(name: "log.bin", data: []),
             ])
             let m = message(zip)
@@ -178,7 +178,7 @@ struct GT3XLayoutTests {
         #expect(m.contains("byte") && (m.contains("central directory")), "\(m)")
         // A member claiming 4 GiB (stored, not ZIP64) and one claiming 8 GiB (ZIP64): refused before any allocation.
         for claim: UInt64 in [0xFFFF_FFFE, 8 << 30] {
-            let zip = DeviceWriters.zip([
+            let zip = DeviceFiles.zip([
                 .init(name: "info.txt", data: GT3XLayoutTests.info()),
                 .init(name: "log.bin", data: [1, 2, 3], deflate: true, claimedSize: claim),
             ])
@@ -189,11 +189,11 @@ struct GT3XLayoutTests {
         // A record holding far more samples than one second at the rate: skipped with its offset.
         let s = UInt32(GT3XLayoutTests.t0 / 1_000_000)
         let huge = (0..<5000).map { _ in (1, 2, 3) }
-        var log = DeviceWriters.logRecord(type: 0x1A, time: s, payload: DeviceWriters.activity2(huge))
-        log += DeviceWriters.logRecord(type: 0x1A, time: s + 1, payload: DeviceWriters.activity2((0..<30).map { _ in (0, 0, 256) }))
+        var log = DeviceFiles.logRecord(type: 0x1A, time: s, payload: DeviceFiles.activity2(huge))
+        log += DeviceFiles.logRecord(type: 0x1A, time: s + 1, payload: DeviceFiles.activity2((0..<30).map { _ in (0, 0, 256) }))
         var d = try GT3XDecoder(
             path: "h.gt3x",
-            bytes: DeviceWriters.zip([.init(name: "info.txt", data: GT3XLayoutTests.info()), .init(name: "log.bin", data: log)]))
+            bytes: DeviceFiles.zip([.init(name: "info.txt", data: GT3XLayoutTests.info()), .init(name: "log.bin", data: log)]))
         let b = try #require(try d.nextBlock())
         #expect(b.count == 30 && b.start == GT3XLayoutTests.t0 + 1_000_000)
         #expect(d.findings.first?.hasPrefix("log.bin byte 0: record (type 26) holds 5000 samples") == true)
@@ -202,7 +202,7 @@ struct GT3XLayoutTests {
 
 @Suite("Axivity .cwa written per cwa.h")
 struct CWALayoutTests {
-    typealias W = DeviceWriters
+    typealias W = DeviceFiles
 
     @Test("packed 3 × 10 bit + exponent samples in 1/256 g; time from the stamp, its fraction and the sample index")
     func packed() throws {
@@ -314,7 +314,7 @@ struct GENEActivLayoutTests {
 
     @Test("a damaged page is skipped with its byte offset and page number; the pages after it are read")
     func damagedPage() throws {
-        let bytes = DeviceWriters.geneactiv(
+        let bytes = DeviceFiles.geneactiv(
             pageTimes: GENEActivLayoutTests.times(4), sample: GENEActivLayoutTests.sample,
             damage: [1: String(repeating: "0", count: 1800) + "Z" + String(repeating: "0", count: 1799)])
         let text = String(decoding: bytes, as: UTF8.self)
@@ -345,17 +345,17 @@ struct GENEActivLayoutTests {
         func message(_ bytes: [UInt8]) -> String { errorText { _ = try GENEActivDecoder(path: "h.bin", bytes: bytes) } }
         #expect(message(Array("GENEA/xyz\r\n".utf8)).hasPrefix("h.bin: byte 0: expected a GENEActiv .bin"))
         for rate in ["0 Hz", "1000000000 Hz", "fast"] {
-            let m = message(DeviceWriters.geneactiv(rate: rate, pageTimes: ["2024-03-10 22:00:00:000"], sample: GENEActivLayoutTests.sample))
+            let m = message(DeviceFiles.geneactiv(rate: rate, pageTimes: ["2024-03-10 22:00:00:000"], sample: GENEActivLayoutTests.sample))
             #expect(m.hasPrefix("h.bin: line 7: "), "\(rate): \(m)")
         }
         let zeroGain = message(
-            DeviceWriters.geneactiv(gains: (0, 25600, 25600), pageTimes: ["2024-03-10 22:00:00:000"], sample: GENEActivLayoutTests.sample))
+            DeviceFiles.geneactiv(gains: (0, 25600, 25600), pageTimes: ["2024-03-10 22:00:00:000"], sample: GENEActivLayoutTests.sample))
         #expect(zeroGain.hasPrefix("h.bin: line 12: 'x gain:0.0' must be positive"), "\(zeroGain)")
-        let header = DeviceWriters.geneactiv(pageTimes: [], sample: GENEActivLayoutTests.sample)
+        let header = DeviceFiles.geneactiv(pageTimes: [], sample: GENEActivLayoutTests.sample)
         #expect(message(header).hasPrefix("h.bin: byte \(header.count): expected a page"))
         var d = try GENEActivDecoder(
             path: "h.bin",
-            bytes: DeviceWriters.geneactiv(
+            bytes: DeviceFiles.geneactiv(
                 pageTimes: ["2024-03-10 22:00:00:000", "2024-13-10 22:00:03:000", "2024-03-10 22:00:06:000"],
                 sample: GENEActivLayoutTests.sample, damage: [0: String(repeating: "0", count: 4800)]))
         let page = try #require(try d.nextBlock())
@@ -389,7 +389,7 @@ struct ActiLifeCSVTests {
         arguments: ["", ",,,"])
     func withoutTimestamps(pad: String) throws {
         // ActiLife pads the header lines with the table's commas in some exports (`Start Time 11:55:00,,,`).
-        let bytes = DeviceWriters.actiLifeCSV(
+        let bytes = DeviceFiles.actiLifeCSV(
             dateFormat: "M/d/yyyy", rate: 30, start: (2021, 12, 20, 11, 55, 0), rows: ActiLifeCSVTests.rows(700),
             timestamps: false, padHeader: pad)
         let (reader, dir) = try open(bytes)
@@ -415,7 +415,7 @@ struct ActiLifeCSVTests {
     func withTimestamps() throws {
         for (format, lineEnd) in [("dd/MM/yyyy", "\r\n"), ("M/d/yyyy", "\n"), ("yyyy-MM-dd", "\r\n")] {
             // 23:59:58 on New Year's Eve: the stamps cross midnight and the year; rows 40…69 (one second) missing.
-            let bytes = DeviceWriters.actiLifeCSV(
+            let bytes = DeviceFiles.actiLifeCSV(
                 dateFormat: format, rate: 30, start: (2024, 12, 31, 23, 59, 58), rows: ActiLifeCSVTests.rows(120),
                 timestamps: true, lineEnd: lineEnd, skip: Set(40..<70))
             let (reader, dir) = try open(bytes)
@@ -477,7 +477,7 @@ struct ActiLifeCSVTests {
 
     @Test("epoch-count exports are still refused; absurd headers and bad rows are errors naming the line")
     func refusedAndHostile() throws {
-        let counts = DeviceWriters.actiLifeCSV(
+        let counts = DeviceFiles.actiLifeCSV(
             dateFormat: "M/d/yyyy", rate: 30, start: (2024, 1, 1, 10, 0, 0), rows: [(12, 40, 3)], timestamps: false,
             epoch: "00:01:00")
         #expect(errorText { _ = try open(counts) }.contains("activity counts"))
@@ -489,10 +489,10 @@ struct ActiLifeCSVTests {
             }
         }
         for rate in [0, 1_000_000_000] {
-            let b = DeviceWriters.actiLifeCSV(dateFormat: "M/d/yyyy", rate: rate, start: (2024, 1, 1, 10, 0, 0), rows: [(0, 0, 1)], timestamps: false)
+            let b = DeviceFiles.actiLifeCSV(dateFormat: "M/d/yyyy", rate: rate, start: (2024, 1, 1, 10, 0, 0), rows: [(0, 0, 1)], timestamps: false)
             #expect(message(b).hasPrefix("h.csv: line 1: sample rate"), "\(rate)")
         }
-        var text = String(decoding: DeviceWriters.actiLifeCSV(dateFormat: "M/d/yyyy", rate: 30, start: (2024, 1, 1, 10, 0, 0), rows: ActiLifeCSVTests.rows(5), timestamps: false), as: UTF8.self)
+        var text = String(decoding: DeviceFiles.actiLifeCSV(dateFormat: "M/d/yyyy", rate: 30, start: (2024, 1, 1, 10, 0, 0), rows: ActiLifeCSVTests.rows(5), timestamps: false), as: UTF8.self)
         #expect(message(Array(text.replacingOccurrences(of: "date format M/d/yyyy", with: "date format MMMM").utf8)).hasPrefix("h.csv: line 1: expected 'date format"))
         #expect(message(Array(text.replacingOccurrences(of: "Start Date 1/1/2024", with: "Start Date 13/45/2024").utf8)).hasPrefix("h.csv: line 4: expected 'Start Date' as M/d/yyyy"))
         // Row 3 (line 14) with a hexadecimal number; row 2 with a decimal comma (four fields).
@@ -514,7 +514,7 @@ struct ActiLifeCSVTests {
 @Suite("Fuzz seeds of the device readers")
 struct DeviceSeedTests {
     static func seeds() -> [(target: String, name: String, bytes: [UInt8])] {
-        let W = DeviceWriters.self
+        let W = DeviceFiles.self
         let stamp = W.cwaStamp(year: 2024, month: 3, day: 10, hour: 22, minute: 0, second: 0)
         let packed = (0..<2).map { k in
             W.cwaBlock(sequence: k, stamp: stamp + UInt32(k), fraction: 20000, index: 10, samples: .packed((0..<100).map { ($0 - 50, 2 * $0 - 100, 255, $0 % 4) }))

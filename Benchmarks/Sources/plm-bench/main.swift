@@ -5,6 +5,9 @@
 //                                   pushed whole and one second at a time: optimisations must not change it)
 //        plm-bench --read FILE... [--repetitions 5]   (each recording's reader alone: RecordingFile.open and
 //                                   every frame read in plm-replay's chunks, nothing else; best and median wall s)
+//        plm-bench --frames FILE...       (what each reader gives, hashed: every frame's bits read in three chunk
+//                                   sizes, the findings, gaps and clock figures, and for a research device's file the
+//                                   decoder's blocks; or the error. Reader optimisations must not change a line.)
 // Prints `key value` lines for Benchmarks/run.sh.
 import AccelerationSignal
 import Dispatch
@@ -21,6 +24,10 @@ var repetitions = 5
 var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments == ["--fingerprint"] {
     try printFingerprints()
+    exit(0)
+}
+if arguments.first == "--frames" {
+    for file in arguments.dropFirst() { print(describeReading(file)) }
     exit(0)
 }
 if arguments.first == "--read" {
@@ -208,7 +215,9 @@ func printFingerprints() throws {
 }
 
 /// Times each recording's reader on its own: open (`RecordingFile.open`, as plm-replay does: for .plmrec this
-/// includes the scan of the whole file) and read every frame in chunks of `NightAnalysis.Options().chunkFrames`.
+/// includes the scan of the whole file) and read every frame in chunks of `NightAnalysis.Options().chunkFrames`;
+/// the clock runs only inside those calls (until 2026-12-06 it also ran while the harness counted the samples
+/// read, a cost per frame that weighed on one-leg files per sample).
 /// Prints per file: `read_<name>_seconds_best`, `_seconds_median`, `_frames`, `_samples` (channel values read that
 /// are not NaN: the samples the file holds), `_samples_per_second` (samples / median time).
 func timeReaders(_ arguments: [String]) throws {
@@ -229,15 +238,17 @@ func timeReaders(_ arguments: [String]) throws {
             var finite = 0
             var buffer: [Float] = []
             buffer.reserveCapacity(chunk * TwoLegFrame.channels)
-            let t = try secondsThrowing {
-                var source = try RecordingFile.open(URL(fileURLWithPath: file)).source
-                while true {
-                    buffer.removeAll(keepingCapacity: true)
-                    let got = try source.read(into: &buffer, maxFrames: chunk)
-                    if got == 0 { break }
-                    n += got
-                    for v in buffer where !v.isNaN { finite += 1 }
-                }
+            // Only the reader's own calls are timed (open, and each read); counting the samples read is not.
+            var opened: (any FrameSource)?
+            var t = try secondsThrowing { opened = try RecordingFile.open(URL(fileURLWithPath: file)).source }
+            guard var source = opened else { continue }
+            while true {
+                buffer.removeAll(keepingCapacity: true)
+                var got = 0
+                t += try secondsThrowing { got = try source.read(into: &buffer, maxFrames: chunk) }
+                if got == 0 { break }
+                n += got
+                for v in buffer where !v.isNaN { finite += 1 }
             }
             times[k].append(t)
             frames[k] = n
@@ -259,4 +270,81 @@ func secondsThrowing(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
     try body()
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// Everything a reader gives for `file`, as text with hashes (for `--frames`): a change of any frame bit, finding,
+/// gap, clock figure or decoded block shows as a changed line.
+func describeReading(_ file: String) -> String {
+    let url = URL(fileURLWithPath: file)
+    var lines = ["== \(url.lastPathComponent)"]
+    func frames(_ chunk: Int) throws -> (Int, UInt64, [String]) {
+        let reader = try RecordingFile.open(url)
+        var source = reader.source
+        var f = Fingerprint()
+        var n = 0
+        var buffer: [Float] = []
+        while true {
+            buffer.removeAll(keepingCapacity: true)
+            let got = try source.read(into: &buffer, maxFrames: chunk)
+            if got == 0 { break }
+            precondition(buffer.count == got * TwoLegFrame.channels)
+            n += got
+            for v in buffer { f.add(v) }
+        }
+        var extra: [String] = []
+        extra.append("format \(reader.format) device \(String(describing: reader.device))")
+        extra.append("start \(String(describing: reader.deviceStartUnixMicroseconds))")
+        extra.append("description \(source.description)")
+        if let r = source as? any ReadingFindings {
+            extra += r.readingFindings.map { "finding \($0)" }
+            extra.append("excluded \(r.samplesExcluded)")
+        }
+        func device<D>(_ s: DeviceFrameSource<D>) {
+            extra.append("deviceStart \(s.startDeviceMicroseconds)")
+            extra += s.gaps.map { "gap \($0.from.bitPattern) \($0.to.bitPattern) \($0.reason)" }
+            extra.append("timed \(s.timedSamples) \(s.timedSeconds.bitPattern) drift \(String(describing: s.driftPPM))")
+        }
+        // The source read to its end (not `reader`'s copy, which has read nothing).
+        if let s = source as? DeviceFrameSource<GT3XDecoder> { device(s) }
+        if let s = source as? DeviceFrameSource<CWADecoder> { device(s) }
+        if let s = source as? DeviceFrameSource<GENEActivDecoder> { device(s) }
+        if let s = source as? DeviceFrameSource<ActiLifeCSVDecoder> { device(s) }
+        return (n, f.h, extra)
+    }
+    do {
+        var first: [String]?
+        for chunk in [NightAnalysis.Options().chunkFrames, 977, 1] {
+            let (n, h, extra) = try frames(chunk)
+            lines.append("chunk \(chunk): frames \(n) hash \(String(h, radix: 16))")
+            if first == nil { first = extra } else if first != extra { lines.append("DIFFERENT with chunk \(chunk)") }
+        }
+        lines += first ?? []
+    } catch {
+        lines.append("error \(error)")
+    }
+    func blocks<D: DeviceDecoder>(_ make: () throws -> D) {
+        do {
+            var d = try make()
+            var f = Fingerprint()
+            var count = 0
+            while let b = try d.nextBlock() {
+                count += 1
+                f.add(b.start); f.add(b.period); f.add(b.offset); f.add(b.xyz.count)
+                for v in b.xyz { f.add(v) }
+                for c in (b.gapReason ?? "-").utf8 { f.add(Int(c)) }
+            }
+            lines.append("blocks \(count) hash \(String(f.h, radix: 16)) info \(d.info)")
+            lines += d.findings.map { "decoder finding \($0)" }
+        } catch {
+            lines.append("decoder error \(error)")
+        }
+    }
+    switch url.pathExtension.lowercased() {
+    case "gt3x": blocks { try GT3XDecoder(url: url) }
+    case "cwa": blocks { try CWADecoder(url: url) }
+    case "bin": blocks { try GENEActivDecoder(url: url) }
+    case "csv": blocks { try ActiLifeCSVDecoder(url: url) }
+    default: break
+    }
+    return lines.joined(separator: "\n")
 }
