@@ -448,7 +448,7 @@ struct ActiLifeCSVTests {
         for k in 170..<174 { rows[k] = rows[169] }
         for k in 200..<230 { rows[k] = (0, 0, 0) }
         for k in 300..<315 { rows[k] = rows[299] }
-        let bytes = DeviceWriters.actiLifeCSV(
+        let bytes = DeviceFiles.actiLifeCSV(
             dateFormat: "M/d/yyyy", rate: 30, start: (2024, 3, 1, 22, 0, 0), rows: rows, timestamps: timestamps)
         let (reader, dir) = try open(bytes)
         defer { try? FileManager.default.removeItem(at: dir) }
