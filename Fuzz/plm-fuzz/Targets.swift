@@ -50,9 +50,15 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? RecorderConfiguration.parse(Data(bytes), source: "plmd.json")
         case .gt3x:
             // A zip (the whole .gt3x: ZipArchive, info.txt, log.bin or activity.bin); anything else is taken as a
-            // log.bin and stored in a zip with a fixed info.txt, so the record decoder is fuzzed past the zip's CRC.
-            let file = bytes.starts(with: [0x50, 0x4B]) ? bytes : FuzzZip.gt3x(log: bytes)
-            if let d = try? GT3XDecoder(path: "input.gt3x", bytes: file) { FuzzTarget.drainDevice(d) }
+            // log.bin with a fixed info.txt, handed to the record decoder as the zip would hand it over (so it is
+            // fuzzed past the zip's CRC).
+            if bytes.starts(with: [0x50, 0x4B]) {
+                if let d = try? GT3XDecoder(path: "input.gt3x", bytes: bytes) { FuzzTarget.drainDevice(d) }
+            } else if let d = try? GT3XDecoder(
+                path: "input.gt3x", info: FuzzTarget.gt3xInfo, member: { $0 == "log.bin" ? bytes : nil })
+            {
+                FuzzTarget.drainDevice(d)
+            }
         case .cwa:
             if let d = try? CWADecoder(path: "input.cwa", bytes: bytes) { FuzzTarget.drainDevice(d) }
         case .geneactiv:
@@ -100,39 +106,8 @@ enum FuzzTarget: String, CaseIterable {
     }
 }
 
-/// A stored zip (PKWARE APPNOTE.TXT 4.3.7, 4.3.12, 4.3.16) of a fixed info.txt and the given log.bin, for the gt3x
-/// target's inputs that are not zips.
-enum FuzzZip {
-    static let info = Array(
+extension FuzzTarget {
+    /// info.txt of the gt3x target's inputs that are not zips (a GT3X+ at 30 Hz, 256 LSB/g).
+    static let gt3xInfo = Array(
         "Serial Number: MOS2E11180137\r\nSample Rate: 30\r\nStart Date: 638456184000000000\r\nTimeZone: 01:00:00\r\nAcceleration Scale: 256.0\r\n".utf8)
-
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for b in bytes {
-            c ^= UInt32(b)
-            for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 }
-        }
-        return ~c
-    }
-
-    static func gt3x(log: [UInt8]) -> [UInt8] {
-        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
-        func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * UInt32($0))) & 0xFF) } }
-        var out: [UInt8] = []
-        var central: [UInt8] = []
-        for (name, data) in [("info.txt", info), ("log.bin", log)] {
-            let n = Array(name.utf8)
-            let crc = crc32(data)
-            let offset = UInt32(out.count)
-            out += le32(0x0403_4B50) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0x21) + le32(crc)
-            out += le32(UInt32(data.count)) + le32(UInt32(data.count)) + le16(n.count) + le16(0) + n + data
-            central += le32(0x0201_4B50) + le16(20) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0x21) + le32(crc)
-            central += le32(UInt32(data.count)) + le32(UInt32(data.count)) + le16(n.count) + le16(0) + le16(0)
-            central += le16(0) + le16(0) + le32(0) + le32(offset) + n
-        }
-        let cd = UInt32(out.count)
-        out += central + le32(0x0605_4B50) + le16(0) + le16(0) + le16(2) + le16(2) + le32(UInt32(central.count))
-        out += le32(cd) + le16(0)
-        return out
-    }
 }

@@ -44,12 +44,22 @@ public struct GT3XDecoder: DeviceDecoder {
     }
 
     public init(path: String, bytes: [UInt8]) throws {
-        self.path = path
         let zip = try ZipArchive(path: path, bytes: bytes)
         guard let infoEntry = zip.entry("info.txt") else {
             throw InputError(file: path, message: "expected an info.txt member in the .gt3x archive")
         }
-        let text = String(decoding: try zip.contents(of: infoEntry), as: UTF8.self)
+        try self.init(path: path, info: try zip.contents(of: infoEntry)) { name in
+            try zip.entry(name).map { try zip.contents(of: $0) }
+        }
+    }
+
+    /// The decoder of a `.gt3x` whose members are already out of the zip: `info` is info.txt's bytes, `member`
+    /// gives `log.bin` or `activity.bin` by name (nil when the archive has no such member). It is asked after
+    /// info.txt has been read, so errors come in the same order as from the archive. (The fuzz target feeds log.bin
+    /// bytes straight through it.)
+    public init(path: String, info infoBytes: [UInt8], member: (String) throws -> [UInt8]?) throws {
+        self.path = path
+        let text = String(decoding: infoBytes, as: UTF8.self)
         var fields: [String: String] = [:]
         var lines: [String: Int] = [:]
         // Lines end in CR LF (one Character in Swift) or LF.
@@ -111,12 +121,12 @@ public struct GT3XDecoder: DeviceDecoder {
         info = DeviceInfo(
             format: "gt3x", device: fields["Device Type"] ?? "ActiGraph", serial: serial, sampleRate: rateValue,
             rangeG: range, resolutionG: 1 / scaleValue, utcOffsetSeconds: offset, side: side)
-        if let log = zip.entry("log.bin") {
+        if let log = try member("log.bin") {
             layout = "log.bin"
-            data = try zip.contents(of: log)
-        } else if let activity = zip.entry("activity.bin") {
+            data = log
+        } else if let activity = try member("activity.bin") {
             layout = "activity.bin"
-            data = try zip.contents(of: activity)
+            data = activity
             guard let ticksText = fields["Start Date"], let ticks = Int64(ticksText), ticks > GT3XDecoder.unixEpochTicks
             else {
                 throw fail(
