@@ -243,11 +243,16 @@ public struct PlmrecSummary: Sendable {
         var trackers: [FrameTracker] = []
         var lossesDevice: [UInt64] = []
         var lastFrameEnd: [UInt64?] = []
+        // Which sensors the file has described so far, and which have clock anchors (`reader.sensors` and
+        // `anchors`, kept as flags: read for every frame).
+        var described: [Bool] = []
+        var anchored: [Bool] = []
         func ensure(_ i: Int) {
             while anchors.count <= i {
                 anchors.append([])
                 frameAnchors.append([])
                 trackers.append(FrameTracker())
+                anchored.append(false)
                 lastFrameEnd.append(nil)
             }
         }
@@ -258,6 +263,7 @@ public struct PlmrecSummary: Sendable {
             for raw in refs {
                 guard raw.type == RecordType.frame.rawValue else {
                     guard let entry = reader.entry(reader.rawRecord(raw)) else { continue }
+                    if case .sensor = entry.record { described = reader.sensors.map { $0 != nil } }
                     switch entry.record {
                     case .clockAnchor(let sensor, let hostTime, let deviceTime, _):
                         ensure(sensor)
@@ -266,6 +272,7 @@ public struct PlmrecSummary: Sendable {
                             continue
                         }
                         anchors[sensor].append(ClockAnchor(host: hostTime, device: deviceTime))
+                        anchored[sensor] = true
                         frameAnchors[sensor] = []
                     case .gap(let sensor, _, let from, let to, let kind, let reason):
                         quality.gaps.append(
@@ -286,12 +293,14 @@ public struct PlmrecSummary: Sendable {
                     guard PlmrecTimeBounds.check(hostTime, "frame received", sensor: sensor, at: entry.offset, into: &quality) else {
                         continue
                     }
-                    if sensor >= reader.sensors.count || reader.sensors[sensor] == nil {
+                    if sensor >= described.count || !described[sensor] {
                         quality.report(
                             PlmrecProblem(offset: entry.offset, kind: .unknownSensor, message: "frame of undescribed sensor \(sensor)"))
                     }
                     // The frame's bytes: `raw.count` bytes from `raw.start` of the chunk, inside it (`nextRecords`).
-                    let decoded = reader.withChunk { f.decode(UnsafeRawBufferPointer(rebasing: $0[raw.start..<(raw.start + raw.count)])) }
+                    // (Decoded in a closure of its own: a closure around the whole loop made every variable it changes a
+                // dynamically checked access, ten times the cost.)
+                let decoded = reader.withChunk { f.decode(UnsafeRawBufferPointer(rebasing: $0[raw.start..<(raw.start + raw.count)])) }
                     if !decoded {
                         badFrames.insert(entry.offset)
                         quality.framesBad += 1
@@ -344,7 +353,7 @@ public struct PlmrecSummary: Sendable {
                             let lastSample = f.timestamp &+ UInt64(f.sampleCount - 1) &* UInt64(f.period)
                             // Receptions are the clock's fallback, used only when the sensor has no clock anchors:
                             // once it has one they are not kept (a night's worth would grow with its length).
-                            if !anchors[sensor].isEmpty {
+                            if anchored[sensor] {
                             } else if let prev = frameAnchors[sensor].last, Double(hostTime) - Double(prev.host) < 1e6 {
                             } else {
                                 frameAnchors[sensor].append(ClockAnchor(host: hostTime, device: lastSample))
@@ -447,6 +456,15 @@ struct SensorSampleCursor {
         return pending[pendingIndex]
     }
 
+    /// `UInt64(x.rounded())` (half away from zero): for 0 <= x < 2^52, where truncation and `x - trunc(x)` are
+    /// exact, without the libm call `rounded()` makes (once per sample); through `rounded()` otherwise.
+    @inline(__always)
+    static func rounded(_ x: Double) -> UInt64 {
+        guard x >= 0, x < 0x1p52 else { return UInt64(x.rounded()) }
+        let whole = UInt64(x)
+        return x - Double(whole) >= 0.5 ? whole + 1 : whole
+    }
+
     /// Fills `pending` with the samples of this sensor's frames in the next block that has any (a block's worth:
     /// the block's frame records are located in place by `nextRecords`, then decoded one by one, each exactly as
     /// a frame on its own). False at the end of the file.
@@ -511,7 +529,7 @@ struct SensorSampleCursor {
         previous = (f.timestamp, f.sampleCount)
         let scale = Float(f.gPerCount)
         for i in 0..<f.sampleCount {
-            let device = f.timestamp &+ UInt64((period * Double(i)).rounded())
+            let device = f.timestamp &+ SensorSampleCursor.rounded(period * Double(i))
             let t = clock.host(device: device, received: received)
             guard t > lastTime else {
                 droppedOutOfOrder += 1
