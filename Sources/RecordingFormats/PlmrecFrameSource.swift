@@ -528,9 +528,12 @@ struct SensorSampleCursor {
         }
         previous = (f.timestamp, f.sampleCount)
         let scale = Float(f.gPerCount)
+        // With one time-base segment (the usual clock) `clock.host` is that segment's line: taken out of the loop.
+        let line = clock.segments.count == 1 ? clock.segments.first : nil
+        pending.reserveCapacity(pending.count + f.sampleCount)
         for i in 0..<f.sampleCount {
             let device = f.timestamp &+ SensorSampleCursor.rounded(period * Double(i))
-            let t = clock.host(device: device, received: received)
+            let t = line?.host(device) ?? clock.host(device: device, received: received)
             guard t > lastTime else {
                 droppedOutOfOrder += 1
                 continue
@@ -552,8 +555,12 @@ struct SensorSampleCursor {
 struct LegResampler {
     var cursor: SensorSampleCursor
     let maxSpan: Double
-    var a: TimedSample?
-    var b: TimedSample?
+    /// The last sample at or before the grid time (when `hasA`) and the one after it (when `hasB`): flags rather
+    /// than optionals, so that the samples are not moved in and out of optionals for every grid time.
+    var a = TimedSample(time: 0, x: 0, y: 0, z: 0, breakBefore: false)
+    var hasA = false
+    var b = TimedSample(time: 0, x: 0, y: 0, z: 0, breakBefore: false)
+    var hasB = false
     var started = false
 
     init(cursor: SensorSampleCursor, nominalPeriod: Double) {
@@ -563,7 +570,23 @@ struct LegResampler {
 
     /// True once every sample is used and `t` lies past the last one.
     func finished(at t: Double) -> Bool {
-        started && b == nil && (a.map { t > $0.time + 1 } ?? true)
+        started && !hasB && (!hasA || t > a.time + 1)
+    }
+
+    /// The cursor's next sample into `b` (`hasB` false at the end), straight from its pending samples when it has
+    /// one left.
+    @inline(__always)
+    private mutating func pull() throws {
+        if cursor.pendingIndex < cursor.pending.count {
+            b = cursor.pending[cursor.pendingIndex]
+            cursor.pendingIndex += 1
+            hasB = true
+        } else if let next = try cursor.next() {
+            b = next
+            hasB = true
+        } else {
+            hasB = false
+        }
     }
 
     /// The values at `times[k]` written to `out[at + 6k ..< at + 6k + 3]` (left as they are where there is none),
@@ -584,16 +607,17 @@ struct LegResampler {
 
     mutating func value(at t: Double) throws -> (Float, Float, Float)? {
         if !started {
-            b = try cursor.next()
+            try pull()
             started = true
         }
-        while let next = b, next.time <= t + 0.5 {
-            a = next
-            b = try cursor.next()
+        while hasB, b.time <= t + 0.5 {
+            a = b
+            hasA = true
+            try pull()
         }
-        guard let a else { return nil }
+        guard hasA else { return nil }
         if abs(t - a.time) <= 1 { return (a.x, a.y, a.z) }
-        guard let b, !b.breakBefore, b.time - a.time <= maxSpan, t > a.time else { return nil }
+        guard hasB, !b.breakBefore, b.time - a.time <= maxSpan, t > a.time else { return nil }
         let w = Float((t - a.time) / (b.time - a.time))
         return (a.x + w * (b.x - a.x), a.y + w * (b.y - a.y), a.z + w * (b.z - a.z))
     }
