@@ -141,64 +141,80 @@ struct FrameTracker {
     }
 }
 
-/// A frame decoded by the firmware's own C decoder (`plm_frame_decode`: magic, version, length and CRC checked),
-/// read in place: what `SensorFrameCodec.decode` gives, without making an array of the samples for every frame.
+/// A frame's header fields, read in place from the frame's bytes (no array of samples per frame): what
+/// `SensorFrameCodec.decode` gives. The layout is the protocol's own (`PLM_OFF_*`, `PLM_FRAME_*` of
+/// Firmware/protocol, docs/protocol.md "Sample frame"), little-endian; `decode` makes the same checks, in the same
+/// order, as the firmware's `plm_frame_decode`, with the CRC from `PlmrecCRC` (the same CRC-32 as `plm_crc32`).
 struct FrameView {
-    var raw = plm_frame_t()
+    static let headerSize = Int(PLM_FRAME_HEADER_SIZE)
+    static let crcSize = Int(PLM_FRAME_CRC_SIZE)
+    static let sampleSize = Int(PLM_SAMPLE_SIZE)
+    static let maxSamples = Int(PLM_FRAME_MAX_SAMPLES)
+    static let magic = UInt16(PLM_FRAME_MAGIC)
+    static let version = UInt8(PLM_PROTOCOL_VERSION)
 
-    /// Decodes the frame at the start of `bytes`; false when it is not a valid frame (then
-    /// `SensorFrameCodec.decode` says why).
-    mutating func decode(_ bytes: ArraySlice<UInt8>) -> Bool {
-        bytes.withUnsafeBufferPointer { plm_frame_decode($0.baseAddress, $0.count, &raw) } == PLM_DECODE_OK
-    }
-
-    var sequence: UInt32 { raw.seq }
-    var flags: SensorFrame.Flags { SensorFrame.Flags(rawValue: raw.flags) }
-    var timestamp: UInt64 { raw.timestamp_us }
-    var period: UInt16 { raw.period_us }
-    var lostSamples: UInt32 { raw.lost_samples }
-    var sampleCount: Int { Int(raw.count) }
+    var sequence: UInt32 = 0
+    var flags = SensorFrame.Flags(rawValue: 0)
+    var timestamp: UInt64 = 0
+    var period: UInt16 = 0
+    var lostSamples: UInt32 = 0
+    var sampleCount = 0
+    var rangeG: UInt8 = 0
     /// g per count at this frame's range (as `SensorFrame.gPerCount`).
-    var gPerCount: Double { Double(raw.range_g) / 32768 }
+    var gPerCount: Double { Double(rangeG) / 32768 }
+
+    /// Decodes the frame at the start of `bytes` (magic, version, length and CRC checked); false when it is not a
+    /// valid frame (then `SensorFrameCodec.decode` says why).
+    mutating func decode(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        // The checks of plm_frame_decode, in its order; each load below is inside the length checked before it.
+        guard bytes.count >= 3, bytes.loadUnaligned(fromByteOffset: Int(PLM_OFF_MAGIC), as: UInt16.self).littleEndian
+            == FrameView.magic, bytes[Int(PLM_OFF_VERSION)] == FrameView.version,
+            bytes.count >= FrameView.headerSize
+        else { return false }
+        let count = Int(bytes[Int(PLM_OFF_COUNT)])
+        let body = FrameView.headerSize + FrameView.sampleSize * count
+        guard count >= 1, count <= FrameView.maxSamples, bytes.count >= body + FrameView.crcSize,
+            bytes.loadUnaligned(fromByteOffset: body, as: UInt32.self).littleEndian
+                == PlmrecCRC.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<body]))
+        else { return false }
+        readHeader(bytes, count: count)
+        return true
+    }
 
     /// Reads the fields of a frame that the scan decoded without error (`PlmrecSummary.badFrames` does not hold its
-    /// offset): the same bytes, so the same values as `decode`, at the offsets of the protocol's own header
-    /// (`PLM_OFF_*`, little-endian through `plm_get_*`), without checking its CRC a second time.
-    mutating func read(checked bytes: ArraySlice<UInt8>) -> Bool {
-        bytes.withUnsafeBufferPointer { b -> Bool in
-            guard let p = b.baseAddress, b.count >= Int(PLM_FRAME_HEADER_SIZE) else { return false }
-            let count = p[Int(PLM_OFF_COUNT)]
-            guard count >= 1, count <= PLM_FRAME_MAX_SAMPLES,
-                b.count >= Int(PLM_FRAME_HEADER_SIZE + PLM_SAMPLE_SIZE * UInt32(count) + PLM_FRAME_CRC_SIZE)
-            else { return false }
-            raw.version = p[Int(PLM_OFF_VERSION)]
-            raw.flags = p[Int(PLM_OFF_FLAGS)]
-            raw.seq = plm_get_u32(p + Int(PLM_OFF_SEQ))
-            raw.timestamp_us = plm_get_u64(p + Int(PLM_OFF_TIMESTAMP))
-            raw.period_us = plm_get_u16(p + Int(PLM_OFF_PERIOD))
-            raw.count = count
-            raw.range_g = p[Int(PLM_OFF_RANGE)]
-            raw.lost_samples = plm_get_u32(p + Int(PLM_OFF_LOST))
-            withUnsafeMutableBytes(of: &raw.samples) { out in
-                let samples = out.bindMemory(to: plm_sample_t.self)
-                var q = p + Int(PLM_OFF_SAMPLES)
-                for i in 0..<Int(count) {
-                    samples[i] = plm_sample_t(
-                        x: Int16(bitPattern: plm_get_u16(q)), y: Int16(bitPattern: plm_get_u16(q + 2)),
-                        z: Int16(bitPattern: plm_get_u16(q + 4)))
-                    q += Int(PLM_SAMPLE_SIZE)
-                }
-            }
-            return true
-        }
+    /// offset): the same bytes, so the same values as `decode`, without checking its CRC a second time. False
+    /// (never a read out of bounds) when the bytes are too short for the frame they announce.
+    mutating func read(checked bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count >= FrameView.headerSize else { return false }
+        let count = Int(bytes[Int(PLM_OFF_COUNT)])
+        guard count >= 1, count <= FrameView.maxSamples,
+            bytes.count >= FrameView.headerSize + FrameView.sampleSize * count + FrameView.crcSize
+        else { return false }
+        readHeader(bytes, count: count)
+        return true
     }
 
-    /// Sample `i`'s x, y, z counts.
-    func sample(_ i: Int) -> (Int16, Int16, Int16) {
-        withUnsafeBytes(of: raw.samples) { bytes in
-            let s = bytes.bindMemory(to: plm_sample_t.self)[i]
-            return (s.x, s.y, s.z)
-        }
+    /// The header fields; `bytes` holds at least the header (checked by both callers).
+    private mutating func readHeader(_ bytes: UnsafeRawBufferPointer, count: Int) {
+        flags = SensorFrame.Flags(rawValue: bytes[Int(PLM_OFF_FLAGS)])
+        sequence = bytes.loadUnaligned(fromByteOffset: Int(PLM_OFF_SEQ), as: UInt32.self).littleEndian
+        timestamp = bytes.loadUnaligned(fromByteOffset: Int(PLM_OFF_TIMESTAMP), as: UInt64.self).littleEndian
+        period = bytes.loadUnaligned(fromByteOffset: Int(PLM_OFF_PERIOD), as: UInt16.self).littleEndian
+        sampleCount = count
+        rangeG = bytes[Int(PLM_OFF_RANGE)]
+        lostSamples = bytes.loadUnaligned(fromByteOffset: Int(PLM_OFF_LOST), as: UInt32.self).littleEndian
+    }
+
+    /// Sample `i`'s x, y, z counts, from the bytes that `decode` or `read(checked:)` accepted (which hold
+    /// `sampleCount` samples: `i < sampleCount` keeps the loads inside them).
+    @inline(__always)
+    static func sample(_ bytes: UnsafeRawBufferPointer, _ i: Int) -> (Int16, Int16, Int16) {
+        let at = Int(PLM_OFF_SAMPLES) + FrameView.sampleSize * i
+        return (
+            Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: Int16.self)),
+            Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 2, as: Int16.self)),
+            Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 4, as: Int16.self))
+        )
     }
 }
 
@@ -227,103 +243,121 @@ public struct PlmrecSummary: Sendable {
         var trackers: [FrameTracker] = []
         var lossesDevice: [UInt64] = []
         var lastFrameEnd: [UInt64?] = []
+        // Which sensors the file has described so far, and which have clock anchors (`reader.sensors` and
+        // `anchors`, kept as flags: read for every frame).
+        var described: [Bool] = []
+        var anchored: [Bool] = []
         func ensure(_ i: Int) {
             while anchors.count <= i {
                 anchors.append([])
                 frameAnchors.append([])
                 trackers.append(FrameTracker())
+                anchored.append(false)
                 lastFrameEnd.append(nil)
             }
         }
         var f = FrameView()
         var badFrames: Set<Int> = []
-        while let raw = try reader.nextRawRecord() {
-            guard raw.type == RecordType.frame.rawValue else {
-                guard let entry = reader.entry(raw) else { continue }
-                switch entry.record {
-                case .clockAnchor(let sensor, let hostTime, let deviceTime, _):
-                    ensure(sensor)
-                    guard PlmrecTimeBounds.check(hostTime, "clock anchor", sensor: sensor, at: entry.offset, into: &quality)
-                    else {
-                        continue
+        var refs: [PlmrecReader.RecordRef] = []
+        while try reader.nextRecords(into: &refs) {
+            for raw in refs {
+                guard raw.type == RecordType.frame.rawValue else {
+                    guard let entry = reader.entry(reader.rawRecord(raw)) else { continue }
+                    if case .sensor = entry.record { described = reader.sensors.map { $0 != nil } }
+                    switch entry.record {
+                    case .clockAnchor(let sensor, let hostTime, let deviceTime, _):
+                        ensure(sensor)
+                        guard PlmrecTimeBounds.check(hostTime, "clock anchor", sensor: sensor, at: entry.offset, into: &quality)
+                        else {
+                            continue
+                        }
+                        anchors[sensor].append(ClockAnchor(host: hostTime, device: deviceTime))
+                        anchored[sensor] = true
+                        frameAnchors[sensor] = []
+                    case .gap(let sensor, _, let from, let to, let kind, let reason):
+                        quality.gaps.append(
+                            RecordingGap(
+                                sensor: sensor, from: from, to: to, reason: reason.isEmpty ? "\(kind)" : "\(kind): \(reason)"))
+                    case .note(let hostTime, let text):
+                        quality.notes.append(RecordingNote(time: hostTime, text: text))
+                    default:
+                        break
                     }
-                    anchors[sensor].append(ClockAnchor(host: hostTime, device: deviceTime))
-                    frameAnchors[sensor] = []
-                case .gap(let sensor, _, let from, let to, let kind, let reason):
-                    quality.gaps.append(
-                        RecordingGap(
-                            sensor: sensor, from: from, to: to, reason: reason.isEmpty ? "\(kind)" : "\(kind): \(reason)"))
-                case .note(let hostTime, let text):
-                    quality.notes.append(RecordingNote(time: hostTime, text: text))
-                default:
-                    break
-                }
-                continue
-            }
-            // A frame (what `nextRecord` would give as `.frame`, read without copying its bytes).
-            do {
-                let sensor = Int(raw.sensor), hostTime = raw.hostTime
-                let entry = raw
-                ensure(sensor)
-                guard PlmrecTimeBounds.check(hostTime, "frame received", sensor: sensor, at: entry.offset, into: &quality) else {
                     continue
                 }
-                if sensor >= reader.sensors.count || reader.sensors[sensor] == nil {
-                    quality.report(
-                        PlmrecProblem(offset: entry.offset, kind: .unknownSensor, message: "frame of undescribed sensor \(sensor)"))
-                }
-                if !f.decode(raw.data) {
-                    badFrames.insert(entry.offset)
-                    quality.framesBad += 1
-                    let why: String
-                    if case .failure(let e) = SensorFrameCodec.decode(raw.data) { why = e.description } else { why = "?" }
-                    quality.report(PlmrecProblem(offset: entry.offset, kind: .badFrame, message: "sensor \(sensor): \(why)"))
-                } else {
-                    switch trackers[sensor].judge(sequence: f.sequence, flags: f.flags) {
-                    case .duplicate:
-                        quality.framesDuplicate += 1
-                        quality.report(
-                            PlmrecProblem(
-                                offset: entry.offset, kind: .duplicateFrame,
-                                message: "sensor \(sensor): frame \(f.sequence) repeated; dropped"))
+                // A frame (what `nextRecord` would give as `.frame`, read without copying its bytes).
+                do {
+                    let sensor = Int(raw.sensor), hostTime = raw.hostTime
+                    let entry = raw
+                    ensure(sensor)
+                    guard PlmrecTimeBounds.check(hostTime, "frame received", sensor: sensor, at: entry.offset, into: &quality) else {
                         continue
-                    case .keep(let restart, let dropped, let unexplained):
-                        quality.framesOK += 1
-                        quality.samplesOK += f.sampleCount
-                        if restart { quality.restarts += 1 }
-                        var lost = UInt64(f.lostSamples)
-                        var reason = f.flags.contains(.overflowGap) ? "device buffer overflow" : "sensor read missed"
-                        if unexplained {
-                            quality.sequenceJumps += 1
+                    }
+                    if sensor >= described.count || !described[sensor] {
+                        quality.report(
+                            PlmrecProblem(offset: entry.offset, kind: .unknownSensor, message: "frame of undescribed sensor \(sensor)"))
+                    }
+                    // The frame's bytes: `raw.count` bytes from `raw.start` of the chunk, inside it (`nextRecords`).
+                    // (Decoded in a closure of its own: a closure around the whole loop made every variable it changes a
+                // dynamically checked access, ten times the cost.)
+                let decoded = reader.withChunk { f.decode(UnsafeRawBufferPointer(rebasing: $0[raw.start..<(raw.start + raw.count)])) }
+                    if !decoded {
+                        badFrames.insert(entry.offset)
+                        quality.framesBad += 1
+                        let why: String
+                        if case .failure(let e) = SensorFrameCodec.decode(reader.rawRecord(raw).data) {
+                            why = e.description
+                        } else {
+                            why = "?"
+                        }
+                        quality.report(PlmrecProblem(offset: entry.offset, kind: .badFrame, message: "sensor \(sensor): \(why)"))
+                    } else {
+                        switch trackers[sensor].judge(sequence: f.sequence, flags: f.flags) {
+                        case .duplicate:
+                            quality.framesDuplicate += 1
                             quality.report(
                                 PlmrecProblem(
-                                    offset: entry.offset, kind: .sequenceJump,
-                                    message: "sensor \(sensor): \(dropped) frames missing before frame \(f.sequence) "
-                                        + "without the GAP_OVERFLOW flag"))
-                            // Estimate the samples from the time the missing frames covered.
-                            if let end = lastFrameEnd[sensor], f.timestamp > end, f.period > 0,
-                                Double(f.timestamp - end) <= RecordingLimits.maxGap * 1e6
-                            {
-                                lost += (f.timestamp - end) / UInt64(f.period)
+                                    offset: entry.offset, kind: .duplicateFrame,
+                                    message: "sensor \(sensor): frame \(f.sequence) repeated; dropped"))
+                            continue
+                        case .keep(let restart, let dropped, let unexplained):
+                            quality.framesOK += 1
+                            quality.samplesOK += f.sampleCount
+                            if restart { quality.restarts += 1 }
+                            var lost = UInt64(f.lostSamples)
+                            var reason = f.flags.contains(.overflowGap) ? "device buffer overflow" : "sensor read missed"
+                            if unexplained {
+                                quality.sequenceJumps += 1
+                                quality.report(
+                                    PlmrecProblem(
+                                        offset: entry.offset, kind: .sequenceJump,
+                                        message: "sensor \(sensor): \(dropped) frames missing before frame \(f.sequence) "
+                                            + "without the GAP_OVERFLOW flag"))
+                                // Estimate the samples from the time the missing frames covered.
+                                if let end = lastFrameEnd[sensor], f.timestamp > end, f.period > 0,
+                                    Double(f.timestamp - end) <= RecordingLimits.maxGap * 1e6
+                                {
+                                    lost += (f.timestamp - end) / UInt64(f.period)
+                                }
+                                reason = "frames lost on the host side"
                             }
-                            reason = "frames lost on the host side"
-                        }
-                        if lost > 0 || dropped > 0 {
-                            quality.samplesLost += lost
-                            quality.losses.append(
-                                SampleLoss(
-                                    sensor: sensor, time: hostTime, samples: lost, frames: dropped, reason: reason,
-                                    offset: entry.offset))
-                            lossesDevice.append(f.timestamp)
-                        }
-                        lastFrameEnd[sensor] = f.timestamp &+ UInt64(f.sampleCount) &* UInt64(f.period)
-                        let lastSample = f.timestamp &+ UInt64(f.sampleCount - 1) &* UInt64(f.period)
-                        // Receptions are the clock's fallback, used only when the sensor has no clock anchors:
-                        // once it has one they are not kept (a night's worth would grow with its length).
-                        if !anchors[sensor].isEmpty {
-                        } else if let prev = frameAnchors[sensor].last, Double(hostTime) - Double(prev.host) < 1e6 {
-                        } else {
-                            frameAnchors[sensor].append(ClockAnchor(host: hostTime, device: lastSample))
+                            if lost > 0 || dropped > 0 {
+                                quality.samplesLost += lost
+                                quality.losses.append(
+                                    SampleLoss(
+                                        sensor: sensor, time: hostTime, samples: lost, frames: dropped, reason: reason,
+                                        offset: entry.offset))
+                                lossesDevice.append(f.timestamp)
+                            }
+                            lastFrameEnd[sensor] = f.timestamp &+ UInt64(f.sampleCount) &* UInt64(f.period)
+                            let lastSample = f.timestamp &+ UInt64(f.sampleCount - 1) &* UInt64(f.period)
+                            // Receptions are the clock's fallback, used only when the sensor has no clock anchors:
+                            // once it has one they are not kept (a night's worth would grow with its length).
+                            if anchored[sensor] {
+                            } else if let prev = frameAnchors[sensor].last, Double(hostTime) - Double(prev.host) < 1e6 {
+                            } else {
+                                frameAnchors[sensor].append(ClockAnchor(host: hostTime, device: lastSample))
+                            }
                         }
                     }
                 }
@@ -388,6 +422,8 @@ struct SensorSampleCursor {
     var tracker = FrameTracker()
     var pending: [TimedSample] = []
     var pendingIndex = 0
+    /// This sensor's frame records in the block being read.
+    var refs: [PlmrecReader.RecordRef] = []
     var lastTime = -Double.infinity
     var droppedOutOfOrder = 0
     /// Frames not used because their reception or device time lies beyond the bounds (`PlmrecTimeBounds`).
@@ -420,68 +456,97 @@ struct SensorSampleCursor {
         return pending[pendingIndex]
     }
 
+    /// `UInt64(x.rounded())` (half away from zero): for 0 <= x < 2^52, where truncation and `x - trunc(x)` are
+    /// exact, without the libm call `rounded()` makes (once per sample); through `rounded()` otherwise.
+    @inline(__always)
+    static func rounded(_ x: Double) -> UInt64 {
+        guard x >= 0, x < 0x1p52 else { return UInt64(x.rounded()) }
+        // Through Int64 (x < 2^52 fits): one instruction each way, where UInt64 <-> Double takes several on x86-64.
+        let whole = Int64(x)
+        return UInt64(x - Double(whole) >= 0.5 ? whole + 1 : whole)
+    }
+
+    /// Fills `pending` with the samples of this sensor's frames in the next block that has any (a block's worth:
+    /// the block's frame records are located in place by `nextRecords`, then decoded one by one, each exactly as
+    /// a frame on its own). False at the end of the file.
     private mutating func loadFrame() throws -> Bool {
-        var f = FrameView()
-        while let (received, bytes, offset) = try reader.nextFrame(ofSensor: sensor) {
-            // The scan reported these frames already.
-            guard PlmrecTimeBounds.contains(received) else { continue }
-            let checked = offset + Plmrec.recordHeaderSize + bytes.count <= scannedEnd
-                && (badFrames.isEmpty || !badFrames.contains(offset))
-            guard checked ? f.read(checked: bytes) : f.decode(bytes) else { continue }
-            guard case .keep(let restart, let dropped, _) = tracker.judge(sequence: f.sequence, flags: f.flags) else { continue }
-            // A timestamp that puts the frame after its reception, or too long before it, is not believed: the
-            // grid is never stretched to reach it.
-            let firstTime = clock.host(device: f.timestamp, received: received)
-            let lastDevice = f.timestamp &+ UInt64(max(f.sampleCount - 1, 0)) &* UInt64(f.period)
-            let endTime = clock.host(device: lastDevice, received: received)
-            guard PlmrecTimeBounds.plausible(sample: firstTime, received: received),
-                PlmrecTimeBounds.plausible(sample: endTime, received: received)
-            else {
-                droppedImplausible += 1
-                if findings.count < 20 {
-                    findings.append(
-                        "byte \(offset): sensor \(sensor): frame \(f.sequence)'s timestamp puts its samples at "
-                            + "\((firstTime / 1e6).isFinite ? String(format: "%.3f", firstTime / 1e6) : "?") s, "
-                            + "received at \(String(format: "%.3f", Double(received) / 1e6)) s; the frame is not used")
+        pending.removeAll(keepingCapacity: true)
+        pendingIndex = 0
+        while pending.isEmpty {
+            guard try reader.nextRecords(into: &refs, frameOfSensor: sensor) else { return false }
+            let records = refs
+            reader.withChunk { chunk in
+                for r in records {
+                    // `nextRecords` located the record's data inside the chunk.
+                    decodeFrame(UnsafeRawBufferPointer(rebasing: chunk[r.start..<(r.start + r.count)]), r)
                 }
-                previous = nil
+            }
+        }
+        return true
+    }
+
+    /// Appends the samples of one frame record to `pending` (or drops the frame, for the reasons given below).
+    private mutating func decodeFrame(_ bytes: UnsafeRawBufferPointer, _ r: PlmrecReader.RecordRef) {
+        let received = r.hostTime, offset = r.offset
+        var f = FrameView()
+        // The scan reported these frames already.
+        guard PlmrecTimeBounds.contains(received) else { return }
+        let checked = offset + Plmrec.recordHeaderSize + bytes.count <= scannedEnd
+            && (badFrames.isEmpty || !badFrames.contains(offset))
+        guard checked ? f.read(checked: bytes) : f.decode(bytes) else { return }
+        guard case .keep(let restart, let dropped, _) = tracker.judge(sequence: f.sequence, flags: f.flags) else { return }
+        // A timestamp that puts the frame after its reception, or too long before it, is not believed: the
+        // grid is never stretched to reach it.
+        let firstTime = clock.host(device: f.timestamp, received: received)
+        let lastDevice = f.timestamp &+ UInt64(max(f.sampleCount - 1, 0)) &* UInt64(f.period)
+        let endTime = clock.host(device: lastDevice, received: received)
+        guard PlmrecTimeBounds.plausible(sample: firstTime, received: received),
+            PlmrecTimeBounds.plausible(sample: endTime, received: received)
+        else {
+            droppedImplausible += 1
+            if findings.count < 20 {
+                findings.append(
+                    "byte \(offset): sensor \(sensor): frame \(f.sequence)'s timestamp puts its samples at "
+                        + "\((firstTime / 1e6).isFinite ? String(format: "%.3f", firstTime / 1e6) : "?") s, "
+                        + "received at \(String(format: "%.3f", Double(received) / 1e6)) s; the frame is not used")
+            }
+            previous = nil
+            return
+        }
+        let nominal = Double(f.period)
+        var discontinuity = restart || dropped > 0 || f.lostSamples > 0
+        if let p = previous, !discontinuity, f.timestamp > p.timestamp {
+            samplesSinceReference += p.count
+        } else {
+            discontinuity = discontinuity || previous != nil
+            referenceTimestamp = f.timestamp
+            samplesSinceReference = 0
+        }
+        var period = nominal
+        if samplesSinceReference >= 6 {
+            let measured = Double(f.timestamp - referenceTimestamp) / Double(samplesSinceReference)
+            if abs(measured - nominal) <= 0.1 * nominal { period = measured }
+        }
+        previous = (f.timestamp, f.sampleCount)
+        let scale = Float(f.gPerCount)
+        // With one time-base segment (the usual clock) `clock.host` is that segment's line: taken out of the loop.
+        let line = clock.segments.count == 1 ? clock.segments.first : nil
+        pending.reserveCapacity(pending.count + f.sampleCount)
+        for i in 0..<f.sampleCount {
+            let device = f.timestamp &+ SensorSampleCursor.rounded(period * Double(i))
+            let t = line?.host(device) ?? clock.host(device: device, received: received)
+            guard t > lastTime else {
+                droppedOutOfOrder += 1
                 continue
             }
-            let nominal = Double(f.period)
-            var discontinuity = restart || dropped > 0 || f.lostSamples > 0
-            if let p = previous, !discontinuity, f.timestamp > p.timestamp {
-                samplesSinceReference += p.count
-            } else {
-                discontinuity = discontinuity || previous != nil
-                referenceTimestamp = f.timestamp
-                samplesSinceReference = 0
-            }
-            var period = nominal
-            if samplesSinceReference >= 6 {
-                let measured = Double(f.timestamp - referenceTimestamp) / Double(samplesSinceReference)
-                if abs(measured - nominal) <= 0.1 * nominal { period = measured }
-            }
-            previous = (f.timestamp, f.sampleCount)
-            let scale = Float(f.gPerCount)
-            pending.removeAll(keepingCapacity: true)
-            pendingIndex = 0
-            for i in 0..<f.sampleCount {
-                let device = f.timestamp &+ UInt64((period * Double(i)).rounded())
-                let t = clock.host(device: device, received: received)
-                guard t > lastTime else {
-                    droppedOutOfOrder += 1
-                    continue
-                }
-                let (x, y, z) = f.sample(i)
-                pending.append(
-                    TimedSample(
-                        time: t, x: Float(x) * scale, y: Float(y) * scale, z: Float(z) * scale,
-                        breakBefore: i == 0 && discontinuity))
-                lastTime = t
-            }
-            if !pending.isEmpty { return true }
+            // i < f.sampleCount: inside the frame's bytes (`FrameView.sample`).
+            let (x, y, z) = FrameView.sample(bytes, i)
+            pending.append(
+                TimedSample(
+                    time: t, x: Float(x) * scale, y: Float(y) * scale, z: Float(z) * scale,
+                    breakBefore: i == 0 && discontinuity))
+            lastTime = t
         }
-        return false
     }
 }
 
@@ -491,8 +556,12 @@ struct SensorSampleCursor {
 struct LegResampler {
     var cursor: SensorSampleCursor
     let maxSpan: Double
-    var a: TimedSample?
-    var b: TimedSample?
+    /// The last sample at or before the grid time (when `hasA`) and the one after it (when `hasB`): flags rather
+    /// than optionals, so that the samples are not moved in and out of optionals for every grid time.
+    var a = TimedSample(time: 0, x: 0, y: 0, z: 0, breakBefore: false)
+    var hasA = false
+    var b = TimedSample(time: 0, x: 0, y: 0, z: 0, breakBefore: false)
+    var hasB = false
     var started = false
 
     init(cursor: SensorSampleCursor, nominalPeriod: Double) {
@@ -502,21 +571,54 @@ struct LegResampler {
 
     /// True once every sample is used and `t` lies past the last one.
     func finished(at t: Double) -> Bool {
-        started && b == nil && (a.map { t > $0.time + 1 } ?? true)
+        started && !hasB && (!hasA || t > a.time + 1)
+    }
+
+    /// The cursor's next sample into `b` (`hasB` false at the end), straight from its pending samples when it has
+    /// one left.
+    @inline(__always)
+    private mutating func pull() throws {
+        if cursor.pendingIndex < cursor.pending.count {
+            b = cursor.pending[cursor.pendingIndex]
+            cursor.pendingIndex += 1
+            hasB = true
+        } else if let next = try cursor.next() {
+            b = next
+            hasB = true
+        } else {
+            hasB = false
+        }
+    }
+
+    /// The values at `times[k]` written to `out[at + 6k ..< at + 6k + 3]` (left as they are where there is none),
+    /// for k from 0 up to the first one at which the leg is `finished`; returns that k, or `times.count`. The caller
+    /// makes `out` hold `at + 6 * times.count` values or more.
+    mutating func fill(times: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Float>, at: Int) throws -> Int {
+        for k in 0..<times.count {
+            let t = times[k]
+            if let (x, y, z) = try value(at: t) {
+                out[at + 6 * k] = x
+                out[at + 6 * k + 1] = y
+                out[at + 6 * k + 2] = z
+            }
+            if finished(at: t) { return k }
+        }
+        return times.count
     }
 
     mutating func value(at t: Double) throws -> (Float, Float, Float)? {
         if !started {
-            b = try cursor.next()
+            try pull()
             started = true
         }
-        while let next = b, next.time <= t + 0.5 {
-            a = next
-            b = try cursor.next()
+        while hasB, b.time <= t + 0.5 {
+            a = b
+            hasA = true
+            try pull()
         }
-        guard let a else { return nil }
+        guard hasA else { return nil }
         if abs(t - a.time) <= 1 { return (a.x, a.y, a.z) }
-        guard let b, !b.breakBefore, b.time - a.time <= maxSpan, t > a.time else { return nil }
+        guard hasB, !b.breakBefore, b.time - a.time <= maxSpan, t > a.time else { return nil }
         let w = Float((t - a.time) / (b.time - a.time))
         return (a.x + w * (b.x - a.x), a.y + w * (b.y - a.y), a.z + w * (b.z - a.z))
     }
@@ -535,6 +637,8 @@ public struct PlmrecFrameSource: FrameSource, ReadingFindings {
     /// Frame slot (0 left, 1 right) of each resampler.
     private var slots: [Int] = []
     private var frameIndex: Int64 = 0
+    /// Grid times of the chunk being read (reused from one chunk to the next).
+    private var gridTimes: [Double] = []
     private var done = false
 
     public var header: PlmrecHeader { summary.header }
@@ -611,31 +715,29 @@ public struct PlmrecFrameSource: FrameSource, ReadingFindings {
     public var samplesExcluded: Int { 0 }
 
     public mutating func read(into buffer: inout [Float], maxFrames: Int) throws -> Int {
+        guard !done, maxFrames > 0 else { return 0 }
+        // The grid times of the frames this call may return.
+        if gridTimes.count != maxFrames { gridTimes = [Double](repeating: 0, count: maxFrames) }
+        for k in 0..<maxFrames { gridTimes[k] = Double(description.time(ofFrame: frameIndex + Int64(k))) }
+        // One leg at a time over the whole chunk (NaN where a leg has no value). A leg stops at the first frame at
+        // which it is finished (from there on it has no value); the chunk ends at the first frame at which every
+        // leg is finished, and that frame is not part of it.
+        let base = buffer.count
+        buffer.append(contentsOf: repeatElement(Float.nan, count: 6 * maxFrames))
         var n = 0
-        while n < maxFrames, !done {
-            let t = Double(description.time(ofFrame: frameIndex))
-            var left: (Float, Float, Float) = (.nan, .nan, .nan)
-            var right: (Float, Float, Float) = (.nan, .nan, .nan)
-            var allFinished = true
-            for j in resamplers.indices {
-                if let value = try resamplers[j].value(at: t) {
-                    if slots[j] == 0 { left = value } else { right = value }
+        try buffer.withUnsafeMutableBufferPointer { out in
+            try gridTimes.withUnsafeBufferPointer { times in
+                for j in resamplers.indices {
+                    // `fill` writes values k < maxFrames at base + 6k + 3 slot + 0...2 (slot 0 or 1): inside the
+                    // 6 * maxFrames values appended above.
+                    let finished = try resamplers[j].fill(times: times, into: out, at: base + 3 * slots[j])
+                    n = max(n, finished)
                 }
-                if !resamplers[j].finished(at: t) { allFinished = false }
             }
-            if allFinished {
-                done = true
-                break
-            }
-            buffer.append(left.0)
-            buffer.append(left.1)
-            buffer.append(left.2)
-            buffer.append(right.0)
-            buffer.append(right.1)
-            buffer.append(right.2)
-            frameIndex += 1
-            n += 1
         }
+        if n < maxFrames { done = true }
+        buffer.removeSubrange((base + 6 * n)...)
+        frameIndex += Int64(n)
         return n
     }
 }

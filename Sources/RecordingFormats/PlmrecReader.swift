@@ -1,6 +1,8 @@
-import CZlib
 import EDFFormat
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import LegMovementScoring
 import SensorFrames
 
@@ -107,6 +109,7 @@ public final class PlmrecReader {
     /// `chunkBytes` serves many blocks, and their payloads are not copied).
     private var chunk: [UInt8] = []
     private var chunkStart = 0
+    private var spareChunk: [UInt8] = []
     static let chunkBytes = 1 << 20
 
     /// The first sensor index described twice, and where (a file whose writer reused an index is ambiguous).
@@ -139,38 +142,68 @@ public final class PlmrecReader {
     }
 
     private func read(at offset: Int, count: Int) throws -> [UInt8] {
-        do {
-            try handle.seek(toOffset: UInt64(offset))
-            return [UInt8](try handle.read(upToCount: count) ?? Data())
-        } catch {
-            throw InputError(
-                file: path, location: .byte(offset), message: "cannot read (\(error.localizedDescription))")
+        var bytes: [UInt8] = []
+        try read(at: offset, count: count, into: &bytes)
+        return bytes
+    }
+
+    /// Reads up to `count` bytes at `offset` straight into `bytes` with pread(2) (fewer at the end of the file; no
+    /// `Data` in between, and `bytes` keeps its storage from one chunk to the next).
+    private func read(at offset: Int, count: Int, into bytes: inout [UInt8]) throws {
+        if bytes.count != count { bytes = [UInt8](repeating: 0, count: count) }
+        let fd = handle.fileDescriptor
+        var got = 0
+        let failure: Int32? = bytes.withUnsafeMutableBytes { buffer -> Int32? in
+            // pread writes at most `buffer.count - got` bytes at `got`: inside the buffer.
+            while got < buffer.count, let base = buffer.baseAddress {
+                let n = pread(fd, base + got, buffer.count - got, off_t(offset + got))
+                if n > 0 {
+                    got += n
+                } else if n == 0 {
+                    break
+                } else if errno != EINTR {
+                    return errno
+                }
+            }
+            return nil
         }
+        if let failure {
+            throw InputError(file: path, location: .byte(offset), message: "cannot read (\(String(cString: strerror(failure))))")
+        }
+        if got < count { bytes.removeSubrange(got...) }
     }
 
     /// Bytes `offset ..< offset + count` of the file as a slice of the read-ahead chunk (fewer at the end of the
     /// file), reading the next chunk from `offset` when the current one does not hold them.
     private func slice(at offset: Int, count: Int) throws -> ArraySlice<UInt8> {
         if offset < chunkStart || offset + count > chunkStart + chunk.count {
-            chunk = try read(at: offset, count: max(count, PlmrecReader.chunkBytes))
+            // Read into the other buffer: slices of the current chunk may still be alive (a block header being
+            // checked), and reading into storage they share would copy it first.
+            swap(&chunk, &spareChunk)
+            do {
+                try read(at: offset, count: max(count, PlmrecReader.chunkBytes), into: &chunk)
+            } catch {
+                chunk = []
+                chunkStart = 0
+                throw error
+            }
             chunkStart = offset
         }
         let from = offset - chunkStart
         return chunk[from..<min(from + count, chunk.count)]
     }
 
-    /// CRC-32/ISO-HDLC of `bytes` (zlib's, the same function as `plm_crc32`), without copying them.
-    static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        bytes.withUnsafeBufferPointer { UInt32(truncatingIfNeeded: crc32_z(0, $0.baseAddress, $0.count)) }
-    }
+    /// CRC-32/ISO-HDLC of `bytes` (`PlmrecCRC`: the same function as `plm_crc32`), without copying them.
+    static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 { PlmrecCRC.checksum(bytes) }
 
     /// The payload length of a block header, or nil when the header is not valid.
     private static func checkHeader(_ h: ArraySlice<UInt8>) -> (sequence: UInt32, length: Int, crc: UInt32)? {
         guard h.count >= Plmrec.blockHeaderSize else { return nil }
         let b = h.startIndex
-        guard Array(h[b..<(b + 4)]) == Plmrec.blockMagic else { return nil }
-        guard SensorFrameCodec.crc32(Array(h[b..<(b + 20)])) == UInt32(truncatingIfNeeded: le(h[(b + 20)..<(b + 24)]))
+        guard h[b] == Plmrec.blockMagic[0], h[b + 1] == Plmrec.blockMagic[1], h[b + 2] == Plmrec.blockMagic[2],
+            h[b + 3] == Plmrec.blockMagic[3]
         else { return nil }
+        guard crc32(h[b..<(b + 20)]) == UInt32(truncatingIfNeeded: le(h[(b + 20)..<(b + 24)])) else { return nil }
         let version = UInt16(truncatingIfNeeded: le(h[(b + 4)..<(b + 6)]))
         let length = Int(le(h[(b + 12)..<(b + 16)]))
         guard version == Plmrec.formatVersion, length <= Plmrec.maxPayload else { return nil }
@@ -350,6 +383,84 @@ public final class PlmrecReader {
             guard let r = try nextRawRecord() else { return nil }
             if r.type == RecordType.frame.rawValue && Int(r.sensor) == sensor { return (r.hostTime, r.data, r.offset) }
         }
+    }
+
+    /// A record of the current block, located in the read-ahead chunk (no slice, so nothing to retain per record).
+    struct RecordRef {
+        var type: UInt8
+        var sensor: UInt8
+        var hostTime: Int64
+        /// The record's data: `count` bytes from index `start` of the chunk (`withChunk`).
+        var start: Int
+        var count: Int
+        /// Byte offset of the record header in the file.
+        var offset: Int
+    }
+
+    /// The records of the rest of the current block, or of the next valid block, in file order (`refs` is emptied
+    /// first; with `frameOfSensor`, only that sensor's frame records). Malformed records end their block and are
+    /// reported, as `nextRawRecord` does. The refs index the chunk until the next call. False at the end of the
+    /// file. (One call per block: the per-record work is a loop over the block's bytes.)
+    func nextRecords(into refs: inout [RecordRef], frameOfSensor sensor: Int? = nil) throws -> Bool {
+        refs.removeAll(keepingCapacity: true)
+        while refs.isEmpty {
+            if block == nil {
+                guard let b = try nextBlockSlice() else { return false }
+                block = b
+                recordPosition = b.payload.startIndex
+            }
+            guard let b = block else { return false }
+            block = nil
+            let start = b.payload.startIndex, end = b.payload.endIndex
+            let payloadOffset = b.offset + Plmrec.blockHeaderSize - start
+            var problem: PlmrecProblem?
+            b.payload.withUnsafeBytes { bytes in
+                // `bytes[k]` is payload index `start + k`. Every load below is at p - start ..< next - start with
+                // next <= end (checked first), so inside the payload.
+                var p = recordPosition
+                while p < end {
+                    guard end - p >= Plmrec.recordHeaderSize else {
+                        problem = PlmrecProblem(
+                            offset: payloadOffset + p, kind: .badRecord, message: "a record header is cut by the end of its block")
+                        return
+                    }
+                    let k = p - start
+                    let length = Int(bytes.loadUnaligned(fromByteOffset: k + 2, as: UInt16.self).littleEndian)
+                    let next = p + Plmrec.recordHeaderSize + length
+                    guard next <= end else {
+                        problem = PlmrecProblem(
+                            offset: payloadOffset + p, kind: .badRecord,
+                            message: "record of \(length) bytes runs past the end of its block; rest of block skipped")
+                        return
+                    }
+                    let type = bytes[k], recordSensor = bytes[k + 1]
+                    if let sensor, type != RecordType.frame.rawValue || Int(recordSensor) != sensor {
+                        p = next
+                        continue
+                    }
+                    refs.append(
+                        RecordRef(
+                            type: type, sensor: recordSensor,
+                            hostTime: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: k + 4, as: Int64.self)),
+                            start: p + Plmrec.recordHeaderSize, count: length, offset: payloadOffset + p))
+                    p = next
+                }
+            }
+            if let problem { report(problem) }
+        }
+        return true
+    }
+
+    /// Calls `body` with the read-ahead chunk, which `RecordRef.start` and `count` index.
+    func withChunk<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try chunk.withUnsafeBytes(body)
+    }
+
+    /// A record ref as a `RawRecord` (its data a slice of the chunk), for the records decoded into values.
+    func rawRecord(_ r: RecordRef) -> RawRecord {
+        RawRecord(
+            type: r.type, sensor: r.sensor, hostTime: r.hostTime, data: chunk[r.start..<(r.start + r.count)],
+            offset: r.offset, blockSequence: lastSequence ?? 0)
     }
 
     /// The next record of a valid block, or nil at the end of the file. Sensor and header records also
