@@ -12,8 +12,11 @@ docs/recording-format.md section 6 cites, byte for byte as plm's readers and the
 - GENEActiv .bin (Activinsights, "binary file format"): a Key:Value header with calibration (gain 25600,
   offset 0, so g = raw / 256), then pages of 300 samples: 'Recorded Data', nine Key:Value lines (the last,
   Measurement Frequency) and a line of 3600 hex digits (x y z 12-bit two's complement, 12 bits light/button).
+- ActiLife raw CSV export (as ActiLife 6.13 writes it, e.g. pygt3x's neo.csv): ten header lines (device, date
+  format and rate in the first), then `Accelerometer X,Accelerometer Y,Accelerometer Z` and a row per sample in g
+  with three decimals, CR LF line ends.
 
-Usage: device_files.py NIGHT.edf OUTDIR   (writes OUTDIR/night8.cwa, night8.gt3x, night8.bin; prints
+Usage: device_files.py NIGHT.edf OUTDIR   (writes OUTDIR/night8.cwa, night8.gt3x, night8.bin, night8-actilife.csv; prints
 `samples N` lines: samples per axis written to each file)
 """
 import io
@@ -186,6 +189,30 @@ def write_geneactiv(path, xyz):
     return n
 
 
+def write_actilife_csv(path, xyz):
+    g = counts(xyz, 256, 12) / 256.0  # the device's 12-bit grid, as a .gt3x of the same night holds it
+    head = [
+        f"------------ Data File Created By ActiGraph GT3X+ ActiLife v6.13.4 Firmware v2.5.0 date format M/d/yyyy "
+        f"at {RATE} Hz  Filter Normal -----------",
+        "Serial Number: MOS2E11180137",
+        START.strftime("Start Time %H:%M:%S"),
+        f"Start Date {START.month}/{START.day}/{START.year}",
+        "Epoch Period (hh:mm:ss) 00:00:00",
+        "Download Time 08:00:00",
+        f"Download Date {START.month}/{START.day + 1}/{START.year}",
+        "Current Memory Address: 0",
+        "Current Battery Voltage: 4.11     Mode = 12",
+        "--------------------------------------------------",
+        "Accelerometer X,Accelerometer Y,Accelerometer Z",
+    ]
+    with open(path, "w", newline="") as f:
+        f.write("\r\n".join(head) + "\r\n")
+        buf = io.StringIO()
+        np.savetxt(buf, g.T, fmt="%.3f", delimiter=",", newline="\r\n")
+        f.write(buf.getvalue().replace("-0.000", "0.000"))
+    return g.shape[1]
+
+
 def main():
     edf, out = sys.argv[1], sys.argv[2]
     xyz, rate = left_leg(edf)
@@ -194,6 +221,7 @@ def main():
     print("samples_cwa", write_cwa(f"{out}/night8.cwa", xyz))
     print("samples_gt3x", write_gt3x(f"{out}/night8.gt3x", xyz))
     print("samples_geneactiv", write_geneactiv(f"{out}/night8.bin", xyz))
+    print("samples_actilife", write_actilife_csv(f"{out}/night8-actilife.csv", xyz))
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ python3 Benchmarks/baseline/plm_numpy.py stream "$DIR/night8.edf" >"$DIR/numpy-s
 
 echo "== readers alone (open + read every frame), $REPS rounds, interleaved" >&2
 "$BIN/plm-bench" --read "$DIR/night8.edf" "$DIR/night8.csv" "$DIR/night8.plmrec" "$DIR/night8.cwa" "$DIR/night8.gt3x" \
-    "$DIR/night8.bin" --repetitions "$REPS" >"$DIR/swift-readers.txt"
+    "$DIR/night8.bin" "$DIR/night8-actilife.csv" --repetitions "$REPS" >"$DIR/swift-readers.txt"
 
 echo "== end to end, $REPS runs each" >&2
 : >"$DIR/e2e-swift-edf"; : >"$DIR/e2e-swift-plmrec"; : >"$DIR/e2e-swift-csv"; : >"$DIR/e2e-numpy"
@@ -148,6 +148,7 @@ $(reader_row night8.plmrec ".plmrec (two legs, incl. its scan)")
 $(reader_row night8.cwa "Axivity .cwa (left leg, packed)")
 $(reader_row night8.gt3x "ActiGraph .gt3x (left leg, log.bin)")
 $(reader_row night8.bin "GENEActiv .bin (left leg)")
+$(reader_row night8-actilife.csv "ActiLife raw CSV export (left leg)")
 
 movements found: plm detector $(get detector_movements "$DIR/swift-detector.txt") LMs; baseline $(get detector_movements "$DIR/numpy-detector.txt") (different algorithms; counts are for orientation only)
 TABLE

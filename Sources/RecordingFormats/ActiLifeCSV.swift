@@ -52,6 +52,8 @@ public struct ActiLifeCSVDecoder: DeviceDecoder {
     private let rate: Double
     private let order: DateOrder
     private let columnCount: Int
+    /// The fields of the row being read (reused).
+    private var cells: [Range<Int>] = []
     private let timeColumn: Int?
     private let axisColumns: [Int]
     private var position: Int
@@ -259,8 +261,22 @@ public struct ActiLifeCSVDecoder: DeviceDecoder {
     private mutating func readRow() throws -> (time: Int64, xyz: (Float, Float, Float), offset: Int, line: Int)? {
         while position < data.count {
             let start = position
+            // The line's end, its fields and the three axis values, read in one pass over the bytes in place (the
+            // cell list is reused from row to row; no allocation per row).
             var e = start
-            while e < data.count, data[e] != 0x0A { e += 1 }
+            var x: Float = 0, y: Float = 0, z: Float = 0
+            var ok = true
+            cells.removeAll(keepingCapacity: true)
+            let axes = axisColumns
+            data.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                // memchr finds the line end within the buffer's own bounds (count - start bytes from start).
+                if let nl = memchr(base + start, 0x0A, buffer.count - start) {
+                    e = UnsafePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - base
+                } else {
+                    e = buffer.count
+                }
+            }
             let complete = e < data.count
             var end = e
             if end > start, data[end - 1] == 0x0D { end -= 1 }
@@ -268,14 +284,31 @@ public struct ActiLifeCSVDecoder: DeviceDecoder {
             position = complete ? e + 1 : data.count
             line += 1
             if end == start { continue }  // blank line
-            // Split into fields.
-            var cells: [Range<Int>] = []
-            var c = start
-            for i in start..<end where data[i] == 0x2C {
-                cells.append(c..<i)
-                c = i + 1
+            // Split into fields; parse the axis columns. Every index is within start..<end, inside the buffer.
+            data.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                var c = start
+                for i in start..<end where base[i] == 0x2C {
+                    cells.append(c..<i)
+                    c = i + 1
+                }
+                cells.append(c..<end)
+                guard cells.count == columnCount else { return }
+                for a in 0..<3 {
+                    let r = cells[axes[a]]
+                    guard let value = PlainDecimal.parse(bytes: UnsafeBufferPointer(start: base + r.lowerBound, count: r.count))
+                    else {
+                        ok = false
+                        return
+                    }
+                    let g = abs(value) > RecordingLimits.maxAccelerationG ? Float.nan : Float(value)
+                    switch a {
+                    case 0: x = g
+                    case 1: y = g
+                    default: z = g
+                    }
+                }
             }
-            cells.append(c..<end)
             func bad(_ what: String) throws -> Bool {
                 if !complete {
                     note("line \(lineNumber): the last line is cut off (the file ends mid-row); read up to it")
@@ -288,26 +321,11 @@ public struct ActiLifeCSVDecoder: DeviceDecoder {
                 if try bad("expected \(columnCount) fields, found \(cells.count)") { return nil }
                 continue
             }
-            var v: [Float] = [0, 0, 0]
-            var ok = true
-            data.withUnsafeBufferPointer { buffer in
-                for a in 0..<3 {
-                    let r = cells[axisColumns[a]]
-                    guard let base = buffer.baseAddress,
-                        let x = PlainDecimal.parse(bytes: UnsafeBufferPointer(start: base + r.lowerBound, count: r.count))
-                    else {
-                        ok = false
-                        return
-                    }
-                    v[a] = Float(x)
-                    if abs(x) > RecordingLimits.maxAccelerationG { v[a] = .nan }
-                }
-            }
             guard ok else {
                 if try bad("expected three numbers (g) in the Accelerometer X, Y and Z columns") { return nil }
                 continue
             }
-            if v.contains(where: { $0.isNaN }) {
+            if x.isNaN || y.isNaN || z.isNaN {
                 if excluded == 0 {
                     note("line \(lineNumber): a value beyond ±\(Int(RecordingLimits.maxAccelerationG)) g is read as missing")
                 }
@@ -326,7 +344,7 @@ public struct ActiLifeCSVDecoder: DeviceDecoder {
                 time = (headerStart ?? 0) + Int64((Double(rowsRead) * 1e6 / rate).rounded())
             }
             rowsRead += 1
-            return (time, (v[0], v[1], v[2]), start, lineNumber)
+            return (time, (x, y, z), start, lineNumber)
         }
         return nil
     }
@@ -421,7 +439,9 @@ public struct ActiLifeCSVDecoder: DeviceDecoder {
                 pendingRow = row  // a gap, or time going back: the row starts the next block
                 return DeviceSampleBlock(start: start, period: period, xyz: xyz, offset: first.offset, gapReason: reason)
             }
-            xyz += [row.xyz.0, row.xyz.1, row.xyz.2]
+            xyz.append(row.xyz.0)
+            xyz.append(row.xyz.1)
+            xyz.append(row.xyz.2)
             count += 1
         }
         continuation = (start + Int64((Double(count) * period * 1e6).rounded()), count)
