@@ -144,7 +144,7 @@ final class FrameStream: @unchecked Sendable {
                 resubmit = true
             case LIBUSB_TRANSFER_STALL:
                 // the endpoint halted: clear it (a plain ioctl, allowed here) and carry on; the sensor
-                // keeps a frame until the host acknowledged it, so nothing is lost. The other transfers that
+                // sends the frames not yet committed again after the clear (duplicates are dropped). The other transfers that
                 // were in flight report the same halt: once cleared, they are only resubmitted (counted once).
                 if !isStatus, (s.submittedAfterClears[t] ?? 0) < s.haltsCleared {
                     resubmit = true
@@ -210,7 +210,9 @@ final class FrameStream: @unchecked Sendable {
             switch SensorFrameCodec.decode(bytes[offset..<end]) {
             case .success(let frame):
                 if let last = s.counters.lastSequence {
-                    if frame.sequence == last {
+                    // not after the last good frame (serial number arithmetic modulo 2^32): a frame sent again
+                    // after a rewind, already delivered (docs/protocol.md, "Acknowledgement")
+                    if last &- frame.sequence < 0x8000_0000 {
                         s.counters.duplicates += 1
                         offset = end
                         continue

@@ -145,6 +145,22 @@ public final class SensorDevice: @unchecked Sendable {
         try controlOut(PLM_REQ_SET_SIDE.rawValue, value: UInt16(side.rawValue), "SET_SIDE")
     }
 
+    /// COMMIT (docs/protocol.md, "Acknowledgement"): every frame up to `sequence` is durably stored. The sensor
+    /// forgets them, and from now on keeps each frame it sends until it is committed, sending the uncommitted ones
+    /// again after a link event or REWIND. Throws a STALL (`USBError.isStall`) when the sensor sent no frame with
+    /// that number since it powered up (a number from another power-up), or does not know COMMIT.
+    public func commit(sequence: UInt32) throws {
+        var value: UInt16 = 0
+        var index: UInt16 = 0
+        plm_commit_split(sequence, &value, &index)
+        try controlOut(PLM_REQ_COMMIT.rawValue, value: value, index: index, "COMMIT \(sequence)")
+    }
+
+    /// REWIND: the next frames on the bulk endpoint are the sent but uncommitted ones, oldest first, then new
+    /// ones; also switches the sensor to keeping sent frames until committed. Sent before streaming starts.
+    /// Throws a STALL on firmware without it (which then drops a frame once its packet is acknowledged).
+    public func rewind() throws { try controlOut(PLM_REQ_REWIND.rawValue, "REWIND") }
+
     /// GET_BUFFERED.
     public func buffered() throws -> BufferedFrames {
         let bytes = try controlIn(PLM_REQ_GET_BUFFERED.rawValue, length: BufferedFrames.size, "GET_BUFFERED")

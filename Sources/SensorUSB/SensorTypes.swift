@@ -18,6 +18,9 @@ public struct USBError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The device is gone (unplugged).
     public var isNoDevice: Bool { code == LIBUSB_ERROR_NO_DEVICE.rawValue }
 
+    /// The device refused the request (STALL).
+    public var isStall: Bool { code == LIBUSB_ERROR_PIPE.rawValue }
+
     public var description: String {
         let name = code == 0 ? "failed" : (String(validatingCString: libusb_error_name(code)) ?? "error \(code)")
         return "\(operation): \(name)"
@@ -60,7 +63,8 @@ public struct StreamCounters: Sendable, Equatable {
     public var crcErrors = 0
     /// Slices that were not frames for another reason (magic, version, length, truncation).
     public var badFrames = 0
-    /// Frames whose sequence number repeated the previous one (resent after a halt or reset): dropped.
+    /// Frames whose sequence number is not after the previous good frame's (sent again after a rewind, a halt or
+    /// a reset: docs/protocol.md, "Acknowledgement"): dropped.
     public var duplicates = 0
     /// Jumps in the sequence numbers that neither the device's overflow flag nor rejected slices explain.
     public var sequenceGaps = 0
