@@ -673,10 +673,10 @@ public actor NightRecorder {
             let device = a.device
             _ = try? await offPool(controlQueue) { try device.stop() }
         }
-        let deadline = clock.monotonicMicroseconds() + Int64(drainTimeout * 1e6)
+        let deadline = Date().addingTimeInterval(drainTimeout)
         for a in all {
             let device = a.device
-            while clock.monotonicMicroseconds() < deadline, attached[device.serial] === a {
+            while Date() < deadline, attached[device.serial] === a {
                 let waiting = (try? await offPool(controlQueue) { try device.buffered().frames }) ?? 0
                 if waiting == 0, a.statusNextSequence.map({ a.appended == $0 &- 1 }) ?? true { break }
                 // a sensor that keeps sent frames sends nothing new while too many wait for their COMMIT
