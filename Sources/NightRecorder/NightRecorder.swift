@@ -482,7 +482,7 @@ public actor NightRecorder {
             session.counters[index]?.attaches += 1
             session.counters[index]?.backlogAtAttach = Int(start.buffered.frames)
             await takeAnchor(serial)
-            let events = try device.startStreaming(lastSequence: lastSequence)
+            let events = try device.startStreaming(lastSequence: lastSequence, resendOnGap: acknowledges)
             a.consumer = Task { [weak self] in
                 for await event in events {
                     guard let self else { return }
@@ -567,6 +567,15 @@ public actor NightRecorder {
             }
         case .status(let status):
             a.statusNextSequence = status.nextSequence
+        case .resendRequested(let expected):
+            // a hole the sensor can still fill: it keeps every uncommitted frame (seen in the VM after a restart:
+            // frames written by the sensor before plmd's transfers were queued never reached plmd)
+            logger.info("frames missing in the stream: asking the sensor to send them again",
+                        metadata: ["serial": "\(serial)", "expected_seq": "\(expected)"])
+            let device = a.device
+            do { try await offPool(controlQueue) { try device.rewind() } } catch {
+                logger.warning("REWIND failed", metadata: ["serial": "\(serial)", "error": "\(error)"])
+            }
         case .ended(let end, let counters):
             account(serial, a, counters, now: session.hostNow())
             earlier[serial] = total(serial, counters)

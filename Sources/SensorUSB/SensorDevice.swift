@@ -208,9 +208,13 @@ public final class SensorDevice: @unchecked Sendable {
     /// arrives: no frame the sensor has already handed over waits in a half-filled transfer, where it would be
     /// late and, if the daemon died, lost with the transfer (docs/daemon.md, "Streaming").
     ///
+    /// `resendOnGap` (for a sensor that accepted REWIND, docs/protocol.md "Acknowledgement"): frames after an
+    /// unexplained hole in the sequence numbers are dropped and `.resendRequested` asks the owner to send REWIND,
+    /// after which the sensor sends the missing frames again (at most `maxResends` times per hole).
+    ///
     /// The stream ends (`.ended`) on `stopStreaming()`, on unplug, or on an unrecoverable error.
     public func startStreaming(
-        transfers: Int = 8, framesPerTransfer: Int = 1, lastSequence: UInt32? = nil
+        transfers: Int = 8, framesPerTransfer: Int = 1, lastSequence: UInt32? = nil, resendOnGap: Bool = false
     ) throws -> AsyncStream<StreamEvent> {
         try checkOpen()
         let (events, continuation) = AsyncStream.makeStream(of: StreamEvent.self, bufferingPolicy: .unbounded)
@@ -220,7 +224,8 @@ public final class SensorDevice: @unchecked Sendable {
             }
             let stream = FrameStream(
                 handle: handle, endpoints: endpoints, transfers: max(1, transfers),
-                packetsPerTransfer: max(1, framesPerTransfer), lastSequence: lastSequence, continuation: continuation)
+                packetsPerTransfer: max(1, framesPerTransfer), lastSequence: lastSequence, resendOnGap: resendOnGap,
+                continuation: continuation)
             s.stream = stream
             return stream
         }

@@ -146,6 +146,8 @@ public final class Collector: @unchecked Sendable {
                     current.counters = counters
                 case .status(let status):
                     current.statuses.append(status)
+                case .resendRequested:
+                    break
                 case .ended(let end, let counters):
                     current.end = end
                     current.counters = counters
