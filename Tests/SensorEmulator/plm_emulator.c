@@ -101,7 +101,8 @@ struct emu_sensor {
     int stall_fails_queued;
 
     uint32_t frames_sent, stalls, halts_cleared;
-    uint32_t frames_lost_in_flight; /* plm_emu_unplug_losing */
+    uint32_t frames_lost_in_flight; /* plm_emu_unplug_losing, plm_emu_lose_next */
+    uint32_t lose_left;
     emu_plug_t *plug; /* NULL while unplugged */
 };
 
@@ -341,6 +342,14 @@ static int fill_bulk(emu_sensor_t *s, struct usbdevfs_urb *u)
         const uint8_t *f = plm_dev_tx_frame(&s->dev, &len);
         if (f == NULL)
             return 0;
+        if (s->lose_left > 0u) {
+            /* acknowledged on the device's side, never delivered to the host */
+            s->lose_left--;
+            plm_dev_tx_done(&s->dev);
+            s->frames_sent++;
+            s->frames_lost_in_flight++;
+            continue;
+        }
         memcpy(buf + u->actual_length, f, len);
         if (s->corrupt_left > 0u) {
             buf[u->actual_length + PLM_OFF_SAMPLES + 1] ^= 0x5Au;
@@ -805,6 +814,16 @@ int plm_emu_unplug_losing(plm_emu_t *emu, int sensor, uint32_t n)
     }
     pthread_mutex_unlock(&emu->lock);
     return plm_emu_unplug(emu, sensor);
+}
+
+void plm_emu_lose_next(plm_emu_t *emu, int sensor, uint32_t n)
+{
+    emu_sensor_t *s = sensor_at(emu, sensor);
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&emu->lock);
+    s->lose_left += n;
+    pthread_mutex_unlock(&emu->lock);
 }
 
 int plm_emu_replug(plm_emu_t *emu, int sensor)

@@ -181,6 +181,51 @@ struct SensorUSBTests {
         }
     }
 
+    /// Frames acknowledged to a committing sensor but never delivered (a hole mid-stream): the stream holds back
+    /// what follows, asks for a REWIND (`.resendRequested`), and the sensor sends the missing frames again.
+    @Test func aHoleInACommittingSensorsStreamIsRefilled() async throws {
+        try await withBench(sensors: [(Self.serialA, .left)]) { emu, usb in
+            let a = try usb.open(serial: Self.serialA)
+            defer { a.close() }
+            _ = try a.startSampling(rateHz: 100, rangeG: 4, hostTimeMicroseconds: nil)
+            try a.rewind()
+            let events = try a.startStreaming(resendOnGap: true)
+            let frames = Locked([SensorFrame]())
+            let consumer = Task {
+                var requests = 0
+                var last = StreamCounters()
+                for await event in events {
+                    switch event {
+                    case .frames(let f, let c):
+                        frames.withLock { $0 += f }
+                        last = c
+                        // "stored": committed, or the sensor stops after 64 kept frames
+                        if let l = f.last { try? a.commit(sequence: l.sequence) }
+                    case .resendRequested:
+                        requests += 1
+                        try? a.rewind()  // what the owner does
+                    case .ended(_, let c): last = c
+                    default: break
+                    }
+                }
+                return (requests, last)
+            }
+            try await waitUntil(timeout: 600) { frames.withLock { $0.count } >= 20 }
+            emu.loseNext(0, frames: 4)
+            try await waitUntil(timeout: 600) { emu.framesLostInFlight(0) == 4 }
+            let target = emu.framesProduced(0) + 20
+            try await waitUntil(timeout: 600) { (frames.withLock { $0.last?.sequence } ?? 0) >= target }
+            a.stopStreaming()
+            let (requests, counters) = await consumer.value
+            let sequences = frames.withLock { $0.map(\.sequence) }
+            #expect(sequences == Array(0..<UInt32(sequences.count)), "one contiguous run: the 4 lost frames came again")
+            #expect(requests == 1)
+            #expect(counters.resendsRequested == 1 && counters.holesRefilled == 1)
+            #expect(counters.sequenceGaps == 0 && counters.framesMissing == 0)
+            #expect(counters.framesHeldForResend >= 1)
+        }
+    }
+
     @Test func corruptFramesAreCountedAndAStallIsRecovered() async throws {
         try await withBench(sensors: [(Self.serialA, .left)]) { emu, usb in
             let a = try usb.open(serial: Self.serialA)

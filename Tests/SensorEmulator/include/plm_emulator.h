@@ -37,6 +37,10 @@ int plm_emu_unplug(plm_emu_t *emu, int sensor);
  * endpoint as if the host controller had acknowledged their packets, but they
  * never reach the host (the cable came out before it delivered them). */
 int plm_emu_unplug_losing(plm_emu_t *emu, int sensor, uint32_t n);
+/* The next n frames put on the bulk endpoint are acknowledged to the device
+ * but never delivered to the host (what the VM's gadget stack did after a
+ * daemon restart, docs/daemon.md "Findings" 2). */
+void plm_emu_lose_next(plm_emu_t *emu, int sensor, uint32_t n);
 /* Plugs it in again under a new device number; buffered frames are kept. */
 int plm_emu_replug(plm_emu_t *emu, int sensor);
 /* Flips one byte in each of the next n frames put on the bulk endpoint. */
