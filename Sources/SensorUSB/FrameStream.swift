@@ -40,8 +40,9 @@ final class FrameStream: @unchecked Sendable {
         var resendsUnfilled = 0
         var heldSinceRequest = 0
     }
-    /// Frames held after a resend request before it is repeated.
-    static let heldBeforeAskingAgain = 128
+    /// Frames held after a resend request before it is repeated: fewer than the 64 uncommitted frames a sensor
+    /// sends before it waits for a COMMIT (none comes while a hole is held), more than the 8 transfers in flight.
+    static let heldBeforeAskingAgain = 16
     /// Resend requests for one hole before it is accepted as lost.
     static let maxResends = 3
     private let state: Locked<State>
@@ -240,8 +241,8 @@ final class FrameStream: @unchecked Sendable {
                             // ask for a REWIND, once per hole; they come again in order
                             s.counters.framesHeldForResend += 1
                             s.heldSinceRequest += 1
-                            // again if the hole is still there after more frames than a rewind can put before it
-                            // (the sensor's 64 kept frames and the transfers in flight)
+                            // again if the hole is still there after `heldBeforeAskingAgain` more frames (a rewind
+                            // sends the oldest uncommitted frame first: if that is past the hole, it cannot be filled)
                             if !s.holding || s.heldSinceRequest > Self.heldBeforeAskingAgain {
                                 s.holding = true
                                 s.heldSinceRequest = 0
