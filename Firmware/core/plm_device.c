@@ -236,6 +236,8 @@ const uint8_t *plm_dev_tx_frame(plm_device_t *d, uint32_t *len)
         } else {
             return NULL;
         }
+        if (d->tx_src == PLM_TX_POPPED)
+            note_sent(d, d->tx); /* the host may have it (and commit it) before the board reports it done */
     }
     *len = d->tx_len;
     return d->tx;
@@ -250,7 +252,6 @@ void plm_dev_tx_done(plm_device_t *d)
         d->u_cursor++;
         break;
     case PLM_TX_POPPED:
-        note_sent(d, d->tx);
         if (d->retain) {
             u_append(d, d->tx, d->tx_len);
             d->u_cursor = d->u_count;
@@ -284,11 +285,8 @@ void plm_dev_rewind(plm_device_t *d)
     if (!d->retain)
         return;
     if (d->tx_len != 0u) {
-        if (d->tx_src == PLM_TX_POPPED) {
-            /* it may or may not have reached the host: keep it as sent */
-            note_sent(d, d->tx);
-            u_append(d, d->tx, d->tx_len);
-        }
+        if (d->tx_src == PLM_TX_POPPED)
+            u_append(d, d->tx, d->tx_len); /* it may or may not have reached the host: keep it as sent */
         d->tx_len = 0;
         d->tx_withdraw = true;
     }

@@ -102,7 +102,8 @@ typedef struct {
     bool retain;
     uint8_t u[PLM_RETAIN_FRAMES][PLM_FRAME_MAX_SIZE];
     uint32_t u_head, u_count, u_cursor;
-    /* the newest frame handed to the host since power-up (COMMIT's upper bound) */
+    /* the newest frame handed to the board for the host since power-up (COMMIT's
+     * upper bound: the host can have a packet before the board reports it done) */
     bool have_sent;
     uint32_t sent_hwm;
 
