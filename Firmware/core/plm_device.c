@@ -187,10 +187,39 @@ void plm_dev_poll(plm_device_t *d)
     }
 }
 
+/* ---- retained frames (sent, not yet committed) ------------------------------- */
+
+static uint8_t *u_at(plm_device_t *d, uint32_t i)
+{
+    return d->u[(d->u_head + i) % PLM_RETAIN_FRAMES];
+}
+
+static void u_append(plm_device_t *d, const uint8_t *frame, uint32_t len)
+{
+    if (d->u_count >= PLM_RETAIN_FRAMES)
+        return; /* cannot happen: nothing new is sent while it is full */
+    memcpy(u_at(d, d->u_count), frame, len);
+    d->u_count++;
+}
+
+static void note_sent(plm_device_t *d, const uint8_t *frame)
+{
+    d->sent_hwm = plm_get_u32(frame + PLM_OFF_SEQ);
+    d->have_sent = true;
+}
+
 const uint8_t *plm_dev_tx_frame(plm_device_t *d, uint32_t *len)
 {
     if (d->tx_len == 0u) {
-        if (d->storage_ok && d->ring.count > 0u) {
+        if (d->retain && d->u_cursor < d->u_count) {
+            /* after a rewind: the retained frames again, oldest first */
+            const uint8_t *f = u_at(d, d->u_cursor);
+            d->tx_len = frame_len(f);
+            memcpy(d->tx, f, d->tx_len);
+            d->tx_src = PLM_TX_RESEND;
+        } else if (d->retain && d->u_count >= PLM_RETAIN_FRAMES) {
+            return NULL; /* wait for the host's COMMIT; new frames wait in the queue/flash */
+        } else if (d->storage_ok && d->ring.count > 0u) {
             /* storage holds the oldest frames: they go first */
             uint32_t l = 0;
             plm_ring_status_t st = plm_ring_pop(&d->ring, d->tx, &l);
@@ -199,12 +228,16 @@ const uint8_t *plm_dev_tx_frame(plm_device_t *d, uint32_t *len)
             if (st != PLM_RING_OK)
                 return NULL;
             d->tx_len = l;
+            d->tx_src = PLM_TX_POPPED;
         } else if (d->q_count > 0u) {
             d->tx_len = q_peek(d, d->tx);
             q_drop_head(d);
+            d->tx_src = PLM_TX_POPPED;
         } else {
             return NULL;
         }
+        if (d->tx_src == PLM_TX_POPPED)
+            note_sent(d, d->tx); /* the host may have it (and commit it) before the board reports it done */
     }
     *len = d->tx_len;
     return d->tx;
@@ -212,7 +245,65 @@ const uint8_t *plm_dev_tx_frame(plm_device_t *d, uint32_t *len)
 
 void plm_dev_tx_done(plm_device_t *d)
 {
+    if (d->tx_len == 0u)
+        return; /* a rewind took it back: it is sent again in order */
+    switch (d->tx_src) {
+    case PLM_TX_RESEND:
+        d->u_cursor++;
+        break;
+    case PLM_TX_POPPED:
+        if (d->retain) {
+            u_append(d, d->tx, d->tx_len);
+            d->u_cursor = d->u_count;
+        }
+        break;
+    case PLM_TX_COMMITTED:
+        break;
+    }
     d->tx_len = 0;
+}
+
+int plm_dev_commit(plm_device_t *d, uint32_t seq)
+{
+    /* seq wraps after 2^32 frames (over four years at 200 Hz); not handled */
+    if (!d->have_sent || seq > d->sent_hwm)
+        return -1;
+    d->retain = true;
+    while (d->u_count > 0u && plm_get_u32(u_at(d, 0) + PLM_OFF_SEQ) <= seq) {
+        if (d->u_cursor > 0u)
+            d->u_cursor--;
+        else if (d->tx_len != 0u && d->tx_src == PLM_TX_RESEND)
+            d->tx_src = PLM_TX_COMMITTED; /* in flight and now committed */
+        d->u_head = (d->u_head + 1u) % PLM_RETAIN_FRAMES;
+        d->u_count--;
+    }
+    return 0;
+}
+
+void plm_dev_rewind(plm_device_t *d)
+{
+    if (!d->retain)
+        return;
+    if (d->tx_len != 0u) {
+        if (d->tx_src == PLM_TX_POPPED)
+            u_append(d, d->tx, d->tx_len); /* it may or may not have reached the host: keep it as sent */
+        d->tx_len = 0;
+        d->tx_withdraw = true;
+    }
+    d->u_cursor = 0;
+}
+
+void plm_dev_rewind_request(plm_device_t *d)
+{
+    d->retain = true;
+    plm_dev_rewind(d);
+}
+
+bool plm_dev_take_withdraw(plm_device_t *d)
+{
+    bool w = d->tx_withdraw;
+    d->tx_withdraw = false;
+    return w;
 }
 
 /* ---- control ---------------------------------------------------------------- */
@@ -245,9 +336,16 @@ void plm_dev_info(const plm_device_t *d, plm_info_t *o)
 
 void plm_dev_buffered(const plm_device_t *d, plm_buffered_t *o)
 {
-    uint32_t tx = d->tx_len ? 1u : 0u;
-    o->frames = d->q_count + (d->storage_ok ? d->ring.count : 0u) + tx;
-    o->samples = d->q_samples + (d->storage_ok ? d->ring.samples : 0u) + (tx ? d->tx[PLM_OFF_COUNT] : 0u);
+    uint32_t tx = (d->tx_len != 0u && d->tx_src != PLM_TX_COMMITTED) ? 1u : 0u;
+    /* retained frames waiting to be sent again after a rewind */
+    uint32_t resend = 0, resend_samples = 0;
+    for (uint32_t i = d->u_cursor + tx * (d->tx_src == PLM_TX_RESEND ? 1u : 0u); i < d->u_count; i++) {
+        resend++;
+        resend_samples += d->u[(d->u_head + i) % PLM_RETAIN_FRAMES][PLM_OFF_COUNT];
+    }
+    o->frames = d->q_count + (d->storage_ok ? d->ring.count : 0u) + tx + resend;
+    o->samples = d->q_samples + (d->storage_ok ? d->ring.samples : 0u) + (tx ? d->tx[PLM_OFF_COUNT] : 0u) +
+                 resend_samples;
     o->frames_dropped = d->q_dropped_frames + d->ring.evicted_frames;
     o->samples_lost = d->sensor_missed + d->q_dropped_samples + d->ring.evicted_samples;
 }
@@ -351,6 +449,15 @@ int plm_dev_vendor_request(plm_device_t *d, const plm_setup_t *s, const uint8_t 
         c.side = (uint8_t)s->wValue;
         return save_settings(d, &c);
     }
+    case PLM_REQ_COMMIT:
+        if (!out || s->wLength != 0u)
+            return -1;
+        return plm_dev_commit(d, plm_commit_seq(s->wValue, s->wIndex));
+    case PLM_REQ_REWIND:
+        if (!out || s->wLength != 0u || s->wValue != 0u || s->wIndex != 0u)
+            return -1;
+        plm_dev_rewind_request(d);
+        return 0;
     case PLM_REQ_SET_CALIBRATION: {
         if (!out || s->wLength != 6u || data_len != 6u)
             return -1;

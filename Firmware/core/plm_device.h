@@ -24,6 +24,20 @@
 #define PLM_QUEUE_FRAMES 32u /* RAM queue, 2 KiB */
 #define PLM_QUEUE_SPILL 16u  /* spill to storage once this many frames wait */
 #define PLM_STATUS_PERIOD_US 1000000u
+/* Frames sent and not yet committed by the host, kept in RAM to be sent again
+ * after a link event (docs/protocol.md, "Acknowledgement"): 64 frames = 4 KiB,
+ * 3.8 s at 100 Hz, 1.9 s at 200 Hz; when it is full the device sends nothing
+ * new until the host commits (the frames wait in the queue/flash instead). */
+#ifndef PLM_RETAIN_FRAMES
+#define PLM_RETAIN_FRAMES 64u
+#endif
+
+/* Where the frame in tx came from. */
+typedef enum {
+    PLM_TX_POPPED = 0,   /* taken from the queue/flash: sent for the first time */
+    PLM_TX_RESEND = 1,   /* the retained frame at u_cursor, sent again after a rewind */
+    PLM_TX_COMMITTED = 2 /* a resend the host committed while it was in flight */
+} plm_tx_src_t;
 
 typedef struct {
     uint8_t bmRequestType;
@@ -77,6 +91,21 @@ typedef struct {
     /* frame being sent on the bulk endpoint */
     uint8_t tx[PLM_FRAME_MAX_SIZE];
     uint32_t tx_len;
+    plm_tx_src_t tx_src;
+    /* set by a rewind that took back the frame in tx: the board must withdraw
+     * the packet it armed with it (plm_dev_take_withdraw) */
+    bool tx_withdraw;
+
+    /* retention (after the host's first COMMIT or REWIND): frames sent and not
+     * yet committed, oldest first; u_cursor of them have been sent since the
+     * last rewind */
+    bool retain;
+    uint8_t u[PLM_RETAIN_FRAMES][PLM_FRAME_MAX_SIZE];
+    uint32_t u_head, u_count, u_cursor;
+    /* the newest frame handed to the board for the host since power-up (COMMIT's
+     * upper bound: the host can have a packet before the board reports it done) */
+    bool have_sent;
+    uint32_t sent_hwm;
 
     /* totals since power-up */
     uint32_t sensor_missed;
@@ -98,9 +127,31 @@ void plm_dev_poll(plm_device_t *d);
 
 /* The frame to put on the bulk IN endpoint: stays the same until
  * plm_dev_tx_done() is called (after the host acknowledged it), so a frame
- * interrupted by a bus reset is sent again. NULL if none is ready. */
+ * interrupted by a bus reset is sent again. NULL if none is ready (or, with
+ * retention on, PLM_RETAIN_FRAMES frames wait for the host's COMMIT).
+ * tx_done after a rewind took the frame back is ignored. */
 const uint8_t *plm_dev_tx_frame(plm_device_t *d, uint32_t *len);
 void plm_dev_tx_done(plm_device_t *d);
+
+/* COMMIT: the host has durably stored every frame up to seq. Switches
+ * retention on and forgets the retained frames up to seq. Returns -1 (STALL)
+ * if no frame was sent since power-up or seq is newer than the newest frame
+ * sent (a number from another power-up), and then changes nothing. */
+int plm_dev_commit(plm_device_t *d, uint32_t seq);
+
+/* A link event (bus reset, SET_CONFIGURATION, the frame endpoint's halt
+ * cleared, REWIND): with retention on, the next frames sent are the retained
+ * ones from the oldest, then new ones; the frame in tx goes back to the
+ * retained ones and tx_withdraw is set. Without retention: nothing changes
+ * (the frame in tx is sent again, as before). */
+void plm_dev_rewind(plm_device_t *d);
+
+/* REWIND request: switch retention on, then plm_dev_rewind. */
+void plm_dev_rewind_request(plm_device_t *d);
+
+/* True once after a rewind took back the frame in tx: the board withdraws
+ * the packet it armed with it before new data goes out. */
+bool plm_dev_take_withdraw(plm_device_t *d);
 
 /* Vendor request (bmRequestType 0xC0/0x40). data/data_len: the OUT data
  * stage. Returns 0 and fills reply (reply_len bytes, before truncation to

@@ -101,6 +101,7 @@ void plm_usb_bus_reset(plm_usb_t *u)
     memset(u->halted, 0, sizeof u->halted);
     u->stage = PLM_EP0_IDLE;
     u->pending_address = 0;
+    plm_dev_rewind(u->dev); /* the armed packet is gone with the reset */
 }
 
 static void stall(plm_usb_t *u)
@@ -180,6 +181,7 @@ static int standard_request(plm_usb_t *u)
         u->config = (uint8_t)s->wValue;
         memset(u->halted, 0, sizeof u->halted);
         u->hw->set_configured(u->hw->ctx, u->config);
+        plm_dev_rewind(u->dev); /* endpoints reopened: retained frames are sent again */
         return 0;
     case REQ_GET_INTERFACE:
         if (!dir_in || u->config == 0u || s->wIndex != 0u)
@@ -214,6 +216,8 @@ static int standard_request(plm_usb_t *u)
             return -1;
         u->halted[ep] = s->bRequest == REQ_SET_FEATURE;
         u->hw->ep_set_halt(u->hw->ctx, (uint8_t)s->wIndex, u->halted[ep]);
+        if (ep == 1 && s->bRequest == REQ_CLEAR_FEATURE)
+            plm_dev_rewind(u->dev); /* what was in flight at the halt is sent again */
         return 0;
     }
     default:

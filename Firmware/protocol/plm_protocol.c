@@ -281,3 +281,16 @@ int plm_status_decode(const uint8_t *buf, size_t len, plm_status_t *out)
     out->frames_dropped = plm_get_u32(buf + 12);
     return 0;
 }
+
+/* ---- COMMIT's sequence number ------------------------------------------------ */
+
+void plm_commit_split(uint32_t seq, uint16_t *wValue, uint16_t *wIndex)
+{
+    *wValue = (uint16_t)(seq & 0xFFFFu);
+    *wIndex = (uint16_t)(seq >> 16);
+}
+
+uint32_t plm_commit_seq(uint16_t wValue, uint16_t wIndex)
+{
+    return (uint32_t)wValue | ((uint32_t)wIndex << 16);
+}

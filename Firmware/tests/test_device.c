@@ -499,3 +499,162 @@ void test_dev_restart_marks_first_frame(void)
     CHECK_EQ(flags[1], PLM_FLAG_FIRST);
     CHECK_EQ(seqs[1], seqs[0] + 1u);
 }
+
+/* ---- COMMIT / REWIND (docs/protocol.md, "Acknowledgement") ------------------------------ */
+
+static int commit(uint32_t seq)
+{
+    uint16_t v, i;
+    plm_commit_split(seq, &v, &i);
+    return vreq(OUT, PLM_REQ_COMMIT, v, i);
+}
+
+/* the host reads one frame (the packet is acknowledged); its seq, or -1 if none is ready */
+static int64_t send_one(void)
+{
+    uint32_t len;
+    const uint8_t *p = plm_dev_tx_frame(&S.dev, &len);
+    if (p == NULL)
+        return -1;
+    int64_t seq = plm_get_u32(p + PLM_OFF_SEQ);
+    plm_dev_tx_done(&S.dev);
+    return seq;
+}
+
+void test_dev_commit_keeps_sent_frames_until_committed(void)
+{
+    sim_setup(&S, NULL, 0, 0, 0);
+    CHECK_EQ(vreq(OUT, PLM_REQ_START, 0, 0), 0);
+    sample(60, 100, 0); /* frames 0..9 */
+    CHECK_EQ(vreq(OUT, PLM_REQ_REWIND, 0, 0), 0); /* the host will commit */
+    for (int64_t k = 0; k < 5; k++)
+        CHECK_EQ(send_one(), k);
+    plm_buffered_t b;
+    plm_dev_buffered(&S.dev, &b);
+    CHECK_EQ(b.frames, 5); /* 5..9 wait; 0..4 are sent and kept, not waiting */
+    CHECK_EQ(commit(2), 0);
+    /* a link event: 3 and 4 (sent, not committed) come again, then the rest */
+    plm_dev_rewind(&S.dev);
+    plm_dev_buffered(&S.dev, &b);
+    CHECK_EQ(b.frames, 7);
+    CHECK_EQ(b.samples, 42);
+    for (int64_t k = 3; k < 10; k++)
+        CHECK_EQ(send_one(), k);
+    CHECK_EQ(send_one(), -1);
+    /* another one; the host commits while the resend is under way */
+    plm_dev_rewind(&S.dev);
+    CHECK_EQ(send_one(), 3);
+    CHECK_EQ(commit(9), 0);
+    CHECK_EQ(send_one(), -1);
+    plm_dev_rewind(&S.dev);
+    CHECK_EQ(send_one(), -1); /* everything committed: nothing to send again */
+    plm_dev_buffered(&S.dev, &b);
+    CHECK_EQ(b.frames, 0);
+    /* REWIND takes no parameters */
+    CHECK_EQ(vreq(OUT, PLM_REQ_REWIND, 1, 0), -1);
+    CHECK_EQ(vreq(IN, PLM_REQ_REWIND, 0, 0), -1);
+}
+
+void test_dev_without_commit_sent_frames_are_gone(void)
+{
+    /* a host that never commits sees the old behaviour */
+    sim_setup(&S, NULL, 0, 0, 0);
+    CHECK_EQ(vreq(OUT, PLM_REQ_START, 0, 0), 0);
+    sample(30, 100, 0); /* frames 0..4 */
+    CHECK_EQ(send_one(), 0);
+    CHECK_EQ(send_one(), 1);
+    plm_dev_rewind(&S.dev);
+    CHECK_EQ(send_one(), 2);
+    uint32_t len;
+    const uint8_t *p = plm_dev_tx_frame(&S.dev, &len);
+    REQUIRE(p != NULL);
+    CHECK_EQ(plm_get_u32(p + PLM_OFF_SEQ), 3);
+    plm_dev_rewind(&S.dev); /* the frame in flight stays and is sent again */
+    CHECK(!plm_dev_take_withdraw(&S.dev));
+    CHECK_EQ(send_one(), 3);
+    CHECK_EQ(send_one(), 4);
+    CHECK_EQ(send_one(), -1);
+}
+
+void test_dev_rewind_takes_back_the_frame_in_flight(void)
+{
+    sim_setup(&S, NULL, 0, 0, 0);
+    CHECK_EQ(vreq(OUT, PLM_REQ_START, 0, 0), 0);
+    sample(30, 100, 0); /* frames 0..4 */
+    CHECK_EQ(vreq(OUT, PLM_REQ_REWIND, 0, 0), 0);
+    CHECK_EQ(send_one(), 0);
+    uint32_t len;
+    const uint8_t *p = plm_dev_tx_frame(&S.dev, &len); /* frame 1 armed, not yet acknowledged */
+    REQUIRE(p != NULL);
+    CHECK_EQ(plm_get_u32(p + PLM_OFF_SEQ), 1);
+    plm_dev_rewind(&S.dev);
+    CHECK(plm_dev_take_withdraw(&S.dev)); /* the board must take the armed packet back */
+    CHECK(!plm_dev_take_withdraw(&S.dev));
+    plm_dev_tx_done(&S.dev); /* the board's late completion of that packet: ignored */
+    for (int64_t k = 0; k < 5; k++)
+        CHECK_EQ(send_one(), k); /* in order from the oldest uncommitted */
+    CHECK_EQ(send_one(), -1);
+    CHECK_EQ(commit(4), 0);
+}
+
+void test_dev_overflow_with_uncommitted_frames_is_exact(void)
+{
+    /* the host reads but does not commit (its disk is full): PLM_RETAIN_FRAMES frames go out, then the
+     * device sends nothing new; the rest waits in RAM and flash, which overflow; after the COMMIT the
+     * remaining frames arrive with the loss stamped exactly (GAP_OVERFLOW, lost_samples) */
+    sim_setup(&S, small_mem, 16, 4, 0);
+    chk_t c;
+    start_at(100, 4, &c);
+    CHECK_EQ(vreq(OUT, PLM_REQ_REWIND, 0, 0), 0);
+    uint32_t frames = PLM_RETAIN_FRAMES + 100u;
+    for (uint32_t i = 0; i < frames * 6u; i++) {
+        sample(1, 100, 0);
+        (void)read_one(&c);
+    }
+    CHECK_EQ(c.frames, PLM_RETAIN_FRAMES);
+    CHECK_EQ(S.dev.u_count, PLM_RETAIN_FRAMES);
+    plm_buffered_t b;
+    plm_dev_buffered(&S.dev, &b);
+    CHECK(b.frames_dropped > 0);
+    CHECK_EQ(b.frames + b.frames_dropped + PLM_RETAIN_FRAMES, frames);
+    /* a link event before the commit: the retained frames come again first, unchanged */
+    plm_dev_rewind(&S.dev);
+    CHECK_EQ(send_one(), 0);
+    CHECK_EQ(commit(PLM_RETAIN_FRAMES - 1u), 0);
+    read_all(&c);
+    CHECK_EQ(c.next_seq, frames);
+    CHECK_EQ(c.samples + c.lost, frames * 6u); /* every sample delivered once or reported lost */
+    CHECK_EQ(c.lost, b.samples_lost);
+    CHECK_EQ(c.seq_gaps, b.frames_dropped);
+    CHECK_EQ(S.rs.faults, 0);
+}
+
+void test_dev_commit_out_of_range_stalls(void)
+{
+    sim_setup(&S, NULL, 0, 0, 0);
+    CHECK_EQ(vreq(OUT, PLM_REQ_START, 0, 0), 0);
+    sample(30, 100, 0); /* frames 0..4 */
+    CHECK_EQ(commit(0), -1); /* nothing sent since power-up */
+    CHECK(!S.dev.retain);
+    CHECK_EQ(send_one(), 0);
+    CHECK_EQ(send_one(), 1);
+    CHECK_EQ(send_one(), 2);
+    CHECK_EQ(commit(3), -1);          /* produced but never sent */
+    uint32_t len;
+    REQUIRE(plm_dev_tx_frame(&S.dev, &len) != NULL);
+    CHECK_EQ(commit(3), 0); /* handed over, the board not yet done: the host may have it already */
+    plm_dev_tx_done(&S.dev);
+    CHECK_EQ(commit(4), -1);
+    CHECK_EQ(commit(0x00010002u), -1); /* the high half counts */
+    CHECK(S.dev.retain);
+    CHECK_EQ(commit(2), 0);
+    CHECK_EQ(commit(1), 0); /* older than what is kept: nothing to do */
+    CHECK_EQ(vreq(IN, PLM_REQ_COMMIT, 2, 0), -1);
+    /* a power cycle: numbering restarts at 0, the number from before is refused */
+    sim_reboot(&S);
+    CHECK_EQ(vreq(OUT, PLM_REQ_START, 0, 0), 0);
+    sample(12, 100, 0);
+    CHECK_EQ(send_one(), 0);
+    CHECK_EQ(commit(2), -1);
+    CHECK_EQ(commit(0), 0);
+}

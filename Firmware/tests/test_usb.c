@@ -237,3 +237,46 @@ void test_usb_vendor_requests_end_to_end(void)
     /* after a stall the next setup works */
     CHECK_EQ(ctrl_in(0xC0, PLM_REQ_GET_DEVICE_TIME, 0, 0, 8, b, NULL), 8);
 }
+
+void test_usb_link_events_resend_uncommitted_frames(void)
+{
+    setup_usb(64);
+    CHECK_EQ(ctrl_out(0x00, 5, 7, 0, NULL, 0), 0);
+    CHECK_EQ(ctrl_out(0x00, 9, 1, 0, NULL, 0), 0);
+    CHECK_EQ(ctrl_out(0x40, PLM_REQ_START, 0, 0, NULL, 0), 0);
+    for (int i = 0; i < 30; i++) { /* frames 0..4 */
+        S.clk.ticks += 10000u * SIM_TPU;
+        plm_dev_on_data_ready(&S.dev, S.clk.ticks);
+    }
+    CHECK_EQ(ctrl_out(0x40, PLM_REQ_REWIND, 0, 0, NULL, 0), 0);
+    uint32_t len;
+    for (uint32_t k = 0; k < 3; k++) {
+        const uint8_t *p = plm_dev_tx_frame(&S.dev, &len);
+        REQUIRE(p != NULL);
+        CHECK_EQ(plm_get_u32(p + PLM_OFF_SEQ), k);
+        plm_dev_tx_done(&S.dev);
+    }
+    uint16_t v, i;
+    plm_commit_split(0, &v, &i);
+    CHECK_EQ(ctrl_out(0x40, PLM_REQ_COMMIT, v, i, NULL, 0), 0);
+    plm_commit_split(3, &v, &i);
+    CHECK_EQ(ctrl_out(0x40, PLM_REQ_COMMIT, v, i, NULL, 0), -1); /* never sent */
+    /* the frame endpoint's halt cleared, a bus reset, SET_CONFIGURATION: each sends 1 and 2 again */
+    for (int ev = 0; ev < 3; ev++) {
+        if (ev == 0)
+            CHECK_EQ(ctrl_out(0x02, 1, 0, 0x81, NULL, 0), 0);
+        else if (ev == 1)
+            plm_usb_bus_reset(&U);
+        else {
+            CHECK_EQ(ctrl_out(0x00, 5, 8, 0, NULL, 0), 0);
+            CHECK_EQ(ctrl_out(0x00, 9, 1, 0, NULL, 0), 0);
+        }
+        const uint8_t *p = plm_dev_tx_frame(&S.dev, &len);
+        REQUIRE(p != NULL);
+        CHECK_EQ(plm_get_u32(p + PLM_OFF_SEQ), 1);
+        plm_dev_tx_done(&S.dev);
+    }
+    const uint8_t *p = plm_dev_tx_frame(&S.dev, &len);
+    REQUIRE(p != NULL);
+    CHECK_EQ(plm_get_u32(p + PLM_OFF_SEQ), 2);
+}

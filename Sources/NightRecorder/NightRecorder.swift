@@ -69,11 +69,22 @@ public actor NightRecorder {
     /// keep their frames in flash): bytes.
     public var maxBufferedBytes = 32 << 20
 
+    /// How long the night's end waits for each stopped sensor to hand over its last frames: seconds.
+    public var drainTimeout = 10.0
+
     final class Attached {
         let device: SensorDevice
         let index: Int
         var consumer: Task<Void, Never>?
         var counters = StreamCounters()
+        /// The sensor keeps sent frames until committed (it accepted REWIND): docs/protocol.md, "Acknowledgement".
+        var acknowledges = false
+        /// Sequence number of the last frame of this sensor's current power-up appended to the recording.
+        var appended: UInt32?
+        /// The last number committed to the sensor.
+        var committed: UInt32?
+        /// `next_seq` of the sensor's last status message.
+        var statusNextSequence: UInt32?
         init(device: SensorDevice, index: Int) {
             self.device = device
             self.index = index
@@ -254,6 +265,7 @@ public actor NightRecorder {
         var interrupted = false
         writeStatus()
         while true {
+            if crashRequested { return await crash(night: night, url: url, session: session) }
             if Task.isCancelled {
                 interrupted = true
                 break
@@ -261,6 +273,7 @@ public actor NightRecorder {
             let mono = clock.monotonicMicroseconds()
             if mono >= nextFlush {
                 let ok = session.flush()
+                if ok { await commitDurable() }
                 nextFlush = mono + flushStep
                 if !ok, session.bufferedBytes > maxBufferedBytes, !paused { await pauseReading() }
                 if ok, paused { await resumeReading() }
@@ -302,6 +315,7 @@ public actor NightRecorder {
 
         logger.notice("the night has ended", metadata: ["night": "\(night)"])
         state = .finishing
+        await drainSensors()
         stopSensorsOnDetach = true
         await detachAll()
         if session.sensors.isEmpty {
@@ -337,6 +351,26 @@ public actor NightRecorder {
         return .finished(
             night: night, recording: url, outputs: outputs, liveLegMovements: live,
             finalLegMovements: final)
+    }
+
+    /// For tests: ends the night as a `kill -9` would, without the final flush (`crash`).
+    func simulateCrash() { crashRequested = true }
+    private var crashRequested = false
+
+    /// What a `kill -9` leaves: the records buffered since the last flush are dropped unwritten, and the sensors'
+    /// handles are closed as the kernel closes a dead process's (its transfers cancelled). Nothing is committed.
+    private func crash(night: String, url: URL, session: RecordingSession) async -> NightEnd {
+        accepting = false
+        session.abandon()
+        for r in retries { r.cancel() }
+        let all = Array(attached.values)
+        attached = [:]
+        for a in all {
+            let device = a.device
+            _ = try? await offPool(controlQueue) { device.close() }
+        }
+        for a in all { await a.consumer?.value }
+        return .interrupted(night: night, recording: url)
     }
 
     /// The morning time has come, or every sensor has been off long enough in the morning window.
@@ -406,20 +440,49 @@ public actor NightRecorder {
         do {
             let index = try session.index(for: described)
             var lastSequence = session.lastSequence[index]
-            if !start.resumed, let last = session.lastFrameHostTime[index] {
-                // It had stopped (lost power, or was stopped): what it held is gone.
+            // What the recording durably holds is committed, then the sensor sends again every frame it sent and
+            // nobody committed (docs/protocol.md, "Acknowledgement"): frames in flight at an unplug, or held only
+            // by a daemon that was killed, are read again; those already in the recording are dropped as
+            // duplicates by the stream (`lastSequence`). The COMMIT also tells whether the sensor's numbers
+            // continue the recording's: it refuses a number it has not sent since it powered up.
+            let durable = session.durableSequence[index]
+            let (accepted, acknowledges) = try await offPool(controlQueue) { () throws -> (Bool?, Bool) in
+                var accepted: Bool?
+                if let durable {
+                    do {
+                        try device.commit(sequence: durable)
+                        accepted = true
+                    } catch let error as USBError where error.isStall {
+                        accepted = false
+                    }
+                }
+                do {
+                    try device.rewind()
+                    return (accepted, true)
+                } catch let error as USBError where error.isStall {
+                    return (nil, false)  // firmware without COMMIT/REWIND: the old rule below
+                }
+            }
+            if accepted == false || (accepted == nil && !start.resumed), let last = session.lastFrameHostTime[index] {
+                // Another power-up (it lost power, or was not running when it came back): what it held is gone and
+                // its sequence numbers start again.
                 try session.gap(
                     sensor: index, from: last, to: session.hostNow(), kind: .deviceRestarted,
-                    reason: "the sensor was not running when it came back; frames it held are lost")
+                    reason: accepted == false
+                        ? "the sensor's sequence numbers do not continue the recording's (it restarted); frames it held are lost"
+                        : "the sensor was not running when it came back; frames it held are lost")
                 lastSequence = nil
             }
             let a = Attached(device: device, index: index)
+            a.acknowledges = acknowledges
+            a.appended = lastSequence
+            a.committed = accepted == true ? durable : nil
             attached[serial] = a
             allDetachedSince = nil
             session.counters[index]?.attaches += 1
             session.counters[index]?.backlogAtAttach = Int(start.buffered.frames)
             await takeAnchor(serial)
-            let events = try device.startStreaming(lastSequence: lastSequence)
+            let events = try device.startStreaming(lastSequence: lastSequence, resendOnGap: acknowledges)
             a.consumer = Task { [weak self] in
                 for await event in events {
                     guard let self else { return }
@@ -431,6 +494,7 @@ public actor NightRecorder {
                 metadata: [
                     "serial": "\(serial)", "side": "\(RecordingSession.sideName(side))", "index": "\(index)",
                     "resumed": "\(start.resumed)", "backlog_frames": "\(start.buffered.frames)",
+                    "commits": "\(acknowledges)",
                     "rate_hz": "\(info.rateHz)",
                 ])
         } catch {
@@ -488,7 +552,10 @@ public actor NightRecorder {
         case .frames(let frames, let counters):
             let now = session.hostNow()
             account(serial, a, counters, now: now)
-            do { try session.append(frames: frames, sensor: a.index, hostTime: now) } catch {
+            do {
+                try session.append(frames: frames, sensor: a.index, hostTime: now)
+                if let last = frames.last { a.appended = last.sequence }
+            } catch {
                 logger.error("cannot record frames", metadata: ["serial": "\(serial)", "error": "\(error)"])
             }
         case .undecodable(let bytes, let counters):
@@ -498,8 +565,17 @@ public actor NightRecorder {
             do { try session.append(undecodable: bytes, sensor: a.index, hostTime: now) } catch {
                 logger.error("cannot record frames", metadata: ["serial": "\(serial)", "error": "\(error)"])
             }
-        case .status:
-            break
+        case .status(let status):
+            a.statusNextSequence = status.nextSequence
+        case .resendRequested(let expected):
+            // a hole the sensor can still fill: it keeps every uncommitted frame (seen in the VM after a restart:
+            // frames written by the sensor before plmd's transfers were queued never reached plmd)
+            logger.info("frames missing in the stream: asking the sensor to send them again",
+                        metadata: ["serial": "\(serial)", "expected_seq": "\(expected)"])
+            let device = a.device
+            do { try await offPool(controlQueue) { try device.rewind() } } catch {
+                logger.warning("REWIND failed", metadata: ["serial": "\(serial)", "error": "\(error)"])
+            }
         case .ended(let end, let counters):
             account(serial, a, counters, now: session.hostNow())
             earlier[serial] = total(serial, counters)
@@ -572,6 +648,52 @@ public actor NightRecorder {
         session.counters[a.index]?.crcErrors = t.crcErrors + t.badFrames
         session.counters[a.index]?.framesLost = t.framesMissing + t.framesLostToCorruption
         session.counters[a.index]?.stallsRecovered = t.stallsRecovered
+    }
+
+    /// After a successful flush: COMMIT to each sensor the last of its frames now durably in the recording, so it
+    /// can forget them (docs/protocol.md, "Acknowledgement"). The numbers are taken before any await: frames
+    /// appended while a COMMIT is under way are not yet durable.
+    private func commitDurable() async {
+        let due = attached.values.compactMap { a -> (Attached, UInt32)? in
+            guard a.acknowledges, let seq = a.appended, seq != a.committed else { return nil }
+            return (a, seq)
+        }
+        for (a, seq) in due {
+            let device = a.device
+            do {
+                try await offPool(controlQueue) { try device.commit(sequence: seq) }
+                a.committed = seq
+            } catch let error as USBError where error.isStall {
+                logger.warning(
+                    "the sensor refused a COMMIT of a frame it sent", metadata: ["serial": "\(device.serial)", "seq": "\(seq)"])
+            } catch {
+                // unplugged meanwhile: the next attach commits what the recording holds
+                logger.debug("COMMIT failed", metadata: ["serial": "\(device.serial)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// The night's end: STOP each sensor (it flushes its partial frame), read until it has nothing left to send
+    /// and its last frame is appended (at most `drainTimeout`), flush, and commit, so that nothing it produced this
+    /// night stays in it uncommitted (it would be sent again into the next night's recording).
+    private func drainSensors() async {
+        let all = Array(attached.values)
+        for a in all {
+            let device = a.device
+            _ = try? await offPool(controlQueue) { try device.stop() }
+        }
+        let deadline = Date().addingTimeInterval(drainTimeout)
+        for a in all {
+            let device = a.device
+            while Date() < deadline, attached[device.serial] === a {
+                let waiting = (try? await offPool(controlQueue) { try device.buffered().frames }) ?? 0
+                if waiting == 0, a.statusNextSequence.map({ a.appended == $0 &- 1 }) ?? true { break }
+                // a sensor that keeps sent frames sends nothing new while too many wait for their COMMIT
+                if session?.flush() == true { await commitDurable() }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        if session?.flush() == true { await commitDurable() }
     }
 
     /// Stops every stream and waits until each has delivered its last frames.

@@ -35,6 +35,9 @@ public final class RecordingSession {
     public let recovery: PlmrecRecovery?
     /// Per sensor index: the sequence number of the last frame in the file.
     public private(set) var lastSequence: [Int: UInt32] = [:]
+    /// Per sensor index: the sequence number of the last frame durably in the file (as of the last successful
+    /// flush, or found in the file when the session continues it): what the daemon may COMMIT to the sensor.
+    public private(set) var durableSequence: [Int: UInt32] = [:]
     /// Per sensor index: host time of the last frame in the file.
     public private(set) var lastFrameHostTime: [Int: Microseconds] = [:]
     public private(set) var sensors: [PlmrecSensor]
@@ -90,6 +93,7 @@ public final class RecordingSession {
             }
             sensors = h.sensors
             (lastSequence, lastFrameHostTime) = try Self.lastFrames(url)
+            durableSequence = lastSequence
             if let r = w.recovery, r.bytesTruncated > 0 {
                 logger.warning(
                     "continued the night's recording after a torn tail",
@@ -259,6 +263,7 @@ public final class RecordingSession {
         guard let writer else { return false }
         do {
             try writer.flush()
+            durableSequence = lastSequence
             lastFlushUnix = clock.unixMicroseconds()
             if writeError != nil {
                 logger.notice("writing the recording works again", metadata: ["file": "\(url.path)"])
@@ -280,6 +285,11 @@ public final class RecordingSession {
         try w.close()
         writer = nil
         lastFlushUnix = clock.unixMicroseconds()
+    }
+
+    /// What a kill leaves: the file as last flushed; the records buffered since are dropped, never written.
+    func abandon() {
+        writer = nil
     }
 
     public var isOpen: Bool { writer != nil }

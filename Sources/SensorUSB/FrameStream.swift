@@ -32,18 +32,31 @@ final class FrameStream: @unchecked Sendable {
         /// (a host controller fails every transfer queued on a halted endpoint), not a new one.
         var haltsCleared = 0
         var submittedAfterClears: [UnsafeMutablePointer<libusb_transfer>: Int] = [:]
+        /// Hold frames after an unexplained hole and ask for a resend (the sensor keeps uncommitted frames).
+        var resendOnGap = false
+        /// A hole is being refilled: frames after it are dropped until the expected one arrives.
+        var holding = false
+        /// Consecutive resend requests that have not filled their hole; after `maxResends` the hole is accepted.
+        var resendsUnfilled = 0
+        var heldSinceRequest = 0
     }
+    /// Frames held after a resend request before it is repeated: fewer than the 64 uncommitted frames a sensor
+    /// sends before it waits for a COMMIT (none comes while a hole is held), more than the 8 transfers in flight.
+    static let heldBeforeAskingAgain = 16
+    /// Resend requests for one hole before it is accepted as lost.
+    static let maxResends = 3
     private let state: Locked<State>
 
     init(
         handle: OpaquePointer, endpoints: SensorEndpoints, transfers: Int, packetsPerTransfer: Int,
-        lastSequence: UInt32?, continuation: AsyncStream<StreamEvent>.Continuation
+        lastSequence: UInt32?, resendOnGap: Bool = false, continuation: AsyncStream<StreamEvent>.Continuation
     ) {
         self.handle = handle
         self.endpoints = endpoints
         self.continuation = continuation
         var initial = State()
         initial.counters.lastSequence = lastSequence
+        initial.resendOnGap = resendOnGap
         state = Locked(initial)
         let packet = max(endpoints.framesMaxPacket, Int(PLM_FRAME_MAX_SIZE))
         var all: [UnsafeMutablePointer<libusb_transfer>] = []
@@ -144,7 +157,7 @@ final class FrameStream: @unchecked Sendable {
                 resubmit = true
             case LIBUSB_TRANSFER_STALL:
                 // the endpoint halted: clear it (a plain ioctl, allowed here) and carry on; the sensor
-                // keeps a frame until the host acknowledged it, so nothing is lost. The other transfers that
+                // sends the frames not yet committed again after the clear (duplicates are dropped). The other transfers that
                 // were in flight report the same halt: once cleared, they are only resubmitted (counted once).
                 if !isStatus, (s.submittedAfterClears[t] ?? 0) < s.haltsCleared {
                     resubmit = true
@@ -210,7 +223,9 @@ final class FrameStream: @unchecked Sendable {
             switch SensorFrameCodec.decode(bytes[offset..<end]) {
             case .success(let frame):
                 if let last = s.counters.lastSequence {
-                    if frame.sequence == last {
+                    // not after the last good frame (serial number arithmetic modulo 2^32): a frame sent again
+                    // after a rewind, already delivered (docs/protocol.md, "Acknowledgement")
+                    if last &- frame.sequence < 0x8000_0000 {
                         s.counters.duplicates += 1
                         offset = end
                         continue
@@ -221,12 +236,38 @@ final class FrameStream: @unchecked Sendable {
                             s.counters.framesDroppedByDevice += missing
                         } else if s.rejectedSinceGood > 0 && missing <= s.rejectedSinceGood {
                             s.counters.framesLostToCorruption += missing
+                        } else if s.resendOnGap && s.resendsUnfilled < Self.maxResends {
+                            // the sensor still has the missing frames (they are not committed): drop this one and
+                            // ask for a REWIND, once per hole; they come again in order
+                            s.counters.framesHeldForResend += 1
+                            s.heldSinceRequest += 1
+                            // again if the hole is still there after `heldBeforeAskingAgain` more frames (a rewind
+                            // sends the oldest uncommitted frame first: if that is past the hole, it cannot be filled)
+                            if !s.holding || s.heldSinceRequest > Self.heldBeforeAskingAgain {
+                                s.holding = true
+                                s.heldSinceRequest = 0
+                                s.resendsUnfilled += 1
+                                s.counters.resendsRequested += 1
+                                if !frames.isEmpty {
+                                    continuation.yield(.frames(frames, s.counters))
+                                    frames = []
+                                }
+                                continuation.yield(.resendRequested(expected: last &+ 1))
+                            }
+                            offset = end
+                            continue
                         } else {
                             s.counters.sequenceGaps += 1
                             s.counters.framesMissing += missing
                         }
                     }
                 }
+                if s.holding {
+                    // the hole is filled, or accepted as lost after maxResends (counted as a gap above)
+                    s.holding = false
+                    if s.counters.lastSequence.map({ frame.sequence == $0 &+ 1 }) ?? false { s.counters.holesRefilled += 1 }
+                }
+                s.resendsUnfilled = 0
                 s.counters.lastSequence = frame.sequence
                 s.counters.framesOK += 1
                 s.counters.samples += frame.sampleCount

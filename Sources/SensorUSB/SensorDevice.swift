@@ -145,6 +145,22 @@ public final class SensorDevice: @unchecked Sendable {
         try controlOut(PLM_REQ_SET_SIDE.rawValue, value: UInt16(side.rawValue), "SET_SIDE")
     }
 
+    /// COMMIT (docs/protocol.md, "Acknowledgement"): every frame up to `sequence` is durably stored. The sensor
+    /// forgets them, and from now on keeps each frame it sends until it is committed, sending the uncommitted ones
+    /// again after a link event or REWIND. Throws a STALL (`USBError.isStall`) when the sensor sent no frame with
+    /// that number since it powered up (a number from another power-up), or does not know COMMIT.
+    public func commit(sequence: UInt32) throws {
+        var value: UInt16 = 0
+        var index: UInt16 = 0
+        plm_commit_split(sequence, &value, &index)
+        try controlOut(PLM_REQ_COMMIT.rawValue, value: value, index: index, "COMMIT \(sequence)")
+    }
+
+    /// REWIND: the next frames on the bulk endpoint are the sent but uncommitted ones, oldest first, then new
+    /// ones; also switches the sensor to keeping sent frames until committed. Sent before streaming starts.
+    /// Throws a STALL on firmware without it (which then drops a frame once its packet is acknowledged).
+    public func rewind() throws { try controlOut(PLM_REQ_REWIND.rawValue, "REWIND") }
+
     /// GET_BUFFERED.
     public func buffered() throws -> BufferedFrames {
         let bytes = try controlIn(PLM_REQ_GET_BUFFERED.rawValue, length: BufferedFrames.size, "GET_BUFFERED")
@@ -192,9 +208,13 @@ public final class SensorDevice: @unchecked Sendable {
     /// arrives: no frame the sensor has already handed over waits in a half-filled transfer, where it would be
     /// late and, if the daemon died, lost with the transfer (docs/daemon.md, "Streaming").
     ///
+    /// `resendOnGap` (for a sensor that accepted REWIND, docs/protocol.md "Acknowledgement"): frames after an
+    /// unexplained hole in the sequence numbers are dropped and `.resendRequested` asks the owner to send REWIND,
+    /// after which the sensor sends the missing frames again (at most `maxResends` times per hole).
+    ///
     /// The stream ends (`.ended`) on `stopStreaming()`, on unplug, or on an unrecoverable error.
     public func startStreaming(
-        transfers: Int = 8, framesPerTransfer: Int = 1, lastSequence: UInt32? = nil
+        transfers: Int = 8, framesPerTransfer: Int = 1, lastSequence: UInt32? = nil, resendOnGap: Bool = false
     ) throws -> AsyncStream<StreamEvent> {
         try checkOpen()
         let (events, continuation) = AsyncStream.makeStream(of: StreamEvent.self, bufferingPolicy: .unbounded)
@@ -204,7 +224,8 @@ public final class SensorDevice: @unchecked Sendable {
             }
             let stream = FrameStream(
                 handle: handle, endpoints: endpoints, transfers: max(1, transfers),
-                packetsPerTransfer: max(1, framesPerTransfer), lastSequence: lastSequence, continuation: continuation)
+                packetsPerTransfer: max(1, framesPerTransfer), lastSequence: lastSequence, resendOnGap: resendOnGap,
+                continuation: continuation)
             s.stream = stream
             return stream
         }

@@ -18,6 +18,9 @@ public struct USBError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The device is gone (unplugged).
     public var isNoDevice: Bool { code == LIBUSB_ERROR_NO_DEVICE.rawValue }
 
+    /// The device refused the request (STALL).
+    public var isStall: Bool { code == LIBUSB_ERROR_PIPE.rawValue }
+
     public var description: String {
         let name = code == 0 ? "failed" : (String(validatingCString: libusb_error_name(code)) ?? "error \(code)")
         return "\(operation): \(name)"
@@ -60,7 +63,8 @@ public struct StreamCounters: Sendable, Equatable {
     public var crcErrors = 0
     /// Slices that were not frames for another reason (magic, version, length, truncation).
     public var badFrames = 0
-    /// Frames whose sequence number repeated the previous one (resent after a halt or reset): dropped.
+    /// Frames whose sequence number is not after the previous good frame's (sent again after a rewind, a halt or
+    /// a reset: docs/protocol.md, "Acknowledgement"): dropped.
     public var duplicates = 0
     /// Jumps in the sequence numbers that neither the device's overflow flag nor rejected slices explain.
     public var sequenceGaps = 0
@@ -70,6 +74,11 @@ public struct StreamCounters: Sendable, Equatable {
     public var framesLostToCorruption = 0
     /// Frames the device says it dropped on overflow (GAP_OVERFLOW).
     public var framesDroppedByDevice = 0
+    /// Frames dropped because they came after a hole the sensor was asked to fill (`resendRequested`).
+    public var framesHeldForResend = 0
+    /// REWINDs asked for to fill holes, and holes filled that way.
+    public var resendsRequested = 0
+    public var holesRefilled = 0
     /// STALLs on the bulk endpoint that were cleared and streaming resumed.
     public var stallsRecovered = 0
     /// Transfers completed (with data or not).
@@ -102,6 +111,11 @@ public enum StreamEvent: Sendable {
     case undecodable([UInt8], StreamCounters)
     /// A status message.
     case status(SensorStatus)
+    /// Frames arrived after a hole in the sequence numbers that neither the device's overflow flag nor corrupt
+    /// slices explain, from a sensor that keeps frames until committed (`startStreaming(resendOnGap: true)`):
+    /// they are held back (dropped) and the owner should send REWIND, after which the sensor sends the missing
+    /// frames again in order (docs/protocol.md, "Acknowledgement").
+    case resendRequested(expected: UInt32)
     /// The stream has ended; no further events follow.
     case ended(StreamEnd, StreamCounters)
 }

@@ -58,6 +58,11 @@ public final class Emulator: @unchecked Sendable {
 
     public func unplug(_ i: Int32) { _ = plm_emu_unplug(emu, i) }
     public func replug(_ i: Int32) { _ = plm_emu_replug(emu, i) }
+    /// Unplugs mid-transfer: up to `frames` frames are acknowledged to the sensor but never reach the host.
+    public func unplugLosing(_ i: Int32, frames: UInt32) { _ = plm_emu_unplug_losing(emu, i, frames) }
+    public func framesLostInFlight(_ i: Int32) -> UInt32 { plm_emu_frames_lost_in_flight(emu, i) }
+    /// The next `frames` frames are acknowledged to the sensor but never delivered to the host.
+    public func loseNext(_ i: Int32, frames: UInt32) { plm_emu_lose_next(emu, i, frames) }
     public func corruptNext(_ i: Int32, frames: UInt32) { plm_emu_corrupt_next(emu, i, frames) }
     public func stallNext(_ i: Int32) { plm_emu_stall_next(emu, i) }
     /// While halted, every queued frame transfer fails with a STALL (what a Linux host controller does).
@@ -143,6 +148,8 @@ public final class Collector: @unchecked Sendable {
                     current.counters = counters
                 case .status(let status):
                     current.statuses.append(status)
+                case .resendRequested:
+                    break
                 case .ended(let end, let counters):
                     current.end = end
                     current.counters = counters

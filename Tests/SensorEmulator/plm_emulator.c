@@ -101,6 +101,8 @@ struct emu_sensor {
     int stall_fails_queued;
 
     uint32_t frames_sent, stalls, halts_cleared;
+    uint32_t frames_lost_in_flight; /* plm_emu_unplug_losing, plm_emu_lose_next */
+    uint32_t lose_left;
     emu_plug_t *plug; /* NULL while unplugged */
 };
 
@@ -340,6 +342,14 @@ static int fill_bulk(emu_sensor_t *s, struct usbdevfs_urb *u)
         const uint8_t *f = plm_dev_tx_frame(&s->dev, &len);
         if (f == NULL)
             return 0;
+        if (s->lose_left > 0u) {
+            /* acknowledged on the device's side, never delivered to the host */
+            s->lose_left--;
+            plm_dev_tx_done(&s->dev);
+            s->frames_sent++;
+            s->frames_lost_in_flight++;
+            continue;
+        }
         memcpy(buf + u->actual_length, f, len);
         if (s->corrupt_left > 0u) {
             buf[u->actual_length + PLM_OFF_SAMPLES + 1] ^= 0x5Au;
@@ -782,6 +792,40 @@ int plm_emu_unplug(plm_emu_t *emu, int sensor)
     return 0;
 }
 
+int plm_emu_unplug_losing(plm_emu_t *emu, int sensor, uint32_t n)
+{
+    emu_sensor_t *s = sensor_at(emu, sensor);
+    if (s == NULL)
+        return -1;
+    pthread_mutex_lock(&emu->lock);
+    if (s->plug == NULL) {
+        pthread_mutex_unlock(&emu->lock);
+        return -1;
+    }
+    advance(s);
+    /* the device's USB peripheral saw these packets acknowledged; the host never got them */
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t len = 0;
+        if (plm_dev_tx_frame(&s->dev, &len) == NULL)
+            break;
+        plm_dev_tx_done(&s->dev);
+        s->frames_sent++;
+        s->frames_lost_in_flight++;
+    }
+    pthread_mutex_unlock(&emu->lock);
+    return plm_emu_unplug(emu, sensor);
+}
+
+void plm_emu_lose_next(plm_emu_t *emu, int sensor, uint32_t n)
+{
+    emu_sensor_t *s = sensor_at(emu, sensor);
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&emu->lock);
+    s->lose_left += n;
+    pthread_mutex_unlock(&emu->lock);
+}
+
 int plm_emu_replug(plm_emu_t *emu, int sensor)
 {
     emu_sensor_t *s = sensor_at(emu, sensor);
@@ -845,5 +889,6 @@ void plm_emu_fast_forward(plm_emu_t *emu, int sensor, uint64_t microseconds)
 EMU_GETTER(plm_emu_device_number, int, s->plug ? s->plug->devnum : 0)
 EMU_GETTER(plm_emu_frames_produced, uint32_t, s->dev.next_seq)
 EMU_GETTER(plm_emu_frames_sent, uint32_t, s->frames_sent)
+EMU_GETTER(plm_emu_frames_lost_in_flight, uint32_t, s->frames_lost_in_flight)
 EMU_GETTER(plm_emu_stalls, uint32_t, s->stalls)
 EMU_GETTER(plm_emu_halts_cleared, uint32_t, s->halts_cleared)

@@ -132,6 +132,100 @@ struct SensorUSBTests {
         }
     }
 
+    /// Issue 17, finding 2: frames whose packets the sensor saw acknowledged just before the cable came out never
+    /// reached the host. With COMMIT/REWIND (docs/protocol.md, "Acknowledgement") the sensor keeps them until the
+    /// host commits and sends them again after the replug: nothing lost; the frames the host already had (beyond
+    /// what it committed) come again and are dropped as duplicates, so nothing is delivered twice.
+    @Test func anUnplugMidTransferLosesNothingAndDuplicatesNothing() async throws {
+        try await withBench(sensors: [(Self.serialA, .left)]) { emu, usb in
+            let a = try usb.open(serial: Self.serialA)
+            _ = try a.startSampling(rateHz: 100, rangeG: 4, hostTimeMicroseconds: nil)
+            try a.rewind()  // this host commits: the sensor keeps what it sends until committed
+            let first = Collector(try a.startStreaming())
+            try await waitUntil(timeout: 600) { first.snapshot().frames.count >= 40 }
+            // the host "stores" what it has so far and commits it
+            let committed = try #require(first.snapshot().counters.lastSequence)
+            try a.commit(sequence: committed)
+            #expect(throws: USBError.self) { try a.commit(sequence: committed &+ 10_000) }  // never sent: STALL
+            try await waitUntil(timeout: 600) { (first.snapshot().counters.lastSequence ?? 0) >= committed + 10 }
+
+            // two seconds of frames wait in the sensor; three of them are "acknowledged" as the cable comes out
+            emu.fastForward(0, microseconds: 2_000_000)
+            emu.unplugLosing(0, frames: 3)
+            let before = try await first.result(within: 30)
+            #expect(before.end == .unplugged)
+            a.close()
+            #expect(emu.framesLostInFlight(0) == 3)
+            let lastBefore = try #require(before.counters.lastSequence)
+
+            emu.replug(0)
+            let again = try await openWhenBack(usb, serial: Self.serialA)
+            defer { again.close() }
+            let resumed = try again.startSampling(rateHz: 100, rangeG: 4, hostTimeMicroseconds: nil)
+            #expect(resumed.resumed)
+            // what the host committed before the unplug is still known to the sensor; then the rewind
+            try again.commit(sequence: committed)
+            try again.rewind()
+            let second = Collector(try again.startStreaming(lastSequence: lastBefore))
+            let produced = emu.framesProduced(0)
+            try await waitUntil(timeout: 600) { (second.snapshot().counters.lastSequence ?? 0) >= produced + 5 }
+            again.stopStreaming()
+            let after = await second.result()
+
+            // one contiguous run from the first frame: the three lost in flight came again, nothing twice
+            let sequences = before.frames.map(\.sequence) + after.frames.map(\.sequence)
+            #expect(sequences == Array(0..<UInt32(sequences.count)))
+            #expect(after.counters.sequenceGaps == 0 && after.counters.framesMissing == 0)
+            // the frames sent after the commit and received before the unplug came again and were dropped
+            #expect(after.counters.duplicates == Int(lastBefore - committed))
+        }
+    }
+
+    /// Frames acknowledged to a committing sensor but never delivered (a hole mid-stream): the stream holds back
+    /// what follows, asks for a REWIND (`.resendRequested`), and the sensor sends the missing frames again.
+    @Test func aHoleInACommittingSensorsStreamIsRefilled() async throws {
+        try await withBench(sensors: [(Self.serialA, .left)]) { emu, usb in
+            let a = try usb.open(serial: Self.serialA)
+            defer { a.close() }
+            _ = try a.startSampling(rateHz: 100, rangeG: 4, hostTimeMicroseconds: nil)
+            try a.rewind()
+            let events = try a.startStreaming(resendOnGap: true)
+            let frames = Locked([SensorFrame]())
+            let consumer = Task {
+                var requests = 0
+                var last = StreamCounters()
+                for await event in events {
+                    switch event {
+                    case .frames(let f, let c):
+                        frames.withLock { $0 += f }
+                        last = c
+                        // "stored": committed, or the sensor stops after 64 kept frames
+                        if let l = f.last { try? a.commit(sequence: l.sequence) }
+                    case .resendRequested:
+                        requests += 1
+                        try? a.rewind()  // what the owner does
+                    case .ended(_, let c): last = c
+                    default: break
+                    }
+                }
+                return (requests, last)
+            }
+            try await waitUntil(timeout: 600) { frames.withLock { $0.count } >= 20 }
+            emu.loseNext(0, frames: 4)
+            try await waitUntil(timeout: 600) { emu.framesLostInFlight(0) == 4 }
+            let target = emu.framesProduced(0) + 20
+            try await waitUntil(timeout: 600) { (frames.withLock { $0.last?.sequence } ?? 0) >= target }
+            a.stopStreaming()
+            let (requests, counters) = await consumer.value
+            let sequences = frames.withLock { $0.map(\.sequence) }
+            #expect(sequences == Array(0..<UInt32(sequences.count)), "one contiguous run: the 4 lost frames came again")
+            #expect(requests == 1)
+            #expect(counters.resendsRequested == 1 && counters.holesRefilled == 1)
+            #expect(counters.sequenceGaps == 0 && counters.framesMissing == 0)
+            #expect(counters.framesHeldForResend >= 1)
+        }
+    }
+
     @Test func corruptFramesAreCountedAndAStallIsRecovered() async throws {
         try await withBench(sensors: [(Self.serialA, .left)]) { emu, usb in
             let a = try usb.open(serial: Self.serialA)

@@ -36,7 +36,8 @@
  *
  * SIGTERM/SIGINT: stops and writes the statistics (key=value lines) to --stats. SIGUSR1: one round of
  * faults (a corrupt frame, a halted bulk endpoint, a nonsense control reply), counted in the statistics.
- * --acklog: one line "seq monotonic_us" per frame the host acknowledged.
+ * --acklog: one line "seq monotonic_us" per frame the host acknowledged (a frame sent again after a rewind
+ * has one line per time).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -106,6 +107,12 @@ typedef struct {
      * the function was disabled or enabled while it waited: the host may never have read them */
     unsigned link_changes;
     uint64_t acked_across_link_change;
+    /* the frames thread, whether it is in an endpoint write, and how many writes it has finished: a rewind
+     * (docs/protocol.md, "Acknowledgement") withdraws the frame it is writing (withdraw_tx) */
+    pthread_t frames_tid;
+    int in_write;
+    unsigned writes_done;
+    uint64_t withdrawals;
 } sensor_t;
 
 static sensor_t S;
@@ -131,6 +138,22 @@ static uint64_t mono_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A rewind took back the frame the frames thread may be writing: interrupt that write (SIGUSR2, no
+ * SA_RESTART; FunctionFS then dequeues the request and the write returns EINTR unless the host had already
+ * read it) and wait until it has returned, so that no packet armed before the rewind goes out after it.
+ * Called without the core's lock. */
+static void withdraw_tx(sensor_t *s)
+{
+    unsigned gen = __atomic_load_n(&s->writes_done, __ATOMIC_SEQ_CST);
+    for (int i = 0; i < 1000 && __atomic_load_n(&s->in_write, __ATOMIC_SEQ_CST) &&
+                    __atomic_load_n(&s->writes_done, __ATOMIC_SEQ_CST) == gen;
+         i++) {
+        pthread_kill(s->frames_tid, SIGUSR2);
+        usleep(1000);
+    }
+    s->withdrawals++;
 }
 
 /* ---- simulated drivers ----------------------------------------------------------- */
@@ -322,7 +345,10 @@ static void handle_setup(sensor_t *s, const struct usb_ctrlrequest *c)
         if (s->sent)
             plm_usb_on_in_done(&s->usb); /* the status ZLP went out */
         stalled = s->stalled;
+        int withdraw = plm_dev_take_withdraw(&s->dev);
         pthread_mutex_unlock(&s->lock);
+        if (withdraw)
+            withdraw_tx(s);
         if (stalled) {
             s->stalls++;
             logf_("request 0x%02x refused after its data stage (cannot stall it on FunctionFS)", c->bRequest);
@@ -353,7 +379,12 @@ static void handle_setup(sensor_t *s, const struct usb_ctrlrequest *c)
     uint8_t reply[sizeof s->reply];
     memcpy(reply, s->reply, len);
     s->usb.stage = PLM_EP0_IDLE;
+    int withdraw = plm_dev_take_withdraw(&s->dev);
     pthread_mutex_unlock(&s->lock);
+    /* REWIND: the frame being written is taken back before the request completes, so the host's next
+     * read gets the oldest uncommitted frame */
+    if (withdraw)
+        withdraw_tx(s);
 
     if (stalled) {
         s->stalls++;
@@ -398,13 +429,22 @@ static void *ep0_thread(void *arg)
                 handle_setup(s, &ev[i].u.setup);
                 break;
             case FUNCTIONFS_ENABLE:
-                s->enables++;
+            case FUNCTIONFS_DISABLE: {
+                /* the link went down or up (unbind/bind, bus reset, SET_CONFIGURATION): frames sent and not
+                 * committed are sent again, oldest first (the core's rewind, as on the board's bus reset) */
+                if (ev[i].type == FUNCTIONFS_ENABLE)
+                    s->enables++;
+                else
+                    s->disables++;
                 __atomic_add_fetch(&s->link_changes, 1, __ATOMIC_SEQ_CST);
+                pthread_mutex_lock(&s->lock);
+                plm_dev_rewind(&s->dev);
+                int withdraw = plm_dev_take_withdraw(&s->dev);
+                pthread_mutex_unlock(&s->lock);
+                if (withdraw)
+                    withdraw_tx(s);
                 break;
-            case FUNCTIONFS_DISABLE:
-                s->disables++;
-                __atomic_add_fetch(&s->link_changes, 1, __ATOMIC_SEQ_CST);
-                break;
+            }
             case FUNCTIONFS_BIND:
                 s->binds++;
                 break;
@@ -425,12 +465,19 @@ static void *frames_thread(void *arg)
 {
     sensor_t *s = arg;
     uint8_t frame[PLM_FRAME_MAX_SIZE];
+    /* only this thread takes SIGUSR2: withdraw_tx interrupts its endpoint write with it */
+    sigset_t usr2;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    pthread_sigmask(SIG_UNBLOCK, &usr2, NULL);
     while (!stop_requested) {
         uint32_t len = 0;
         pthread_mutex_lock(&s->lock);
         const uint8_t *f = plm_dev_tx_frame(&s->dev, &len);
-        if (f != NULL)
+        if (f != NULL) {
             memcpy(frame, f, len);
+            __atomic_store_n(&s->in_write, 1, __ATOMIC_SEQ_CST);
+        }
         pthread_mutex_unlock(&s->lock);
         if (f == NULL) {
             usleep(5000);
@@ -458,11 +505,13 @@ static void *frames_thread(void *arg)
         uint64_t write_started = mono_ns();
         ssize_t n = write(s->ep_frames, frame, len);
         int write_errno = errno;
+        __atomic_store_n(&s->in_write, 0, __ATOMIC_SEQ_CST);
+        __atomic_add_fetch(&s->writes_done, 1, __ATOMIC_SEQ_CST);
         if (n == (ssize_t)len && __atomic_load_n(&s->link_changes, __ATOMIC_SEQ_CST) != link_before) {
             s->acked_across_link_change++;
             logf_("frame %u: write returned success at %.3f s, started %.3f s, the function was disabled/enabled "
                   "meanwhile", plm_get_u32(frame + 4), (double)mono_ns() / 1e9, (double)write_started / 1e9);
-        } else if (n != (ssize_t)len && s->write_errors < 1000) {
+        } else if (n != (ssize_t)len && write_errno != EINTR && s->write_errors < 1000) {
             logf_("frame %u: write %zd (%s) at %.3f s", plm_get_u32(frame + 4), n, n < 0 ? strerror(write_errno) : "short",
                   (double)mono_ns() / 1e9);
         }
@@ -481,8 +530,8 @@ static void *frames_thread(void *arg)
             if (s->acklog != NULL)
                 fprintf(s->acklog, "%u %llu\n", seq, (unsigned long long)(mono_ns() / 1000u));
         } else {
-            /* unbound mid-transfer (ESHUTDOWN/ECONNRESET) or halted: the frame stays
-             * the device's; it is sent again once the host is back */
+            /* unbound mid-transfer (ESHUTDOWN/ECONNRESET), halted, or withdrawn by a
+             * rewind (EINTR): the frame stays the device's; it is sent again */
             s->write_errors++;
             usleep(2000);
         }
@@ -542,7 +591,7 @@ static void on_signal(int sig)
 {
     if (sig == SIGUSR1)
         fault_rounds++;
-    else
+    else if (sig != SIGUSR2)
         stop_requested = 1;
 }
 
@@ -578,7 +627,9 @@ static void write_stats(sensor_t *s)
             (unsigned long long)s->stalls);
     fprintf(f, "faults_corrupt=%llu\nfaults_halt=%llu\nfaults_ctrl=%llu\n", (unsigned long long)s->faults_corrupt,
             (unsigned long long)s->faults_halt, (unsigned long long)s->faults_ctrl);
-    fprintf(f, "acked_across_link_change=%llu\n", (unsigned long long)s->acked_across_link_change);
+    fprintf(f, "acked_across_link_change=%llu\nwithdrawals=%llu\nretained=%u\ncommitting=%d\n",
+            (unsigned long long)s->acked_across_link_change, (unsigned long long)s->withdrawals, s->dev.u_count,
+            s->dev.retain ? 1 : 0);
     fprintf(f, "enables=%llu\ndisables=%llu\nbinds=%llu\nunbinds=%llu\nstore_faults=%u\n",
             (unsigned long long)s->enables, (unsigned long long)s->disables, (unsigned long long)s->binds,
             (unsigned long long)s->unbinds, s->rs.faults);
@@ -671,6 +722,7 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL); /* withdraw_tx: only interrupts the frames thread's write */
 
     /* signals go to the main thread only: an endpoint write cut by EINTR could send a frame twice */
     sigset_t all, old;
@@ -678,7 +730,8 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &all, &old);
     pthread_t th[4];
     pthread_create(&th[0], NULL, ep0_thread, s);
-    pthread_create(&th[1], NULL, frames_thread, s);
+    pthread_create(&s->frames_tid, NULL, frames_thread, s);
+    th[1] = s->frames_tid;
     pthread_create(&th[2], NULL, status_thread, s);
     pthread_create(&th[3], NULL, sampler_thread, s);
     pthread_sigmask(SIG_SETMASK, &old, NULL);

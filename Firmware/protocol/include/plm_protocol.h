@@ -142,8 +142,16 @@ typedef enum {
     PLM_REQ_GET_BUFFERED = 0x06,    /* IN,  16 bytes: plm_buffered_t        */
     PLM_REQ_GET_DEVICE_TIME = 0x07, /* IN,  8 bytes: u64 device time µs     */
     PLM_REQ_SET_SIDE = 0x08,        /* OUT, wValue=1 left / 2 right, stored in flash */
-    PLM_REQ_SET_CALIBRATION = 0x09  /* OUT, 6 bytes: 3 x i16 offsets, stored in flash */
+    PLM_REQ_SET_CALIBRATION = 0x09, /* OUT, 6 bytes: 3 x i16 offsets, stored in flash */
+    PLM_REQ_COMMIT = 0x0A,          /* OUT, wValue=seq bits 0..15, wIndex=seq bits 16..31, no data */
+    PLM_REQ_REWIND = 0x0B           /* OUT, no data: resend from the oldest uncommitted frame */
 } plm_request_t;
+
+/* COMMIT's sequence number travels in the setup packet (no data stage, so a
+ * device can STALL a number it never sent): low half in wValue, high half in
+ * wIndex. */
+void plm_commit_split(uint32_t seq, uint16_t *wValue, uint16_t *wIndex);
+uint32_t plm_commit_seq(uint16_t wValue, uint16_t wIndex);
 
 #define PLM_SIDE_UNSET 0u
 #define PLM_SIDE_LEFT 1u

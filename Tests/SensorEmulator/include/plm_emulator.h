@@ -33,6 +33,14 @@ int plm_emu_add_sensor(plm_emu_t *emu, const char *serial, uint8_t side);
  * with ENODEV, the sysfs device is removed and a "remove" uevent is sent. The
  * sensor keeps sampling into its buffer (it runs on its battery). */
 int plm_emu_unplug(plm_emu_t *emu, int sensor);
+/* Unplugs it mid-transfer: first up to n frames are handed over on the bulk
+ * endpoint as if the host controller had acknowledged their packets, but they
+ * never reach the host (the cable came out before it delivered them). */
+int plm_emu_unplug_losing(plm_emu_t *emu, int sensor, uint32_t n);
+/* The next n frames put on the bulk endpoint are acknowledged to the device
+ * but never delivered to the host (what the VM's gadget stack did after a
+ * daemon restart, docs/daemon.md "Findings" 2). */
+void plm_emu_lose_next(plm_emu_t *emu, int sensor, uint32_t n);
 /* Plugs it in again under a new device number; buffered frames are kept. */
 int plm_emu_replug(plm_emu_t *emu, int sensor);
 /* Flips one byte in each of the next n frames put on the bulk endpoint. */
@@ -50,8 +58,10 @@ void plm_emu_fast_forward(plm_emu_t *emu, int sensor, uint64_t microseconds);
 int plm_emu_device_number(plm_emu_t *emu, int sensor);
 /* Frames the firmware has produced so far (its next sequence number). */
 uint32_t plm_emu_frames_produced(plm_emu_t *emu, int sensor);
-/* Frames handed to the host on the bulk endpoint. */
+/* Frames handed to the host on the bulk endpoint (a frame sent again counts again). */
 uint32_t plm_emu_frames_sent(plm_emu_t *emu, int sensor);
+/* Frames lost by plm_emu_unplug_losing. */
+uint32_t plm_emu_frames_lost_in_flight(plm_emu_t *emu, int sensor);
 /* STALLs reported and halts cleared by the host. */
 uint32_t plm_emu_stalls(plm_emu_t *emu, int sensor);
 uint32_t plm_emu_halts_cleared(plm_emu_t *emu, int sensor);
