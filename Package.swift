@@ -77,12 +77,14 @@ let package = Package(
             publicHeadersPath: "."),
         // The system's zlib, for gzip-compressed recordings.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // The system's libdeflate (whole-buffer DEFLATE, about twice zlib's inflate speed), for the .gt3x zip member.
+        .systemLibrary(name: "CLibDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         // Recording files: .plmrec (frames as received), EDF/EDF+ and CSV accelerometer files, EDF+ writer.
         .target(
             name: "RecordingFormats",
             dependencies: [
                 "AccelerationSignal", "SensorFrames", "CPLMProtocol", "EDFFormat", "LegMovementScoring", "CZlib",
-                "CivilCalendar", "PLMVocabulary", "CSVFormat",
+                "CLibDeflate", "CivilCalendar", "PLMVocabulary", "CSVFormat",
             ],
             swiftSettings: strict),
         // EDF/EDF+ container format (headers, annotations).

@@ -1,11 +1,18 @@
+import CLibDeflate
 import CZlib
 import Foundation
 import PLMVocabulary
 
 /// The members of a zip archive (PKWARE APPNOTE.TXT 6.3.10, sections 4.3.7 local file header, 4.3.12 central
 /// directory header, 4.3.16 end of central directory record), enough to read an ActiGraph `.gt3x`: stored
-/// (method 0) and deflated (method 8, raw deflate through the system zlib) members, no ZIP64, no encryption.
+/// (method 0) and deflated (method 8, raw deflate) members, no ZIP64, no encryption.
 /// Every offset and length is checked against the file before it is used; errors name the byte offset.
+///
+/// A deflated member is inflated by libdeflate (whole buffer, into the member's declared size) and checked with
+/// libdeflate's CRC-32 (the same CRC-32/ISO-HDLC as zlib's): together about half what zlib took for a .gt3x
+/// log.bin (BENCHMARKS.md, 2026-12-06). libdeflate only says a stream is bad, not where; so when it refuses a
+/// member, zlib inflates it again to find the byte offset and the kind of fault (ends early, runs past the
+/// declared size, corrupt), and the error is the one zlib alone gave before. Only a bad file pays for that.
 struct ZipArchive {
     struct Entry: Equatable {
         var name: String
@@ -110,7 +117,7 @@ struct ZipArchive {
             throw fail(h, "compression method \(e.method); expected stored (0) or deflate (8)")
         }
         let crc = out.withUnsafeBufferPointer { p in
-            UInt32(crc32(0, p.baseAddress, uInt(p.count)))
+            UInt32(libdeflate_crc32(0, p.baseAddress, p.count))
         }
         guard crc == e.crc else {
             throw fail(start, String(format: "CRC-32 %08X, expected %08X (corrupt data)", crc, e.crc))
@@ -118,7 +125,36 @@ struct ZipArchive {
         return out
     }
 
+    /// Inflates the member with libdeflate into exactly `expected` bytes; anything else (corrupt data, a stream
+    /// that ends early, inflates to fewer bytes or would run past `expected`) goes to `zlibInflate` for the
+    /// diagnosis, which throws the error naming where the stream went wrong.
     private func inflate(
+        from start: Int, count: Int, expected: Int, fail: (Int, String) -> InputError
+    ) throws -> [UInt8] {
+        if expected == 0 { return [] }
+        guard let decompressor = libdeflate_alloc_decompressor() else {
+            throw fail(start, "cannot start libdeflate (out of memory)")
+        }
+        defer { libdeflate_free_decompressor(decompressor) }
+        var result = LIBDEFLATE_BAD_DATA
+        var produced = 0
+        // Inflated straight into the array's storage (not zero-filled first); it holds what libdeflate wrote.
+        let out = [UInt8](unsafeUninitializedCapacity: expected) { output, initialized in
+            result = bytes.withUnsafeBufferPointer { input in
+                guard let inBase = input.baseAddress, let outBase = output.baseAddress else { return LIBDEFLATE_BAD_DATA }
+                return libdeflate_deflate_decompress(decompressor, inBase + start, count, outBase, output.count, &produced)
+            }
+            // On success libdeflate wrote bytes 0..<produced (never more than the capacity); otherwise none count.
+            initialized = result == LIBDEFLATE_SUCCESS ? min(produced, output.count) : 0
+        }
+        if result == LIBDEFLATE_SUCCESS, produced == expected { return out }
+        // BAD_DATA, INSUFFICIENT_SPACE (the stream runs past `expected`) or a short stream: zlib says where and what.
+        return try zlibInflate(from: start, count: count, expected: expected, fail: fail)
+    }
+
+    /// zlib's raw inflate of the member, used only to diagnose a stream libdeflate refused: it stops where the data
+    /// goes wrong, so the error names that byte. (Should zlib accept a stream libdeflate refused, its output is used.)
+    private func zlibInflate(
         from start: Int, count: Int, expected: Int, fail: (Int, String) -> InputError
     ) throws -> [UInt8] {
         var stream = z_stream()

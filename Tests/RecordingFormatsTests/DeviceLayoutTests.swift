@@ -198,6 +198,61 @@ struct GT3XLayoutTests {
         #expect(b.count == 30 && b.start == GT3XLayoutTests.t0 + 1_000_000)
         #expect(d.findings.first?.hasPrefix("log.bin byte 0: record (type 26) holds 5000 samples") == true)
     }
+
+    @Test("a bad deflated log.bin: each fault an error naming the byte where the data went wrong and what was expected")
+    func badDeflate() throws {
+        // info.txt stored, then log.bin deflated (one fixed-Huffman block of literals, DeviceFiles.deflateFixed).
+        let info = GT3XLayoutTests.info()
+        let data = (0..<300).map { UInt8($0 % 251) }
+        func zip(claim: UInt64? = nil) -> [UInt8] {
+            W.zip([.init(name: "info.txt", data: info), .init(name: "log.bin", data: data, deflate: true, claimedSize: claim)])
+        }
+        // APPNOTE 4.3.7: a local header is 30 bytes + the name; log.bin's data follows info.txt's member.
+        let logHeader = 30 + 8 + info.count
+        let start = logHeader + 30 + 7
+        let body = W.deflateFixed(data)
+        let good = zip()
+        #expect(Array(good[start..<(start + body.count)]) == body)
+        // The central directory entry of log.bin (4.3.12): after info.txt's (46 + 8 bytes), at the end record's offset.
+        let eocd = good.count - 22
+        let directory = Int(good[eocd + 16]) | Int(good[eocd + 17]) << 8 | Int(good[eocd + 18]) << 16 | Int(good[eocd + 19]) << 24
+        let logEntry = directory + 46 + 8
+        func message(_ bytes: [UInt8]) -> String {
+            errorText {
+                var d = try GT3XDecoder(path: "h.gt3x", bytes: bytes)
+                while try d.nextBlock() != nil {}
+            }
+        }
+        func patch32(_ bytes: [UInt8], at: Int, _ v: UInt32) -> [UInt8] {
+            var b = bytes
+            b.replaceSubrange(at..<(at + 4), with: W.le32(v))
+            return b
+        }
+        let member = "h.gt3x: byte \(start): zip member 'log.bin': "
+        // Declared one byte longer than the stream inflates to.
+        let long = data.count + 1
+        #expect(message(zip(claim: UInt64(long))) == member + "inflates to \(data.count) bytes, expected \(long)")
+        // Declared one byte shorter: the stream runs past it, at a byte inside the stream.
+        let short = message(zip(claim: UInt64(data.count - 1)))
+        #expect(short.hasPrefix("h.gt3x: byte ") && short.contains("runs past \(data.count - 1) bytes"), "\(short)")
+        let shortAt = Int(short.dropFirst("h.gt3x: byte ".count).prefix { $0.isNumber }) ?? -1
+        #expect(shortAt > start && shortAt <= start + body.count, "\(short)")
+        // The stream cut in half (the compressed size in the central directory halved): it ends early, at its end.
+        let half = body.count / 2
+        #expect(
+            message(patch32(good, at: logEntry + 20, UInt32(half)))
+                == "h.gt3x: byte \(start + half): zip member 'log.bin': the deflate data ends early or runs past \(data.count) bytes (a truncated or corrupt archive)")
+        // The first block header says BTYPE 11 (reserved, RFC 1951 3.2.3): corrupt at the stream's first byte.
+        var reserved = good
+        reserved[start] = reserved[start] | 0b110
+        let bad = message(reserved)
+        #expect(bad.hasPrefix("h.gt3x: byte \(start + 1): zip member 'log.bin': corrupt deflate data"), "\(bad)")
+        // The data intact but the central directory's CRC-32 off by one.
+        let crc = W.crc32(data)
+        #expect(
+            message(patch32(good, at: logEntry + 16, crc ^ 1))
+                == member + String(format: "CRC-32 %08X, expected %08X (corrupt data)", crc, crc ^ 1))
+    }
 }
 
 @Suite("Axivity .cwa written per cwa.h")
