@@ -186,7 +186,7 @@ let package = Package(
             name: "plm-fuzz",
             dependencies: ["SensorFrames", "RecordingFormats", "EDFFormat", "EventImport", "SleepDiary", "AccelerationSignal"],
             path: "Fuzz/plm-fuzz", swiftSettings: strict),
-        .executableTarget(name: "plm-bench", dependencies: ["LegMovementDetection", "NightAnalysis", "NightSimulation", "AccelerationSignal", "RecordingFormats"], path: "Benchmarks/Sources/plm-bench", swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "plm-bench", dependencies: ["LegMovementDetection", "NightAnalysis", "NightSimulation", "AccelerationSignal", "RecordingFormats", "NightRecorder", "DaemonStatus", "SensorFrames", "PLMVocabulary", .product(name: "Logging", package: "swift-log")], path: "Benchmarks/Sources/plm-bench", swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // What test suites share: seeded random numbers, temporary folders, the .slow and .external tags.
         .target(name: "TestSupport", dependencies: ["PLMVocabulary", "AccelerationSignal"], path: "Tests/TestSupport", swiftSettings: strict),

@@ -61,6 +61,9 @@ echo "== readers alone (open + read every frame), $REPS rounds, interleaved" >&2
 "$BIN/plm-bench" --read "$DIR/night8.edf" "$DIR/night8.csv" "$DIR/night8.plmrec" "$DIR/night8.cwa" "$DIR/night8.gt3x" \
     "$DIR/night8.bin" "$DIR/night8-actilife.csv" --repetitions "$REPS" >"$DIR/swift-readers.txt"
 
+echo "== plmd's own work per recorded hour (plm-bench --recorder: decode, .plmrec, live detector, fsync, status)" >&2
+"$BIN/plm-bench" --recorder 1 >"$DIR/swift-recorder.txt"
+
 echo "== end to end, $REPS runs each" >&2
 : >"$DIR/e2e-swift-edf"; : >"$DIR/e2e-swift-plmrec"; : >"$DIR/e2e-swift-csv"; : >"$DIR/e2e-numpy"
 for i in $(seq "$REPS"); do
@@ -149,6 +152,10 @@ $(reader_row night8.cwa "Axivity .cwa (left leg, packed)")
 $(reader_row night8.gt3x "ActiGraph .gt3x (left leg, log.bin)")
 $(reader_row night8.bin "GENEActiv .bin (left leg)")
 $(reader_row night8-actilife.csv "ActiLife raw CSV export (left leg)")
+
+plmd's own work per hour of two-leg recording at 100 Hz, without USB (plm-bench --recorder 1; issue 17's target
+under 0.1 % of one core): $(get recorder_cpu_seconds_per_hour "$DIR/swift-recorder.txt") CPU s per hour =
+$(get recorder_percent_of_one_core "$DIR/swift-recorder.txt") % of one core; peak RSS $(get recorder_peak_rss_mib "$DIR/swift-recorder.txt") MiB
 
 movements found: plm detector $(get detector_movements "$DIR/swift-detector.txt") LMs; baseline $(get detector_movements "$DIR/numpy-detector.txt") (different algorithms; counts are for orientation only)
 TABLE

@@ -8,6 +8,8 @@
 //        plm-bench --frames FILE...       (what each reader gives, hashed: every frame's bits read in three chunk
 //                                   sizes, the findings, gaps and clock figures, and for a research device's file the
 //                                   decoder's blocks; or the error. Reader optimisations must not change a line.)
+//        plm-bench --recorder [HOURS]     (plmd's own work per recorded hour of two legs at 100 Hz, without USB:
+//                                   RecorderCost.swift)
 // Prints `key value` lines for Benchmarks/run.sh.
 import AccelerationSignal
 import Dispatch
@@ -28,6 +30,10 @@ if arguments == ["--fingerprint"] {
 }
 if arguments.first == "--frames" {
     for file in arguments.dropFirst() { print(describeReading(file)) }
+    exit(0)
+}
+if arguments.first == "--recorder" {
+    try timeRecorder(hours: arguments.dropFirst().first.flatMap(Double.init) ?? 1, rate: 100)
     exit(0)
 }
 if arguments.first == "--read" {
