@@ -61,6 +61,8 @@ public final class Emulator: @unchecked Sendable {
     /// Unplugs mid-transfer: up to `frames` frames are acknowledged to the sensor but never reach the host.
     public func unplugLosing(_ i: Int32, frames: UInt32) { _ = plm_emu_unplug_losing(emu, i, frames) }
     public func framesLostInFlight(_ i: Int32) -> UInt32 { plm_emu_frames_lost_in_flight(emu, i) }
+    /// Frames sent and kept until the host commits them (the sensor sends nothing new at `PLM_RETAIN_FRAMES`).
+    public func framesUncommitted(_ i: Int32) -> UInt32 { plm_emu_frames_uncommitted(emu, i) }
     /// The next `frames` frames are acknowledged to the sensor but never delivered to the host.
     public func loseNext(_ i: Int32, frames: UInt32) { plm_emu_lose_next(emu, i, frames) }
     public func corruptNext(_ i: Int32, frames: UInt32) { plm_emu_corrupt_next(emu, i, frames) }

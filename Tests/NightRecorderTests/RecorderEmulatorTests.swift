@@ -43,6 +43,9 @@ struct RecorderEmulatorTests {
                 }
                 // unplug the left sensor mid-transfer (issue 17, finding 2: three frames acknowledged to it never
                 // reach the host); it records on (20 s fast-forwarded) and comes back with its backlog
+                // (only while the sensor can send: with 64 frames waiting for plmd's COMMIT it sends nothing new, and
+                // a loaded machine can delay plmd's flush and COMMIT by seconds; 1 s fast-forwarded adds 17 frames)
+                try await waitUntilAsync(patience, "left sensor has room to send") { emu.framesUncommitted(0) <= 32 }
                 emu.fastForward(0, microseconds: 1_000_000)
                 emu.unplugLosing(0, frames: 3)
                 try await waitUntilAsync(patience, "left detached") { await sensor(status(), Self.left)?.connected == false }

@@ -144,12 +144,16 @@ struct SensorUSBTests {
             let first = Collector(try a.startStreaming())
             try await waitUntil(timeout: 600) { first.snapshot().frames.count >= 40 }
             // the host "stores" what it has so far and commits it
-            let committed = try #require(first.snapshot().counters.lastSequence)
+            var committed = try #require(first.snapshot().counters.lastSequence)
             try a.commit(sequence: committed)
             #expect(throws: USBError.self) { try a.commit(sequence: committed &+ 10_000) }  // never sent: STALL
             try await waitUntil(timeout: 600) { (first.snapshot().counters.lastSequence ?? 0) >= committed + 10 }
 
-            // two seconds of frames wait in the sensor; three of them are "acknowledged" as the cable comes out
+            // the host commits again what it has (so the sensor, which keeps at most 64 uncommitted frames, has room
+            // to send however long the wait above took on a loaded machine); then two seconds of frames wait in the
+            // sensor, and three of them are "acknowledged" as the cable comes out
+            committed = try #require(first.snapshot().counters.lastSequence)
+            try a.commit(sequence: committed)
             emu.fastForward(0, microseconds: 2_000_000)
             emu.unplugLosing(0, frames: 3)
             let before = try await first.result(within: 30)

@@ -65,6 +65,9 @@ uint32_t plm_emu_frames_lost_in_flight(plm_emu_t *emu, int sensor);
 /* STALLs reported and halts cleared by the host. */
 uint32_t plm_emu_stalls(plm_emu_t *emu, int sensor);
 uint32_t plm_emu_halts_cleared(plm_emu_t *emu, int sensor);
+/* Frames the sensor has sent and keeps until the host commits them (0 until the host uses COMMIT or REWIND;
+ * at PLM_RETAIN_FRAMES the sensor sends nothing new). */
+uint32_t plm_emu_frames_uncommitted(plm_emu_t *emu, int sensor);
 
 #ifdef __cplusplus
 }
