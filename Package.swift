@@ -47,8 +47,9 @@ let package = Package(
         .target(
             name: "CPLMProtocol", path: "Firmware/protocol", exclude: ["testdata"], sources: ["plm_protocol.c"],
             publicHeadersPath: "include",
-            // On the host the CRC comes from zlib (zlib1g-dev, as for CZlib); the MCU keeps its nibble table.
-            cSettings: [.define("PLM_CRC_ZLIB")], linkerSettings: [.linkedLibrary("z")]),
+            // On the host the CRC comes from libdeflate (libdeflate-dev, as for CLibDeflate: the one host CRC-32, also
+            // the .plmrec reader's and the .gt3x zip's); the MCU keeps its nibble table.
+            cSettings: [.define("PLM_CRC_LIBDEFLATE")], linkerSettings: [.linkedLibrary("deflate")]),
         .target(
             name: "CPLMGolden", path: "Firmware/protocol/testdata", exclude: ["golden_frames.hex"],
             sources: ["golden_frames.c"], publicHeadersPath: "include"),
@@ -205,7 +206,7 @@ let package = Package(
         .testTarget(
             name: "RecordingFormatsTests",
             dependencies: [
-                "RecordingFormats", "SensorFrames", "EDFFormat", "AccelerationSignal", "LegMovementScoring", "TestSupport",
+                "RecordingFormats", "SensorFrames", "CPLMProtocol", "EDFFormat", "AccelerationSignal", "LegMovementScoring", "TestSupport",
             ],
             exclude: ["interop"], swiftSettings: strict),
         // Emulated sensors for the USB tests: a umockdev testbed whose usbfs ioctls are answered by the firmware core.

@@ -166,6 +166,58 @@ void test_every_bit_flip_is_detected(void)
     CHECK_EQ(bad, 0);
 }
 
+/* plm_frame_peek reads the header in place with plm_frame_decode's checks:
+ * on every golden frame, every truncation and every bit flip of a full frame
+ * it returns decode's status and, when OK, decode's header fields; with
+ * check_crc 0 only a CRC failure turns into OK (the other checks stay). */
+void test_peek_agrees_with_decode(void)
+{
+    const plm_golden_frame_t *g = golden("full_6_samples");
+    REQUIRE(g != NULL);
+    uint8_t b[64];
+    plm_frame_t f;
+    plm_frame_header_t h;
+    int crc_only = 0;
+    for (size_t i = 0; i <= 64 * 8; i++) {
+        memcpy(b, g->bytes, 64);
+        if (i < 64 * 8)
+            b[i / 8] = (uint8_t)(b[i / 8] ^ (1u << (i % 8)));
+        static const size_t lengths[] = {0, 1, 2, 3, 23, 24, 25, 27, 28, 40, 63, 64};
+        for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; li++) {
+            size_t n = lengths[li];
+            plm_decode_status_t d = plm_frame_decode(b, n, &f);
+            CHECK_EQ(plm_frame_peek(b, n, 1, &h), d);
+            plm_decode_status_t unchecked = plm_frame_peek(b, n, 0, &h);
+            if (d == PLM_DECODE_BAD_CRC) {
+                CHECK_EQ(unchecked, PLM_DECODE_OK);
+                crc_only++;
+            } else {
+                CHECK_EQ(unchecked, d);
+            }
+            if (d == PLM_DECODE_OK) {
+                CHECK_EQ(plm_frame_peek(b, n, 1, &h), PLM_DECODE_OK);
+                CHECK_EQ(h.seq, f.seq);
+                CHECK_EQ(h.flags, f.flags);
+                CHECK_EQ(h.timestamp_us, f.timestamp_us);
+                CHECK_EQ(h.period_us, f.period_us);
+                CHECK_EQ(h.count, f.count);
+                CHECK_EQ(h.range_g, f.range_g);
+                CHECK_EQ(h.lost_samples, f.lost_samples);
+                CHECK_EQ(h.crc, f.crc);
+                CHECK_EQ(h.length, f.length);
+            }
+        }
+    }
+    CHECK(crc_only > 0);
+    for (size_t k = 0; k < plm_golden_frame_count(); k++) {
+        const plm_golden_frame_t *e = plm_golden_frame(k);
+        plm_decode_status_t d = plm_frame_decode(e->bytes, e->length, &f);
+        CHECK_EQ(plm_frame_peek(e->bytes, e->length, 1, &h), d);
+        if (d == PLM_DECODE_OK)
+            CHECK_EQ(h.seq, f.seq);
+    }
+}
+
 void test_frames_back_to_back(void)
 {
     const plm_golden_frame_t *a = golden("partial_3_samples");

@@ -39,8 +39,14 @@ public struct SignalDescription: Sendable, Equatable {
 
     /// The time of frame `index`: `startTime + index / sampleRate`, rounded to the microsecond.
     /// The one place where a frame index becomes a time.
+    @inlinable
     public func time(ofFrame index: Int64) -> Microseconds {
-        startTime + Microseconds((Double(index) * 1_000_000 / sampleRate).rounded())
+        let x = Double(index) * 1_000_000 / sampleRate
+        // `x.rounded()` (half away from zero) without its libm call for 0 <= x < 2^52, where truncating and
+        // `x - trunc(x)` are exact: a reader asks for every frame's time.
+        guard x >= 0, x < 0x1p52 else { return startTime + Microseconds(x.rounded()) }
+        let whole = Int64(x)
+        return startTime + (x - Double(whole) >= 0.5 ? whole + 1 : whole)
     }
 }
 

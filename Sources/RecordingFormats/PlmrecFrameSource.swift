@@ -89,8 +89,10 @@ public struct RecordingQuality: Sendable, Equatable {
 /// continuing a night after a reboot measures from the wall clock, which may have been set back) to
 /// `RecordingLimits.maxDuration` after it. A record outside is not used (a finding with its byte offset).
 enum PlmrecTimeBounds {
-    static let earliest = -RecordingLimits.maxGap * 1e6
-    static let latest = RecordingLimits.maxDuration * 1e6
+    // Computed rather than stored: constants folded where used (a stored static is initialised lazily, a check on
+    // every frame).
+    static var earliest: Double { -RecordingLimits.maxGap * 1e6 }
+    static var latest: Double { RecordingLimits.maxDuration * 1e6 }
 
     static func contains(_ host: Microseconds) -> Bool {
         let t = Double(host)
@@ -129,80 +131,57 @@ struct FrameTracker {
 
     mutating func judge(_ f: SensorFrame) -> Verdict { judge(sequence: f.sequence, flags: f.flags) }
 
+    @inline(__always)
     mutating func judge(sequence: UInt32, flags: SensorFrame.Flags) -> Verdict {
         defer { lastSequence = sequence }
         guard let last = lastSequence else { return .keep(restart: false, droppedFrames: 0, unexplainedJump: false) }
         if sequence == last { return .duplicate }
-        if flags.contains(.first) || (sequence == 0 && last != UInt32.max) {
+        // The flag bits themselves (`SensorFrame.Flags.first`, `.overflowGap`): read for every frame.
+        if flags.rawValue & UInt8(PLM_FLAG_FIRST) != 0 || (sequence == 0 && last != UInt32.max) {
             return .keep(restart: true, droppedFrames: 0, unexplainedJump: false)
         }
         let dropped = sequence &- last &- 1
-        return .keep(restart: false, droppedFrames: dropped, unexplainedJump: dropped > 0 && !flags.contains(.overflowGap))
+        return .keep(
+            restart: false, droppedFrames: dropped,
+            unexplainedJump: dropped > 0 && flags.rawValue & UInt8(PLM_FLAG_GAP_OVERFLOW) == 0)
     }
 }
 
 /// A frame's header fields, read in place from the frame's bytes (no array of samples per frame): what
-/// `SensorFrameCodec.decode` gives. The layout is the protocol's own (`PLM_OFF_*`, `PLM_FRAME_*` of
-/// Firmware/protocol, docs/protocol.md "Sample frame"), little-endian; `decode` makes the same checks, in the same
-/// order, as the firmware's `plm_frame_decode`, with the CRC from `PlmrecCRC` (the same CRC-32 as `plm_crc32`).
+/// `SensorFrameCodec.decode` gives, from the firmware's own `plm_frame_peek` (the checks of `plm_frame_decode`,
+/// docs/protocol.md "Decoding"), the samples left in the bytes for `sample(_:_:)`.
 struct FrameView {
-    static let headerSize = Int(PLM_FRAME_HEADER_SIZE)
-    static let crcSize = Int(PLM_FRAME_CRC_SIZE)
     static let sampleSize = Int(PLM_SAMPLE_SIZE)
-    static let maxSamples = Int(PLM_FRAME_MAX_SAMPLES)
-    static let magic = UInt16(PLM_FRAME_MAGIC)
-    static let version = UInt8(PLM_PROTOCOL_VERSION)
 
-    var sequence: UInt32 = 0
-    var flags = SensorFrame.Flags(rawValue: 0)
-    var timestamp: UInt64 = 0
-    var period: UInt16 = 0
-    var lostSamples: UInt32 = 0
-    var sampleCount = 0
-    var rangeG: UInt8 = 0
+    private var header = plm_frame_header_t()
+
+    var sequence: UInt32 { header.seq }
+    var flags: SensorFrame.Flags { SensorFrame.Flags(rawValue: header.flags) }
+    var timestamp: UInt64 { header.timestamp_us }
+    var period: UInt16 { header.period_us }
+    var lostSamples: UInt32 { header.lost_samples }
+    var sampleCount: Int { Int(header.count) }
+    var rangeG: UInt8 { header.range_g }
     /// g per count at this frame's range (as `SensorFrame.gPerCount`).
     var gPerCount: Double { Double(rangeG) / 32768 }
 
     /// Decodes the frame at the start of `bytes` (magic, version, length and CRC checked); false when it is not a
     /// valid frame (then `SensorFrameCodec.decode` says why).
     mutating func decode(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        // The checks of plm_frame_decode, in its order; each load below is inside the length checked before it.
-        guard bytes.count >= 3, bytes.loadUnaligned(fromByteOffset: Int(PLM_OFF_MAGIC), as: UInt16.self).littleEndian
-            == FrameView.magic, bytes[Int(PLM_OFF_VERSION)] == FrameView.version,
-            bytes.count >= FrameView.headerSize
-        else { return false }
-        let count = Int(bytes[Int(PLM_OFF_COUNT)])
-        let body = FrameView.headerSize + FrameView.sampleSize * count
-        guard count >= 1, count <= FrameView.maxSamples, bytes.count >= body + FrameView.crcSize,
-            bytes.loadUnaligned(fromByteOffset: body, as: UInt32.self).littleEndian
-                == PlmrecCRC.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<body]))
-        else { return false }
-        readHeader(bytes, count: count)
-        return true
+        peek(bytes, checkCRC: true)
     }
 
-    /// Reads the fields of a frame that the scan decoded without error (`PlmrecSummary.badFrames` does not hold its
-    /// offset): the same bytes, so the same values as `decode`, without checking its CRC a second time. False
-    /// (never a read out of bounds) when the bytes are too short for the frame they announce.
+    /// Reads a frame that the scan decoded without error (`PlmrecSummary.badFrames` does not hold its offset): the
+    /// same checks but the CRC's, which the scan made on the same bytes. False (never a read out of bounds) when the
+    /// bytes are not a whole frame.
     mutating func read(checked bytes: UnsafeRawBufferPointer) -> Bool {
-        guard bytes.count >= FrameView.headerSize else { return false }
-        let count = Int(bytes[Int(PLM_OFF_COUNT)])
-        guard count >= 1, count <= FrameView.maxSamples,
-            bytes.count >= FrameView.headerSize + FrameView.sampleSize * count + FrameView.crcSize
-        else { return false }
-        readHeader(bytes, count: count)
-        return true
+        peek(bytes, checkCRC: false)
     }
 
-    /// The header fields; `bytes` holds at least the header (checked by both callers).
-    private mutating func readHeader(_ bytes: UnsafeRawBufferPointer, count: Int) {
-        flags = SensorFrame.Flags(rawValue: bytes[Int(PLM_OFF_FLAGS)])
-        sequence = bytes.loadUnaligned(fromByteOffset: Int(PLM_OFF_SEQ), as: UInt32.self).littleEndian
-        timestamp = bytes.loadUnaligned(fromByteOffset: Int(PLM_OFF_TIMESTAMP), as: UInt64.self).littleEndian
-        period = bytes.loadUnaligned(fromByteOffset: Int(PLM_OFF_PERIOD), as: UInt16.self).littleEndian
-        sampleCount = count
-        rangeG = bytes[Int(PLM_OFF_RANGE)]
-        lostSamples = bytes.loadUnaligned(fromByteOffset: Int(PLM_OFF_LOST), as: UInt32.self).littleEndian
+    private mutating func peek(_ bytes: UnsafeRawBufferPointer, checkCRC: Bool) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        return plm_frame_peek(base.assumingMemoryBound(to: UInt8.self), bytes.count, checkCRC ? 1 : 0, &header)
+            == PLM_DECODE_OK
     }
 
     /// Sample `i`'s x, y, z counts, from the bytes that `decode` or `read(checked:)` accepted (which hold
@@ -438,6 +417,8 @@ struct SensorSampleCursor {
     /// Where the scan stopped, and the frames it found bad: frames before it are read without a second CRC check.
     let scannedEnd: Int
     let badFrames: Set<Int>
+    /// The clock's line when it has one time-base segment (the usual clock): `clock.host` is that line.
+    let line: ClockSegment?
 
     init(url: URL, sensor: Int, clock: SensorClock, after summary: PlmrecSummary) throws {
         reader = try PlmrecReader(url: url)
@@ -446,14 +427,20 @@ struct SensorSampleCursor {
         badFrames = summary.badFrames
         self.sensor = sensor
         self.clock = clock
+        line = clock.segments.count == 1 ? clock.segments.first : nil
     }
 
-    mutating func next() throws -> TimedSample? {
-        while pendingIndex >= pending.count {
-            guard try loadFrame() else { return nil }
-        }
-        defer { pendingIndex += 1 }
-        return pending[pendingIndex]
+    /// `clock.host(device:received:)`, straight through the line when the clock has one segment.
+    @inline(__always)
+    func host(device: UInt64, received: Microseconds) -> Double {
+        if let line { return line.host(device) }
+        return clock.host(device: device, received: received)
+    }
+
+    /// Replaces `pending` with the samples of the next block that has any of this sensor's (`pendingIndex` 0);
+    /// false, with `pending` empty, at the end of the file.
+    mutating func nextBlock() throws -> Bool {
+        try loadFrame()
     }
 
     /// `UInt64(x.rounded())` (half away from zero): for 0 <= x < 2^52, where truncation and `x - trunc(x)` are
@@ -468,25 +455,33 @@ struct SensorSampleCursor {
 
     /// Fills `pending` with the samples of this sensor's frames in the next block that has any (a block's worth:
     /// the block's frame records are located in place by `nextRecords`, then decoded one by one, each exactly as
-    /// a frame on its own). False at the end of the file.
+    /// a frame on its own, into one buffer of the block's size). False at the end of the file.
     private mutating func loadFrame() throws -> Bool {
-        pending.removeAll(keepingCapacity: true)
         pendingIndex = 0
+        pending.removeAll(keepingCapacity: true)
         while pending.isEmpty {
             guard try reader.nextRecords(into: &refs, frameOfSensor: sensor) else { return false }
             let records = refs
-            reader.withChunk { chunk in
-                for r in records {
-                    // `nextRecords` located the record's data inside the chunk.
-                    decodeFrame(UnsafeRawBufferPointer(rebasing: chunk[r.start..<(r.start + r.count)]), r)
+            // A frame holds at most `PLM_FRAME_MAX_SAMPLES` samples (`plm_frame_peek` refuses more): the block's
+            // frames fit in `records.count` times that (`decodeFrame` writes at `count` < that capacity).
+            pending = [TimedSample](unsafeUninitializedCapacity: records.count * Int(PLM_FRAME_MAX_SAMPLES)) { buffer, count in
+                reader.withChunk { chunk in
+                    for r in records {
+                        // `nextRecords` located the record's data inside the chunk.
+                        decodeFrame(UnsafeRawBufferPointer(rebasing: chunk[r.start..<(r.start + r.count)]), r, into: buffer, count: &count)
+                    }
                 }
             }
         }
         return true
     }
 
-    /// Appends the samples of one frame record to `pending` (or drops the frame, for the reasons given below).
-    private mutating func decodeFrame(_ bytes: UnsafeRawBufferPointer, _ r: PlmrecReader.RecordRef) {
+    /// Writes the samples of one frame record into `out` from `count` on, advancing `count` (or drops the frame, for
+    /// the reasons given below). `out` has room for `PLM_FRAME_MAX_SAMPLES` samples from `count`.
+    private mutating func decodeFrame(
+        _ bytes: UnsafeRawBufferPointer, _ r: PlmrecReader.RecordRef, into out: UnsafeMutableBufferPointer<TimedSample>,
+        count: inout Int
+    ) {
         let received = r.hostTime, offset = r.offset
         var f = FrameView()
         // The scan reported these frames already.
@@ -497,9 +492,9 @@ struct SensorSampleCursor {
         guard case .keep(let restart, let dropped, _) = tracker.judge(sequence: f.sequence, flags: f.flags) else { return }
         // A timestamp that puts the frame after its reception, or too long before it, is not believed: the
         // grid is never stretched to reach it.
-        let firstTime = clock.host(device: f.timestamp, received: received)
+        let firstTime = host(device: f.timestamp, received: received)
         let lastDevice = f.timestamp &+ UInt64(max(f.sampleCount - 1, 0)) &* UInt64(f.period)
-        let endTime = clock.host(device: lastDevice, received: received)
+        let endTime = host(device: lastDevice, received: received)
         guard PlmrecTimeBounds.plausible(sample: firstTime, received: received),
             PlmrecTimeBounds.plausible(sample: endTime, received: received)
         else {
@@ -529,24 +524,36 @@ struct SensorSampleCursor {
         }
         previous = (f.timestamp, f.sampleCount)
         let scale = Float(f.gPerCount)
-        // With one time-base segment (the usual clock) `clock.host` is that segment's line: taken out of the loop.
-        let line = clock.segments.count == 1 ? clock.segments.first : nil
-        pending.reserveCapacity(pending.count + f.sampleCount)
-        for i in 0..<f.sampleCount {
-            let device = f.timestamp &+ SensorSampleCursor.rounded(period * Double(i))
-            let t = line?.host(device) ?? clock.host(device: device, received: received)
-            guard t > lastTime else {
-                droppedOutOfOrder += 1
-                continue
+        let timestamp = f.timestamp, samples = f.sampleCount
+        var last = lastTime, n = count, outOfOrder = 0
+        // Sample i of the frame: its host time `t` (from `time(i)`), dropped unless after the previous sample's.
+        // i < samples <= PLM_FRAME_MAX_SAMPLES: inside the frame's bytes (`FrameView.sample`) and inside `out`.
+        @inline(__always) func place(_ time: (Int) -> Double) {
+            for i in 0..<samples {
+                let t = time(i)
+                guard t > last else {
+                    outOfOrder += 1
+                    continue
+                }
+                let (x, y, z) = FrameView.sample(bytes, i)
+                out.initializeElement(
+                    at: n,
+                    to: TimedSample(
+                        time: t, x: Float(x) * scale, y: Float(y) * scale, z: Float(z) * scale,
+                        breakBefore: i == 0 && discontinuity))
+                n += 1
+                last = t
             }
-            // i < f.sampleCount: inside the frame's bytes (`FrameView.sample`).
-            let (x, y, z) = FrameView.sample(bytes, i)
-            pending.append(
-                TimedSample(
-                    time: t, x: Float(x) * scale, y: Float(y) * scale, z: Float(z) * scale,
-                    breakBefore: i == 0 && discontinuity))
-            lastTime = t
         }
+        // With one time-base segment (the usual clock) `clock.host` is that segment's line.
+        if let line {
+            place { line.host(timestamp &+ SensorSampleCursor.rounded(period * Double($0))) }
+        } else {
+            place { clock.host(device: timestamp &+ SensorSampleCursor.rounded(period * Double($0)), received: received) }
+        }
+        lastTime = last
+        count = n
+        droppedOutOfOrder += outOfOrder
     }
 }
 
@@ -556,71 +563,86 @@ struct SensorSampleCursor {
 struct LegResampler {
     var cursor: SensorSampleCursor
     let maxSpan: Double
-    /// The last sample at or before the grid time (when `hasA`) and the one after it (when `hasB`): flags rather
-    /// than optionals, so that the samples are not moved in and out of optionals for every grid time.
+    /// The last sample at or before the grid time, when `hasA` (kept here because it may belong to a block the
+    /// cursor has since replaced). The sample after it, when there is one, is `cursor.pending[cursor.pendingIndex]`.
     var a = TimedSample(time: 0, x: 0, y: 0, z: 0, breakBefore: false)
     var hasA = false
-    var b = TimedSample(time: 0, x: 0, y: 0, z: 0, breakBefore: false)
-    var hasB = false
-    var started = false
+    /// The cursor has no samples left.
+    var exhausted = false
 
     init(cursor: SensorSampleCursor, nominalPeriod: Double) {
         self.cursor = cursor
         self.maxSpan = 1.5 * nominalPeriod
     }
 
-    /// True once every sample is used and `t` lies past the last one.
-    func finished(at t: Double) -> Bool {
-        started && !hasB && (!hasA || t > a.time + 1)
-    }
-
-    /// The cursor's next sample into `b` (`hasB` false at the end), straight from its pending samples when it has
-    /// one left.
-    @inline(__always)
-    private mutating func pull() throws {
-        if cursor.pendingIndex < cursor.pending.count {
-            b = cursor.pending[cursor.pendingIndex]
-            cursor.pendingIndex += 1
-            hasB = true
-        } else if let next = try cursor.next() {
-            b = next
-            hasB = true
-        } else {
-            hasB = false
-        }
-    }
-
     /// The values at `times[k]` written to `out[at + 6k ..< at + 6k + 3]` (left as they are where there is none),
-    /// for k from 0 up to the first one at which the leg is `finished`; returns that k, or `times.count`. The caller
-    /// makes `out` hold `at + 6 * times.count` values or more.
+    /// for k from 0 up to the first one at which the leg is finished (every sample used and the grid time past the
+    /// last one); returns that k, or `times.count`. The caller makes `out` hold `at + 6 * times.count` values or
+    /// more. Works through the cursor's samples a block at a time, straight from its buffer.
     mutating func fill(times: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Float>, at: Int) throws -> Int {
-        for k in 0..<times.count {
-            let t = times[k]
-            if let (x, y, z) = try value(at: t) {
-                out[at + 6 * k] = x
-                out[at + 6 * k + 1] = y
-                out[at + 6 * k + 2] = z
+        var k = 0
+        while k < times.count {
+            if cursor.pendingIndex >= cursor.pending.count, !exhausted {
+                exhausted = try !cursor.nextBlock()
             }
-            if finished(at: t) { return k }
+            let exhausted = self.exhausted
+            var a = self.a, hasA = self.hasA, index = cursor.pendingIndex
+            let stop = cursor.pending.withUnsafeBufferPointer { samples in
+                LegResampler.fill(
+                    times: times, from: k, samples: samples, index: &index, last: exhausted, a: &a, hasA: &hasA,
+                    maxSpan: maxSpan, into: out, at: at)
+            }
+            self.a = a
+            self.hasA = hasA
+            cursor.pendingIndex = index
+            k = stop.k
+            if stop.finished { return k }
         }
         return times.count
     }
 
-    mutating func value(at t: Double) throws -> (Float, Float, Float)? {
-        if !started {
-            try pull()
-            started = true
+    /// `fill` over one block of samples: from grid time `k`, until the leg is finished (`finished` true), or the
+    /// grid times end, or a grid time needs the sample after the block (`samples` used up and not `last`: the
+    /// caller loads the next block and calls again with the same k). `a` and `index` as in `LegResampler`.
+    @inline(__always)
+    private static func fill(
+        times: UnsafeBufferPointer<Double>, from start: Int, samples: UnsafeBufferPointer<TimedSample>, index: inout Int,
+        last: Bool, a: inout TimedSample, hasA: inout Bool, maxSpan: Double, into out: UnsafeMutableBufferPointer<Float>,
+        at: Int
+    ) -> (k: Int, finished: Bool) {
+        let count = samples.count
+        var i = index
+        defer { index = i }
+        for k in start..<times.count {
+            let t = times[k]
+            // Every sample up to half a microsecond after the grid time becomes `a`; `samples[i]` (i < count) is
+            // the next one.
+            while i < count, samples[i].time <= t + 0.5 {
+                a = samples[i]
+                hasA = true
+                i += 1
+            }
+            if i == count, !last { return (k, false) }
+            let hasB = i < count
+            if hasA {
+                let o = at &+ 6 &* k
+                if abs(t - a.time) <= 1 {
+                    out[o] = a.x
+                    out[o &+ 1] = a.y
+                    out[o &+ 2] = a.z
+                } else if hasB {
+                    let b = samples[i]
+                    if !b.breakBefore, b.time - a.time <= maxSpan, t > a.time {
+                        let w = Float((t - a.time) / (b.time - a.time))
+                        out[o] = a.x + w * (b.x - a.x)
+                        out[o &+ 1] = a.y + w * (b.y - a.y)
+                        out[o &+ 2] = a.z + w * (b.z - a.z)
+                    }
+                }
+            }
+            if !hasB && (!hasA || t > a.time + 1) { return (k, true) }
         }
-        while hasB, b.time <= t + 0.5 {
-            a = b
-            hasA = true
-            try pull()
-        }
-        guard hasA else { return nil }
-        if abs(t - a.time) <= 1 { return (a.x, a.y, a.z) }
-        guard hasB, !b.breakBefore, b.time - a.time <= maxSpan, t > a.time else { return nil }
-        let w = Float((t - a.time) / (b.time - a.time))
-        return (a.x + w * (b.x - a.x), a.y + w * (b.y - a.y), a.z + w * (b.z - a.z))
+        return (times.count, false)
     }
 }
 
@@ -718,7 +740,10 @@ public struct PlmrecFrameSource: FrameSource, ReadingFindings {
         guard !done, maxFrames > 0 else { return 0 }
         // The grid times of the frames this call may return.
         if gridTimes.count != maxFrames { gridTimes = [Double](repeating: 0, count: maxFrames) }
-        for k in 0..<maxFrames { gridTimes[k] = Double(description.time(ofFrame: frameIndex + Int64(k))) }
+        let description = self.description, first = frameIndex
+        gridTimes.withUnsafeMutableBufferPointer { times in
+            for k in times.indices { times[k] = Double(description.time(ofFrame: first + Int64(k))) }
+        }
         // One leg at a time over the whole chunk (NaN where a leg has no value). A leg stops at the first frame at
         // which it is finished (from there on it has no value); the chunk ends at the first frame at which every
         // leg is finished, and that frame is not part of it.

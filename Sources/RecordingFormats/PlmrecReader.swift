@@ -1,3 +1,4 @@
+import CPLMProtocol
 import EDFFormat
 import Foundation
 #if canImport(Glibc)
@@ -193,8 +194,10 @@ public final class PlmrecReader {
         return chunk[from..<min(from + count, chunk.count)]
     }
 
-    /// CRC-32/ISO-HDLC of `bytes` (`PlmrecCRC`: the same function as `plm_crc32`), without copying them.
-    static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 { PlmrecCRC.checksum(bytes) }
+    /// CRC-32/ISO-HDLC of `bytes` (the protocol's `plm_crc32`, from libdeflate on the host), without copying them.
+    static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        bytes.withUnsafeBufferPointer { plm_crc32($0.baseAddress, $0.count) }
+    }
 
     /// The payload length of a block header, or nil when the header is not valid.
     private static func checkHeader(_ h: ArraySlice<UInt8>) -> (sequence: UInt32, length: Int, crc: UInt32)? {

@@ -1,17 +1,18 @@
+import CPLMProtocol
 import Foundation
 import SensorFrames
 import Testing
 
 @testable import RecordingFormats
 
-/// The .plmrec reader's own CRC and frame decoder (issue 16, "Speed of every reader") give what the protocol's
-/// give: the CRC is CRC-32/ISO-HDLC (check value from the CRC catalogue, and zlib's `crc32` through the protocol's
-/// `plm_crc32` on the host), the frame decoder accepts exactly the frames the firmware's `plm_frame_decode` accepts
-/// and reads the same fields.
-@Suite("PlmrecCRC and FrameView")
+/// The host's one CRC-32 (the protocol's `plm_crc32`, built on the host from libdeflate, which the .plmrec reader
+/// calls for blocks and frames) is CRC-32/ISO-HDLC: the check value from the CRC catalogue, a bit-by-bit
+/// definition and the firmware's own nibble table agree with it. The reader's frame view (`plm_frame_peek`) accepts
+/// exactly the frames the firmware's `plm_frame_decode` accepts and reads the same fields.
+@Suite("The host CRC-32 and FrameView")
 struct PlmrecCRCTests {
     /// CRC-32/ISO-HDLC one bit at a time, straight from its definition (reflected polynomial 0xEDB88320, initial
-    /// value and final XOR 0xFFFFFFFF): independent of both the tables and zlib.
+    /// value and final XOR 0xFFFFFFFF): independent of both libdeflate and the nibble table.
     static func bitwise(_ bytes: [UInt8]) -> UInt32 {
         var c: UInt32 = 0xFFFF_FFFF
         for b in bytes {
@@ -21,28 +22,35 @@ struct PlmrecCRCTests {
         return ~c
     }
 
-    @Test("check value 0xCBF43926 for \"123456789\"; empty input 0")
-    func checkValue() {
-        #expect(PlmrecCRC.checksum(ArraySlice(Array("123456789".utf8))) == 0xCBF4_3926)
-        #expect(PlmrecCRC.checksum(ArraySlice([UInt8]())) == 0)
+    /// The MCU's CRC: the nibble-table form the firmware runs, also built on the host.
+    static func nibble(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBufferPointer { plm_crc32_nibble_update(0xFFFF_FFFF, $0.baseAddress, $0.count) } ^ 0xFFFF_FFFF
     }
 
-    @Test("the same CRC as the bit-by-bit definition and as zlib (plm_crc32) for every length 0...300 and slices")
+    @Test("check value 0xCBF43926 for \"123456789\"; empty input 0")
+    func checkValue() {
+        #expect(PlmrecReader.crc32(ArraySlice(Array("123456789".utf8))) == 0xCBF4_3926)
+        #expect(PlmrecReader.crc32(ArraySlice([UInt8]())) == 0)
+    }
+
+    @Test("the same CRC as the bit-by-bit definition and the MCU's nibble table for every length 0...300, slices, 100 kB")
     func againstReferences() {
         var rng = SplitMix(seed: 42)
         for length in 0...300 {
             let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             let expected = PlmrecCRCTests.bitwise(bytes)
-            #expect(PlmrecCRC.checksum(ArraySlice(bytes)) == expected, "length \(length)")
+            #expect(PlmrecReader.crc32(ArraySlice(bytes)) == expected, "length \(length)")
             #expect(SensorFrameCodec.crc32(bytes) == expected, "length \(length)")
-            // A slice that starts at an odd offset (unaligned eight-byte loads).
+            #expect(PlmrecCRCTests.nibble(bytes) == expected, "length \(length)")
+            // A slice that starts at an odd offset (unaligned loads).
             if length > 3 {
                 let slice = bytes[3..<length]
-                #expect(PlmrecCRC.checksum(slice) == PlmrecCRCTests.bitwise(Array(slice)), "slice of \(length)")
+                #expect(PlmrecReader.crc32(slice) == PlmrecCRCTests.bitwise(Array(slice)), "slice of \(length)")
             }
         }
         let big = (0..<100_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-        #expect(PlmrecCRC.checksum(ArraySlice(big)) == SensorFrameCodec.crc32(big))
+        #expect(PlmrecReader.crc32(ArraySlice(big)) == PlmrecCRCTests.nibble(big))
+        #expect(PlmrecReader.crc32(ArraySlice(big)) == PlmrecCRCTests.bitwise(big))
     }
 
     @Test("FrameView accepts what plm_frame_decode accepts, with the same fields and samples")

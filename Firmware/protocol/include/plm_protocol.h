@@ -102,6 +102,30 @@ size_t plm_frame_encode(const plm_frame_t *f, uint8_t *buf, size_t cap);
  * in an unspecified state. */
 plm_decode_status_t plm_frame_decode(const uint8_t *buf, size_t len, plm_frame_t *out);
 
+/* A frame's header, read in place: every field plm_frame_decode fills but the
+ * samples, which stay in the frame's bytes (sample i's x, y, z are the three
+ * little-endian int16 at PLM_OFF_SAMPLES + PLM_SAMPLE_SIZE * i). */
+typedef struct {
+    uint8_t version;
+    uint8_t flags;
+    uint32_t seq;
+    uint64_t timestamp_us;
+    uint16_t period_us;
+    uint8_t count;
+    uint8_t range_g;
+    uint32_t lost_samples;
+    uint32_t crc;  /* CRC found in the frame */
+    size_t length; /* bytes the frame occupies: PLM_FRAME_SIZE(count) */
+} plm_frame_header_t;
+
+/* The checks of plm_frame_decode (the same, in the same order, with the same
+ * statuses) without copying the samples: on OK, *out holds the header. With
+ * check_crc 0 the CRC is read but not computed, for bytes whose CRC a reader
+ * has already checked once (every other check is still made, so a frame that
+ * announces more samples than buf holds is never OK). plm_frame_decode is
+ * this with check_crc 1, plus the samples. */
+plm_decode_status_t plm_frame_peek(const uint8_t *buf, size_t len, int check_crc, plm_frame_header_t *out);
+
 const char *plm_decode_status_name(plm_decode_status_t s);
 
 /* Add a loss record to an already packed, valid frame in place: ORs flags
@@ -113,8 +137,9 @@ int plm_frame_add_loss(uint8_t *buf, size_t len, uint8_t flags, uint32_t lost);
  * init 0xFFFFFFFF, xorout 0xFFFFFFFF. check("123456789") = 0xCBF43926. */
 uint32_t plm_crc32(const uint8_t *data, size_t len);
 /* Incremental form: state starts at 0xFFFFFFFF, final value = state ^ 0xFFFFFFFF.
- * Built with PLM_CRC_ZLIB (the host's Swift package) it is zlib's crc32;
- * otherwise (the MCU) the nibble table below. */
+ * Built with PLM_CRC_LIBDEFLATE (the host's Swift package) it is libdeflate's
+ * crc32 (PCLMULQDQ where the CPU has it); otherwise (the MCU, the firmware's
+ * own host tests) the nibble table below. */
 uint32_t plm_crc32_update(uint32_t state, const uint8_t *data, size_t len);
 /* The nibble-table form, always built (so the host can check one against the other). */
 uint32_t plm_crc32_nibble_update(uint32_t state, const uint8_t *data, size_t len);
