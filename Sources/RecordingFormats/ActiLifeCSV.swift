@@ -268,6 +268,9 @@ public struct ActiLifeCSVDecoder: DeviceDecoder {
             var ok = true
             cells.removeAll(keepingCapacity: true)
             let axes = axisColumns
+            var complete = false, end = start
+            // One pass over the row's bytes in place: its end, then (unless blank) its fields and axis values. Every
+            // index is within start..<end, inside the buffer.
             data.withUnsafeBufferPointer { buffer in
                 guard let base = buffer.baseAddress else { return }
                 // memchr finds the line end within the buffer's own bounds (count - start bytes from start).
@@ -276,17 +279,10 @@ public struct ActiLifeCSVDecoder: DeviceDecoder {
                 } else {
                     e = buffer.count
                 }
-            }
-            let complete = e < data.count
-            var end = e
-            if end > start, data[end - 1] == 0x0D { end -= 1 }
-            let lineNumber = line
-            position = complete ? e + 1 : data.count
-            line += 1
-            if end == start { continue }  // blank line
-            // Split into fields; parse the axis columns. Every index is within start..<end, inside the buffer.
-            data.withUnsafeBufferPointer { buffer in
-                guard let base = buffer.baseAddress else { return }
+                complete = e < buffer.count
+                end = e
+                if end > start, base[end - 1] == 0x0D { end -= 1 }
+                if end == start { return }  // blank line
                 var c = start
                 for i in start..<end where base[i] == 0x2C {
                     cells.append(c..<i)
@@ -309,6 +305,10 @@ public struct ActiLifeCSVDecoder: DeviceDecoder {
                     }
                 }
             }
+            let lineNumber = line
+            position = complete ? e + 1 : data.count
+            line += 1
+            if end == start { continue }  // blank line
             func bad(_ what: String) throws -> Bool {
                 if !complete {
                     note("line \(lineNumber): the last line is cut off (the file ends mid-row); read up to it")
