@@ -219,39 +219,66 @@ public struct PlmrecSummary: Sendable {
         var quality = RecordingQuality()
         var anchors: [[ClockAnchor]] = []
         var frameAnchors: [[ClockAnchor]] = []
-        var trackers: [FrameTracker] = []
+        /// What the scan follows per sensor, frame by frame (one value per sensor: read and written back once per
+        /// frame).
+        struct SensorScan {
+            var tracker = FrameTracker()
+            /// The sensor has clock anchors (`anchors[i]` not empty).
+            var anchored = false
+            /// The file has described the sensor so far.
+            var described = false
+            var lastFrameEnd: UInt64?
+        }
+        var sensors: [SensorScan] = []
         var lossesDevice: [UInt64] = []
-        var lastFrameEnd: [UInt64?] = []
-        // Which sensors the file has described so far, and which have clock anchors (`reader.sensors` and
-        // `anchors`, kept as flags: read for every frame).
-        var described: [Bool] = []
-        var anchored: [Bool] = []
-        func ensure(_ i: Int) {
+        // Room for sensor i in the per-sensor arrays. (A function of its inout arguments, not a closure over
+        // them: a captured variable is checked for exclusive access at run time on every use, once per frame.)
+        func ensure(_ i: Int, _ anchors: inout [[ClockAnchor]], _ frameAnchors: inout [[ClockAnchor]], _ sensors: inout [SensorScan]) {
             while anchors.count <= i {
                 anchors.append([])
                 frameAnchors.append([])
-                trackers.append(FrameTracker())
-                anchored.append(false)
-                lastFrameEnd.append(nil)
+                sensors.append(SensorScan())
             }
         }
-        var f = FrameView()
         var badFrames: Set<Int> = []
         var refs: [PlmrecReader.RecordRef] = []
+        // The headers of the block's frames (`decoded[j]`: `refs[j]` is a frame within the time bounds that decodes),
+        // read in one closure per block.
+        var headers: [FrameView] = []
+        var decoded: [Bool] = []
         while try reader.nextRecords(into: &refs) {
-            for raw in refs {
+            if headers.count < refs.count {
+                headers = [FrameView](repeating: FrameView(), count: refs.count)
+                decoded = [Bool](repeating: false, count: refs.count)
+            }
+            reader.withChunk { chunk in
+                headers.withUnsafeMutableBufferPointer { h in
+                    decoded.withUnsafeMutableBufferPointer { ok in
+                        // j < refs.count <= h.count == ok.count; each frame's bytes are inside the chunk (`nextRecords`).
+                        for j in refs.indices {
+                            let r = refs[j]
+                            ok[j] = r.type == RecordType.frame.rawValue && PlmrecTimeBounds.contains(r.hostTime)
+                                && h[j].decode(UnsafeRawBufferPointer(rebasing: chunk[r.start..<(r.start + r.count)]))
+                        }
+                    }
+                }
+            }
+            for (j, raw) in refs.enumerated() {
                 guard raw.type == RecordType.frame.rawValue else {
                     guard let entry = reader.entry(reader.rawRecord(raw)) else { continue }
-                    if case .sensor = entry.record { described = reader.sensors.map { $0 != nil } }
+                    if case .sensor(let index, _) = entry.record {
+                        ensure(index, &anchors, &frameAnchors, &sensors)
+                        sensors[index].described = true
+                    }
                     switch entry.record {
                     case .clockAnchor(let sensor, let hostTime, let deviceTime, _):
-                        ensure(sensor)
+                        ensure(sensor, &anchors, &frameAnchors, &sensors)
                         guard PlmrecTimeBounds.check(hostTime, "clock anchor", sensor: sensor, at: entry.offset, into: &quality)
                         else {
                             continue
                         }
                         anchors[sensor].append(ClockAnchor(host: hostTime, device: deviceTime))
-                        anchored[sensor] = true
+                        sensors[sensor].anchored = true
                         frameAnchors[sensor] = []
                     case .gap(let sensor, _, let from, let to, let kind, let reason):
                         quality.gaps.append(
@@ -265,78 +292,79 @@ public struct PlmrecSummary: Sendable {
                     continue
                 }
                 // A frame (what `nextRecord` would give as `.frame`, read without copying its bytes).
-                do {
-                    let sensor = Int(raw.sensor), hostTime = raw.hostTime
-                    let entry = raw
-                    ensure(sensor)
-                    guard PlmrecTimeBounds.check(hostTime, "frame received", sensor: sensor, at: entry.offset, into: &quality) else {
-                        continue
-                    }
-                    if sensor >= described.count || !described[sensor] {
-                        quality.report(
-                            PlmrecProblem(offset: entry.offset, kind: .unknownSensor, message: "frame of undescribed sensor \(sensor)"))
-                    }
-                    // The frame's bytes: `raw.count` bytes from `raw.start` of the chunk, inside it (`nextRecords`).
-                    // (Decoded in a closure of its own: a closure around the whole loop made every variable it changes a
-                // dynamically checked access, ten times the cost.)
-                let decoded = reader.withChunk { f.decode(UnsafeRawBufferPointer(rebasing: $0[raw.start..<(raw.start + raw.count)])) }
-                    if !decoded {
-                        badFrames.insert(entry.offset)
-                        quality.framesBad += 1
-                        let why: String
-                        if case .failure(let e) = SensorFrameCodec.decode(reader.rawRecord(raw).data) {
-                            why = e.description
-                        } else {
-                            why = "?"
-                        }
-                        quality.report(PlmrecProblem(offset: entry.offset, kind: .badFrame, message: "sensor \(sensor): \(why)"))
+                let sensor = Int(raw.sensor), hostTime = raw.hostTime
+                let entry = raw
+                ensure(sensor, &anchors, &frameAnchors, &sensors)
+                guard PlmrecTimeBounds.check(hostTime, "frame received", sensor: sensor, at: entry.offset, into: &quality) else {
+                    continue
+                }
+                var state = sensors[sensor]
+                defer { sensors[sensor] = state }
+                if !state.described {
+                    quality.report(
+                        PlmrecProblem(offset: entry.offset, kind: .unknownSensor, message: "frame of undescribed sensor \(sensor)"))
+                }
+                guard decoded[j] else {
+                    badFrames.insert(entry.offset)
+                    quality.framesBad += 1
+                    let why: String
+                    if case .failure(let e) = SensorFrameCodec.decode(reader.rawRecord(raw).data) {
+                        why = e.description
                     } else {
-                        switch trackers[sensor].judge(sequence: f.sequence, flags: f.flags) {
-                        case .duplicate:
-                            quality.framesDuplicate += 1
+                        why = "?"
+                    }
+                    quality.report(PlmrecProblem(offset: entry.offset, kind: .badFrame, message: "sensor \(sensor): \(why)"))
+                    continue
+                }
+                let f = headers[j]
+                switch state.tracker.judge(sequence: f.sequence, flags: f.flags) {
+                case .duplicate:
+                    quality.framesDuplicate += 1
+                    quality.report(
+                        PlmrecProblem(
+                            offset: entry.offset, kind: .duplicateFrame,
+                            message: "sensor \(sensor): frame \(f.sequence) repeated; dropped"))
+                    continue
+                case .keep(let restart, let dropped, let unexplained):
+                    quality.framesOK += 1
+                    quality.samplesOK += f.sampleCount
+                    if restart { quality.restarts += 1 }
+                    var lost = UInt64(f.lostSamples)
+                    if unexplained || lost > 0 || dropped > 0 {
+                        var reason =
+                            f.flags.rawValue & UInt8(PLM_FLAG_GAP_OVERFLOW) != 0 ? "device buffer overflow" : "sensor read missed"
+                        if unexplained {
+                            quality.sequenceJumps += 1
                             quality.report(
                                 PlmrecProblem(
-                                    offset: entry.offset, kind: .duplicateFrame,
-                                    message: "sensor \(sensor): frame \(f.sequence) repeated; dropped"))
-                            continue
-                        case .keep(let restart, let dropped, let unexplained):
-                            quality.framesOK += 1
-                            quality.samplesOK += f.sampleCount
-                            if restart { quality.restarts += 1 }
-                            var lost = UInt64(f.lostSamples)
-                            var reason = f.flags.contains(.overflowGap) ? "device buffer overflow" : "sensor read missed"
-                            if unexplained {
-                                quality.sequenceJumps += 1
-                                quality.report(
-                                    PlmrecProblem(
-                                        offset: entry.offset, kind: .sequenceJump,
-                                        message: "sensor \(sensor): \(dropped) frames missing before frame \(f.sequence) "
-                                            + "without the GAP_OVERFLOW flag"))
-                                // Estimate the samples from the time the missing frames covered.
-                                if let end = lastFrameEnd[sensor], f.timestamp > end, f.period > 0,
-                                    Double(f.timestamp - end) <= RecordingLimits.maxGap * 1e6
-                                {
-                                    lost += (f.timestamp - end) / UInt64(f.period)
-                                }
-                                reason = "frames lost on the host side"
+                                    offset: entry.offset, kind: .sequenceJump,
+                                    message: "sensor \(sensor): \(dropped) frames missing before frame \(f.sequence) "
+                                        + "without the GAP_OVERFLOW flag"))
+                            // Estimate the samples from the time the missing frames covered.
+                            if let end = state.lastFrameEnd, f.timestamp > end, f.period > 0,
+                                Double(f.timestamp - end) <= RecordingLimits.maxGap * 1e6
+                            {
+                                lost += (f.timestamp - end) / UInt64(f.period)
                             }
-                            if lost > 0 || dropped > 0 {
-                                quality.samplesLost += lost
-                                quality.losses.append(
-                                    SampleLoss(
-                                        sensor: sensor, time: hostTime, samples: lost, frames: dropped, reason: reason,
-                                        offset: entry.offset))
-                                lossesDevice.append(f.timestamp)
-                            }
-                            lastFrameEnd[sensor] = f.timestamp &+ UInt64(f.sampleCount) &* UInt64(f.period)
-                            let lastSample = f.timestamp &+ UInt64(f.sampleCount - 1) &* UInt64(f.period)
-                            // Receptions are the clock's fallback, used only when the sensor has no clock anchors:
-                            // once it has one they are not kept (a night's worth would grow with its length).
-                            if anchored[sensor] {
-                            } else if let prev = frameAnchors[sensor].last, Double(hostTime) - Double(prev.host) < 1e6 {
-                            } else {
-                                frameAnchors[sensor].append(ClockAnchor(host: hostTime, device: lastSample))
-                            }
+                            reason = "frames lost on the host side"
+                        }
+                        if lost > 0 || dropped > 0 {
+                            quality.samplesLost += lost
+                            quality.losses.append(
+                                SampleLoss(
+                                    sensor: sensor, time: hostTime, samples: lost, frames: dropped, reason: reason,
+                                    offset: entry.offset))
+                            lossesDevice.append(f.timestamp)
+                        }
+                    }
+                    state.lastFrameEnd = f.timestamp &+ UInt64(f.sampleCount) &* UInt64(f.period)
+                    // Receptions are the clock's fallback, used only when the sensor has no clock anchors: once it
+                    // has one they are not kept (a night's worth would grow with its length).
+                    if !state.anchored {
+                        let lastSample = f.timestamp &+ UInt64(f.sampleCount - 1) &* UInt64(f.period)
+                        if let prev = frameAnchors[sensor].last, Double(hostTime) - Double(prev.host) < 1e6 {
+                        } else {
+                            frameAnchors[sensor].append(ClockAnchor(host: hostTime, device: lastSample))
                         }
                     }
                 }
@@ -354,7 +382,7 @@ public struct PlmrecSummary: Sendable {
                 message: "no recording header: the first block is missing or corrupt"
                     + (reader.problems.first.map { " (\($0))" } ?? ""))
         }
-        ensure(max(header.sensors.count - 1, 0))
+        ensure(max(header.sensors.count - 1, 0), &anchors, &frameAnchors, &sensors)
         let clocks = (0..<anchors.count).map { i in
             // Two or more anchors: least squares. One: its offset, no drift. None: the frames' reception times.
             anchors[i].isEmpty ? SensorClock(receptions: frameAnchors[i]) : SensorClock(anchors: anchors[i])
@@ -399,8 +427,13 @@ struct SensorSampleCursor {
     let sensor: Int
     let clock: SensorClock
     var tracker = FrameTracker()
+    /// The samples of the block being resampled, from index 1. `pending[0]` is the last sample of the block before
+    /// (carried over, so that a resampler can interpolate from it by index) when `firstValid` is 0, and a
+    /// placeholder when it is 1 (no sample yet).
     var pending: [TimedSample] = []
-    var pendingIndex = 0
+    var firstValid = 1
+    /// The next sample the resampler has not passed.
+    var pendingIndex = 1
     /// This sensor's frame records in the block being read.
     var refs: [PlmrecReader.RecordRef] = []
     var lastTime = -Double.infinity
@@ -437,8 +470,8 @@ struct SensorSampleCursor {
         return clock.host(device: device, received: received)
     }
 
-    /// Replaces `pending` with the samples of the next block that has any of this sensor's (`pendingIndex` 0);
-    /// false, with `pending` empty, at the end of the file.
+    /// Replaces `pending` with the samples of the next block that has any of this sensor's, after the last sample of
+    /// the current one (`pendingIndex` 1); false, with `pending` as it was, at the end of the file.
     mutating func nextBlock() throws -> Bool {
         try loadFrame()
     }
@@ -455,16 +488,20 @@ struct SensorSampleCursor {
 
     /// Fills `pending` with the samples of this sensor's frames in the next block that has any (a block's worth:
     /// the block's frame records are located in place by `nextRecords`, then decoded one by one, each exactly as
-    /// a frame on its own, into one buffer of the block's size). False at the end of the file.
+    /// a frame on its own, into one buffer of the block's size), after the current block's last sample. False at
+    /// the end of the file, `pending` left as it was.
     private mutating func loadFrame() throws -> Bool {
-        pendingIndex = 0
-        pending.removeAll(keepingCapacity: true)
-        while pending.isEmpty {
+        let carry = pending.count > firstValid ? pending.last : nil
+        let placeholder = TimedSample(time: 0, x: 0, y: 0, z: 0, breakBefore: false)
+        while true {
             guard try reader.nextRecords(into: &refs, frameOfSensor: sensor) else { return false }
             let records = refs
             // A frame holds at most `PLM_FRAME_MAX_SAMPLES` samples (`plm_frame_peek` refuses more): the block's
-            // frames fit in `records.count` times that (`decodeFrame` writes at `count` < that capacity).
-            pending = [TimedSample](unsafeUninitializedCapacity: records.count * Int(PLM_FRAME_MAX_SAMPLES)) { buffer, count in
+            // frames fit in `records.count` times that after slot 0 (`decodeFrame` writes at `count` < the capacity).
+            let samples = [TimedSample](unsafeUninitializedCapacity: 1 + records.count * Int(PLM_FRAME_MAX_SAMPLES)) {
+                buffer, count in
+                buffer.initializeElement(at: 0, to: carry ?? placeholder)
+                count = 1
                 reader.withChunk { chunk in
                     for r in records {
                         // `nextRecords` located the record's data inside the chunk.
@@ -472,12 +509,18 @@ struct SensorSampleCursor {
                     }
                 }
             }
+            if samples.count > 1 {
+                pending = samples
+                firstValid = carry == nil ? 1 : 0
+                pendingIndex = 1
+                return true
+            }
         }
-        return true
     }
 
     /// Writes the samples of one frame record into `out` from `count` on, advancing `count` (or drops the frame, for
     /// the reasons given below). `out` has room for `PLM_FRAME_MAX_SAMPLES` samples from `count`.
+    @inline(__always)
     private mutating func decodeFrame(
         _ bytes: UnsafeRawBufferPointer, _ r: PlmrecReader.RecordRef, into out: UnsafeMutableBufferPointer<TimedSample>,
         count: inout Int
@@ -563,10 +606,6 @@ struct SensorSampleCursor {
 struct LegResampler {
     var cursor: SensorSampleCursor
     let maxSpan: Double
-    /// The last sample at or before the grid time, when `hasA` (kept here because it may belong to a block the
-    /// cursor has since replaced). The sample after it, when there is one, is `cursor.pending[cursor.pendingIndex]`.
-    var a = TimedSample(time: 0, x: 0, y: 0, z: 0, breakBefore: false)
-    var hasA = false
     /// The cursor has no samples left.
     var exhausted = false
 
@@ -578,53 +617,46 @@ struct LegResampler {
     /// The values at `times[k]` written to `out[at + 6k ..< at + 6k + 3]` (left as they are where there is none),
     /// for k from 0 up to the first one at which the leg is finished (every sample used and the grid time past the
     /// last one); returns that k, or `times.count`. The caller makes `out` hold `at + 6 * times.count` values or
-    /// more. Works through the cursor's samples a block at a time, straight from its buffer.
+    /// more. Works through the cursor's samples a block at a time, by index in its buffer.
     mutating func fill(times: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Float>, at: Int) throws -> Int {
         var k = 0
-        while k < times.count {
-            if cursor.pendingIndex >= cursor.pending.count, !exhausted {
-                exhausted = try !cursor.nextBlock()
-            }
-            let exhausted = self.exhausted
-            var a = self.a, hasA = self.hasA, index = cursor.pendingIndex
+        while true {
+            let last = exhausted, firstValid = cursor.firstValid, maxSpan = self.maxSpan
+            var index = cursor.pendingIndex
             let stop = cursor.pending.withUnsafeBufferPointer { samples in
                 LegResampler.fill(
-                    times: times, from: k, samples: samples, index: &index, last: exhausted, a: &a, hasA: &hasA,
+                    times: times, from: k, samples: samples, firstValid: firstValid, index: &index, last: last,
                     maxSpan: maxSpan, into: out, at: at)
             }
-            self.a = a
-            self.hasA = hasA
             cursor.pendingIndex = index
             k = stop.k
-            if stop.finished { return k }
+            if stop.finished || k == times.count { return k }
+            // Grid time k needs the sample after this block.
+            if try !cursor.nextBlock() { exhausted = true }
         }
-        return times.count
     }
 
-    /// `fill` over one block of samples: from grid time `k`, until the leg is finished (`finished` true), or the
-    /// grid times end, or a grid time needs the sample after the block (`samples` used up and not `last`: the
-    /// caller loads the next block and calls again with the same k). `a` and `index` as in `LegResampler`.
+    /// `fill` over one block of samples, from grid time `start`: returns where it stopped, and whether because the
+    /// leg is finished. It stops early when a grid time needs the sample after the block (every sample passed and
+    /// not `last`): the caller loads the next block and calls again with the same grid time. The sample at or
+    /// before the grid time (`a`) is `samples[index - 1]` when index - 1 >= `firstValid`; the one after it (`b`) is
+    /// `samples[index]` when index < samples.count.
     @inline(__always)
     private static func fill(
-        times: UnsafeBufferPointer<Double>, from start: Int, samples: UnsafeBufferPointer<TimedSample>, index: inout Int,
-        last: Bool, a: inout TimedSample, hasA: inout Bool, maxSpan: Double, into out: UnsafeMutableBufferPointer<Float>,
-        at: Int
+        times: UnsafeBufferPointer<Double>, from start: Int, samples: UnsafeBufferPointer<TimedSample>, firstValid: Int,
+        index: inout Int, last: Bool, maxSpan: Double, into out: UnsafeMutableBufferPointer<Float>, at: Int
     ) -> (k: Int, finished: Bool) {
         let count = samples.count
         var i = index
         defer { index = i }
         for k in start..<times.count {
             let t = times[k]
-            // Every sample up to half a microsecond after the grid time becomes `a`; `samples[i]` (i < count) is
-            // the next one.
-            while i < count, samples[i].time <= t + 0.5 {
-                a = samples[i]
-                hasA = true
-                i += 1
-            }
-            if i == count, !last { return (k, false) }
-            let hasB = i < count
+            // Every sample up to half a microsecond after the grid time is passed.
+            while i < count, samples[i].time <= t + 0.5 { i &+= 1 }
+            if i >= count, !last { return (k, false) }
+            let hasA = i > firstValid, hasB = i < count
             if hasA {
+                let a = samples[i &- 1]
                 let o = at &+ 6 &* k
                 if abs(t - a.time) <= 1 {
                     out[o] = a.x
@@ -639,8 +671,10 @@ struct LegResampler {
                         out[o &+ 2] = a.z + w * (b.z - a.z)
                     }
                 }
+                if !hasB && t > a.time + 1 { return (k, true) }
+            } else if !hasB {
+                return (k, true)
             }
-            if !hasB && (!hasA || t > a.time + 1) { return (k, true) }
         }
         return (times.count, false)
     }
