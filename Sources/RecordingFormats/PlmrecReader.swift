@@ -148,16 +148,14 @@ public final class PlmrecReader {
         return bytes
     }
 
-    /// Reads up to `count` bytes at `offset` straight into `bytes` with pread(2) (fewer at the end of the file): a new
-    /// array of exactly the bytes read, written by pread in place (no `Data` in between, and no zero-filling first).
+    /// Reads up to `count` bytes at `offset` straight into `bytes` with pread(2) (fewer at the end of the file; no
+    /// `Data` in between, and `bytes` keeps its storage from one chunk to the next).
     private func read(at offset: Int, count: Int, into bytes: inout [UInt8]) throws {
+        if bytes.count != count { bytes = [UInt8](repeating: 0, count: count) }
         let fd = handle.fileDescriptor
-        var failure: Int32?
-        bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            // pread writes at most `buffer.count - got` bytes at `got`: inside the buffer; `initialized` counts the
-            // bytes it wrote.
-            var got = 0
-            defer { initialized = got }
+        var got = 0
+        let failure: Int32? = bytes.withUnsafeMutableBytes { buffer -> Int32? in
+            // pread writes at most `buffer.count - got` bytes at `got`: inside the buffer.
             while got < buffer.count, let base = buffer.baseAddress {
                 let n = pread(fd, base + got, buffer.count - got, off_t(offset + got))
                 if n > 0 {
@@ -165,14 +163,15 @@ public final class PlmrecReader {
                 } else if n == 0 {
                     break
                 } else if errno != EINTR {
-                    failure = errno
-                    return
+                    return errno
                 }
             }
+            return nil
         }
         if let failure {
             throw InputError(file: path, location: .byte(offset), message: "cannot read (\(String(cString: strerror(failure))))")
         }
+        if got < count { bytes.removeSubrange(got...) }
     }
 
     /// Bytes `offset ..< offset + count` of the file as a slice of the read-ahead chunk (fewer at the end of the
