@@ -103,7 +103,7 @@ public enum LegPair {
                 rightPath: right.path, rightOffset: Double(rs - origin) / 1e6)
             var opened = OpenedRecording(
                 source: merged, format: "\(l.format)+\(r.format)",
-                startUnixMicroseconds: clock == "utc" ? origin : nil, recordingFile: nil)
+                startUnixMicroseconds: clock == "utc" ? origin : nil)
             opened.start = clock == "utc" ? .utc(origin) : .localClock(origin)
             opened.localClockMicroseconds = clock == "utc" ? nil : origin
             opened.sensors = l.sensors + r.sensors

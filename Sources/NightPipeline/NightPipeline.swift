@@ -53,11 +53,12 @@ public enum NightPipeline {
         var night: NightAnalysis.Night
         do {
             night = try NightAnalysis.analyse(
-                &source, file: fileName, format: opened.format, options: options,
-                recordingFile: opened.recordingFile, progress: { progress?($0, nil) })
+                &source, file: fileName, format: opened.format, options: options, progress: { progress?($0, nil) })
         } catch {
             throw naming(error)
         }
+        // A .plmrec file's reading figures are complete once its frames are read (`PlmrecFrameSource.quality`).
+        if let plmrec = source as? PlmrecFrameSource { night.report.dataQuality?.recording = .init(plmrec.quality) }
         if let reading = source as? any ReadingFindings { night.report.add(reading) }
         if let merged = source as? MergedLegSource, let pair = opened.pair {
             night.report.dataQuality?.legFiles = pair.section(merged)

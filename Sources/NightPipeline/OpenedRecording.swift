@@ -15,8 +15,6 @@ public struct OpenedRecording {
     public var format: String
     /// Recording start, µs since the Unix epoch, when the file says.
     public var startUnixMicroseconds: Int64?
-    /// Problems found in a `.plmrec` file (byte offsets), for summary.json's `data_quality.recording`.
-    public var recordingFile: DataQualitySection.RecordingFile?
     /// The sensors the file names (.plmrec).
     public var sensors: [StoredSensor] = []
     /// When the night started, as the file says.
@@ -52,9 +50,10 @@ public struct OpenedRecording {
             var r: OpenedRecording
             switch try RecordingFile.open(file, leg: leg) {
             case .plmrec(let s):
+                // Its reading figures (summary.json's `data_quality.recording`) are taken once the frames are read:
+                // the per-sensor passes count the frames as they read them (`NightPipeline.analyse`).
                 r = OpenedRecording(
-                    source: s, format: "plmrec", startUnixMicroseconds: s.header.startUnixMicroseconds,
-                    recordingFile: .init(s.quality))
+                    source: s, format: "plmrec", startUnixMicroseconds: s.header.startUnixMicroseconds)
                 r.sensors = s.header.sensors.map {
                     StoredSensor(
                         serial: $0.serialNumber,
@@ -63,19 +62,19 @@ public struct OpenedRecording {
                 }
                 r.start = .utc(s.header.startUnixMicroseconds)
             case .edf(let s):
-                r = OpenedRecording(source: s, format: "edf", startUnixMicroseconds: nil, recordingFile: nil)
+                r = OpenedRecording(source: s, format: "edf", startUnixMicroseconds: nil)
                 r.start = RecordingStart.edf(s.header)
                 if case .localClock(let us) = r.start { r.localClockMicroseconds = us }
             case .csv(let s):
                 r = OpenedRecording(
-                    source: s, format: "csv", startUnixMicroseconds: s.startUnixMicroseconds, recordingFile: nil)
+                    source: s, format: "csv", startUnixMicroseconds: s.startUnixMicroseconds)
                 r.start = s.startUnixMicroseconds.map { .utc($0) } ?? .unknown
             case let device:
                 // Research devices (ActiGraph, Axivity, GENEActiv): one leg, the device's own clock; what the reader
                 // found (idle sleep mode, damaged blocks, a cut-off page) reaches data_quality.reading.
                 r = OpenedRecording(
                     source: device.source, format: device.format,
-                    startUnixMicroseconds: device.deviceStartUnixMicroseconds, recordingFile: nil)
+                    startUnixMicroseconds: device.deviceStartUnixMicroseconds)
                 r.start = r.startUnixMicroseconds.map { .utc($0) }
                     ?? device.deviceStartMicroseconds.map { .localClock($0) } ?? .unknown
                 r.localClockMicroseconds = device.deviceStartMicroseconds

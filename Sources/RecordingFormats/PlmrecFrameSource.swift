@@ -197,40 +197,45 @@ struct FrameView {
     }
 }
 
-/// Everything a pass over a .plmrec file learns before the frames are resampled.
+/// Everything a pass over a .plmrec file learns before the frames are resampled: the header, the clocks, and the
+/// block-level reading figures. The frames themselves are checked, judged and counted by the per-sensor passes
+/// (`SensorSampleCursor`), which read them anyway; `PlmrecFrameSource.quality` adds their figures.
 public struct PlmrecSummary: Sendable {
     public var header: PlmrecHeader
     /// Clock model per sensor index.
     public var clocks: [SensorClock]
     /// Clock anchors per sensor index, as recorded.
     public var anchors: [[ClockAnchor]]
+    /// Blocks (counts, corrupt blocks, a torn tail), gaps, notes, and the problems found in blocks, records and
+    /// clock anchors; no frame figures (`PlmrecFrameSource.quality` has them once the frames are read).
     public var quality: RecordingQuality
     /// Where the scan stopped, and the blocks it found corrupt: the later passes trust it up to there.
     public var scannedEnd: Int
     public var corruptPayloads: Set<Int>
-    /// Offsets of the frame records that failed to decode: the per-sensor passes read every other frame up to
-    /// `scannedEnd` without checking it again.
-    public var badFrames: Set<Int> = []
+    /// Byte offset of each sensor index's description (nil: not described): frames before it are frames of an
+    /// undescribed sensor.
+    public var describedAt: [Int?] = []
+    /// Frame records per sensor index.
+    public var frameRecords: [Int] = []
 
     /// Reads the whole file once (block by block) for the header, the clock anchors, the events and the
-    /// frame-level quality.
+    /// block-level quality.
     public static func scan(_ url: URL) throws -> PlmrecSummary {
         let reader = try PlmrecReader(url: url)
         var quality = RecordingQuality()
         var anchors: [[ClockAnchor]] = []
         var frameAnchors: [[ClockAnchor]] = []
-        /// What the scan follows per sensor, frame by frame (one value per sensor: read and written back once per
-        /// frame).
+        /// What the scan follows per sensor.
         struct SensorScan {
+            /// Frames are judged only until the sensor's first clock anchor (their receptions are its clock
+            /// until then).
             var tracker = FrameTracker()
             /// The sensor has clock anchors (`anchors[i]` not empty).
             var anchored = false
-            /// The file has described the sensor so far.
-            var described = false
-            var lastFrameEnd: UInt64?
+            var describedAt: Int?
+            var frames = 0
         }
         var sensors: [SensorScan] = []
-        var lossesDevice: [UInt64] = []
         // Room for sensor i in the per-sensor arrays. (A function of its inout arguments, not a closure over
         // them: a captured variable is checked for exclusive access at run time on every use, once per frame.)
         func ensure(_ i: Int, _ anchors: inout [[ClockAnchor]], _ frameAnchors: inout [[ClockAnchor]], _ sensors: inout [SensorScan]) {
@@ -240,37 +245,16 @@ public struct PlmrecSummary: Sendable {
                 sensors.append(SensorScan())
             }
         }
-        var badFrames: Set<Int> = []
         var refs: [PlmrecReader.RecordRef] = []
-        // The headers of the block's frames (`decoded[j]`: `refs[j]` is a frame within the time bounds that decodes),
-        // read in one closure per block.
-        var headers: [FrameView] = []
-        var decoded: [Bool] = []
+        var f = FrameView()
         while try reader.nextRecords(into: &refs) {
-            if headers.count < refs.count {
-                headers = [FrameView](repeating: FrameView(), count: refs.count)
-                decoded = [Bool](repeating: false, count: refs.count)
-            }
-            reader.withChunk { chunk in
-                headers.withUnsafeMutableBufferPointer { h in
-                    decoded.withUnsafeMutableBufferPointer { ok in
-                        // j < refs.count <= h.count == ok.count; each frame's bytes are inside the chunk (`nextRecords`).
-                        for j in refs.indices {
-                            let r = refs[j]
-                            ok[j] = r.type == RecordType.frame.rawValue && PlmrecTimeBounds.contains(r.hostTime)
-                                && h[j].decode(UnsafeRawBufferPointer(rebasing: chunk[r.start..<(r.start + r.count)]))
-                        }
-                    }
-                }
-            }
-            for (j, raw) in refs.enumerated() {
+            for raw in refs {
                 guard raw.type == RecordType.frame.rawValue else {
                     guard let entry = reader.entry(reader.rawRecord(raw)) else { continue }
-                    if case .sensor(let index, _) = entry.record {
-                        ensure(index, &anchors, &frameAnchors, &sensors)
-                        sensors[index].described = true
-                    }
                     switch entry.record {
+                    case .sensor(let index, _):
+                        ensure(index, &anchors, &frameAnchors, &sensors)
+                        if sensors[index].describedAt == nil { sensors[index].describedAt = entry.offset }
                     case .clockAnchor(let sensor, let hostTime, let deviceTime, _):
                         ensure(sensor, &anchors, &frameAnchors, &sensors)
                         guard PlmrecTimeBounds.check(hostTime, "clock anchor", sensor: sensor, at: entry.offset, into: &quality)
@@ -291,82 +275,19 @@ public struct PlmrecSummary: Sendable {
                     }
                     continue
                 }
-                // A frame (what `nextRecord` would give as `.frame`, read without copying its bytes).
-                let sensor = Int(raw.sensor), hostTime = raw.hostTime
-                let entry = raw
+                // A frame: counted; until its sensor's first clock anchor, its reception is kept as the clock's
+                // fallback (judged as the sensor's pass judges it: within the time bounds, decoded, not a repeat).
+                let sensor = Int(raw.sensor)
                 ensure(sensor, &anchors, &frameAnchors, &sensors)
-                guard PlmrecTimeBounds.check(hostTime, "frame received", sensor: sensor, at: entry.offset, into: &quality) else {
-                    continue
-                }
-                var state = sensors[sensor]
-                defer { sensors[sensor] = state }
-                if !state.described {
-                    quality.report(
-                        PlmrecProblem(offset: entry.offset, kind: .unknownSensor, message: "frame of undescribed sensor \(sensor)"))
-                }
-                guard decoded[j] else {
-                    badFrames.insert(entry.offset)
-                    quality.framesBad += 1
-                    let why: String
-                    if case .failure(let e) = SensorFrameCodec.decode(reader.rawRecord(raw).data) {
-                        why = e.description
-                    } else {
-                        why = "?"
-                    }
-                    quality.report(PlmrecProblem(offset: entry.offset, kind: .badFrame, message: "sensor \(sensor): \(why)"))
-                    continue
-                }
-                let f = headers[j]
-                switch state.tracker.judge(sequence: f.sequence, flags: f.flags) {
-                case .duplicate:
-                    quality.framesDuplicate += 1
-                    quality.report(
-                        PlmrecProblem(
-                            offset: entry.offset, kind: .duplicateFrame,
-                            message: "sensor \(sensor): frame \(f.sequence) repeated; dropped"))
-                    continue
-                case .keep(let restart, let dropped, let unexplained):
-                    quality.framesOK += 1
-                    quality.samplesOK += f.sampleCount
-                    if restart { quality.restarts += 1 }
-                    var lost = UInt64(f.lostSamples)
-                    if unexplained || lost > 0 || dropped > 0 {
-                        var reason =
-                            f.flags.rawValue & UInt8(PLM_FLAG_GAP_OVERFLOW) != 0 ? "device buffer overflow" : "sensor read missed"
-                        if unexplained {
-                            quality.sequenceJumps += 1
-                            quality.report(
-                                PlmrecProblem(
-                                    offset: entry.offset, kind: .sequenceJump,
-                                    message: "sensor \(sensor): \(dropped) frames missing before frame \(f.sequence) "
-                                        + "without the GAP_OVERFLOW flag"))
-                            // Estimate the samples from the time the missing frames covered.
-                            if let end = state.lastFrameEnd, f.timestamp > end, f.period > 0,
-                                Double(f.timestamp - end) <= RecordingLimits.maxGap * 1e6
-                            {
-                                lost += (f.timestamp - end) / UInt64(f.period)
-                            }
-                            reason = "frames lost on the host side"
-                        }
-                        if lost > 0 || dropped > 0 {
-                            quality.samplesLost += lost
-                            quality.losses.append(
-                                SampleLoss(
-                                    sensor: sensor, time: hostTime, samples: lost, frames: dropped, reason: reason,
-                                    offset: entry.offset))
-                            lossesDevice.append(f.timestamp)
-                        }
-                    }
-                    state.lastFrameEnd = f.timestamp &+ UInt64(f.sampleCount) &* UInt64(f.period)
-                    // Receptions are the clock's fallback, used only when the sensor has no clock anchors: once it
-                    // has one they are not kept (a night's worth would grow with its length).
-                    if !state.anchored {
-                        let lastSample = f.timestamp &+ UInt64(f.sampleCount - 1) &* UInt64(f.period)
-                        if let prev = frameAnchors[sensor].last, Double(hostTime) - Double(prev.host) < 1e6 {
-                        } else {
-                            frameAnchors[sensor].append(ClockAnchor(host: hostTime, device: lastSample))
-                        }
-                    }
+                sensors[sensor].frames += 1
+                guard !sensors[sensor].anchored, PlmrecTimeBounds.contains(raw.hostTime),
+                    reader.withChunk({ f.decode(UnsafeRawBufferPointer(rebasing: $0[raw.start..<(raw.start + raw.count)])) }),
+                    case .keep = sensors[sensor].tracker.judge(sequence: f.sequence, flags: f.flags)
+                else { continue }
+                let lastSample = f.timestamp &+ UInt64(f.sampleCount - 1) &* UInt64(f.period)
+                if let prev = frameAnchors[sensor].last, Double(raw.hostTime) - Double(prev.host) < 1e6 {
+                } else {
+                    frameAnchors[sensor].append(ClockAnchor(host: raw.hostTime, device: lastSample))
                 }
             }
         }
@@ -387,19 +308,10 @@ public struct PlmrecSummary: Sendable {
             // Two or more anchors: least squares. One: its offset, no drift. None: the frames' reception times.
             anchors[i].isEmpty ? SensorClock(receptions: frameAnchors[i]) : SensorClock(anchors: anchors[i])
         }
-        // Place losses on the host time line.
-        for (i, device) in lossesDevice.enumerated() {
-            let loss = quality.losses[i]
-            // A device time from the file can map anywhere: only a time within the bounds replaces the reception's.
-            let mapped = clocks[loss.sensor].host(device: device, received: loss.time)
-            if mapped >= PlmrecTimeBounds.earliest, mapped <= PlmrecTimeBounds.latest {
-                quality.losses[i].time = Microseconds(mapped.rounded())
-            }
-        }
         quality.blocksOK = reader.blocksRead
         quality.blocksCorrupt = reader.blocksCorrupt
         quality.tornTail = reader.tornTail
-        // Block-level problems first (by offset), then frame-level ones.
+        // Block-level problems first (by offset), then the clock anchors' ones.
         let merged = (reader.problems + quality.problems).enumerated().sorted {
             ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset)
         }.map(\.element)
@@ -407,7 +319,8 @@ public struct PlmrecSummary: Sendable {
         quality.problems = Array(merged.prefix(1000))
         return PlmrecSummary(
             header: header, clocks: clocks, anchors: anchors, quality: quality, scannedEnd: reader.fileSize,
-            corruptPayloads: reader.corruptPayloads, badFrames: badFrames)
+            corruptPayloads: reader.corruptPayloads, describedAt: sensors.map(\.describedAt),
+            frameRecords: sensors.map(\.frames))
     }
 }
 
@@ -447,17 +360,20 @@ struct SensorSampleCursor {
     var samplesSinceReference = 0
     var previous: (timestamp: UInt64, count: Int)?
 
-    /// Where the scan stopped, and the frames it found bad: frames before it are read without a second CRC check.
-    let scannedEnd: Int
-    let badFrames: Set<Int>
+    /// The frame-level figures of this sensor's frames read so far (`RecordingQuality`'s frame counts, losses and
+    /// frame problems): this pass is the one that checks and judges every frame of the sensor.
+    var quality = RecordingQuality()
+    /// End of the last frame kept (device µs), for the samples an unexplained sequence jump lost.
+    var lastFrameEnd: UInt64?
+    /// Where the file describes this sensor (nil: never): a frame before it is a frame of an undescribed sensor.
+    let describedAt: Int?
     /// The clock's line when it has one time-base segment (the usual clock): `clock.host` is that line.
     let line: ClockSegment?
 
     init(url: URL, sensor: Int, clock: SensorClock, after summary: PlmrecSummary) throws {
         reader = try PlmrecReader(url: url)
         reader.trust(scannedUpTo: summary.scannedEnd, corruptPayloads: summary.corruptPayloads)
-        scannedEnd = summary.scannedEnd
-        badFrames = summary.badFrames
+        describedAt = sensor < summary.describedAt.count ? summary.describedAt[sensor] : nil
         self.sensor = sensor
         self.clock = clock
         line = clock.segments.count == 1 ? clock.segments.first : nil
@@ -518,6 +434,48 @@ struct SensorSampleCursor {
         }
     }
 
+    /// Counts a frame kept (not a duplicate) into `quality`: its samples, a restart, and the samples lost before it
+    /// (those the frame states, plus, after a sequence jump without the GAP_OVERFLOW flag, the time the missing
+    /// frames covered), placed on the host time line through the sensor's clock.
+    private mutating func account(
+        _ f: FrameView, restart: Bool, dropped: UInt32, unexplained: Bool, received: Microseconds, offset: Int
+    ) {
+        quality.framesOK += 1
+        quality.samplesOK += f.sampleCount
+        if restart { quality.restarts += 1 }
+        var lost = UInt64(f.lostSamples)
+        if unexplained || lost > 0 || dropped > 0 {
+            var reason = f.flags.rawValue & UInt8(PLM_FLAG_GAP_OVERFLOW) != 0 ? "device buffer overflow" : "sensor read missed"
+            if unexplained {
+                quality.sequenceJumps += 1
+                quality.report(
+                    PlmrecProblem(
+                        offset: offset, kind: .sequenceJump,
+                        message: "sensor \(sensor): \(dropped) frames missing before frame \(f.sequence) "
+                            + "without the GAP_OVERFLOW flag"))
+                // Estimate the samples from the time the missing frames covered.
+                if let end = lastFrameEnd, f.timestamp > end, f.period > 0,
+                    Double(f.timestamp - end) <= RecordingLimits.maxGap * 1e6
+                {
+                    lost += (f.timestamp - end) / UInt64(f.period)
+                }
+                reason = "frames lost on the host side"
+            }
+            if lost > 0 || dropped > 0 {
+                quality.samplesLost += lost
+                // A device time from the file can map anywhere: only a time within the bounds replaces the reception's.
+                var time = received
+                let mapped = clock.host(device: f.timestamp, received: received)
+                if mapped >= PlmrecTimeBounds.earliest, mapped <= PlmrecTimeBounds.latest {
+                    time = Microseconds(mapped.rounded())
+                }
+                quality.losses.append(
+                    SampleLoss(sensor: sensor, time: time, samples: lost, frames: dropped, reason: reason, offset: offset))
+            }
+        }
+        lastFrameEnd = f.timestamp &+ UInt64(f.sampleCount) &* UInt64(f.period)
+    }
+
     /// Writes the samples of one frame record into `out` from `count` on, advancing `count` (or drops the frame, for
     /// the reasons given below). `out` has room for `PLM_FRAME_MAX_SAMPLES` samples from `count`.
     @inline(__always)
@@ -527,12 +485,31 @@ struct SensorSampleCursor {
     ) {
         let received = r.hostTime, offset = r.offset
         var f = FrameView()
-        // The scan reported these frames already.
-        guard PlmrecTimeBounds.contains(received) else { return }
-        let checked = offset + Plmrec.recordHeaderSize + bytes.count <= scannedEnd
-            && (badFrames.isEmpty || !badFrames.contains(offset))
-        guard checked ? f.read(checked: bytes) : f.decode(bytes) else { return }
-        guard case .keep(let restart, let dropped, _) = tracker.judge(sequence: f.sequence, flags: f.flags) else { return }
+        guard PlmrecTimeBounds.check(received, "frame received", sensor: sensor, at: offset, into: &quality) else { return }
+        if describedAt.map({ offset < $0 }) ?? true {
+            quality.report(
+                PlmrecProblem(offset: offset, kind: .unknownSensor, message: "frame of undescribed sensor \(sensor)"))
+        }
+        guard f.decode(bytes) else {
+            quality.framesBad += 1
+            let why: String
+            if case .failure(let e) = SensorFrameCodec.decode(bytes) { why = e.description } else { why = "?" }
+            quality.report(PlmrecProblem(offset: offset, kind: .badFrame, message: "sensor \(sensor): \(why)"))
+            return
+        }
+        let restart: Bool, dropped: UInt32
+        switch tracker.judge(sequence: f.sequence, flags: f.flags) {
+        case .duplicate:
+            quality.framesDuplicate += 1
+            quality.report(
+                PlmrecProblem(
+                    offset: offset, kind: .duplicateFrame, message: "sensor \(sensor): frame \(f.sequence) repeated; dropped"))
+            return
+        case .keep(let isRestart, let droppedFrames, let unexplained):
+            restart = isRestart
+            dropped = droppedFrames
+            account(f, restart: restart, dropped: dropped, unexplained: unexplained, received: received, offset: offset)
+        }
         // A timestamp that puts the frame after its reception, or too long before it, is not believed: the
         // grid is never stretched to reach it.
         let firstTime = host(device: f.timestamp, received: received)
@@ -698,7 +675,38 @@ public struct PlmrecFrameSource: FrameSource, ReadingFindings {
     private var done = false
 
     public var header: PlmrecHeader { summary.header }
-    public var quality: RecordingQuality { summary.quality }
+    /// The file's reading figures: the scan's (blocks, records, clock anchors, gaps, notes) with the frames' of
+    /// every sensor. The frame figures are complete once the frames have been read to the end (`read` returned 0):
+    /// the pass of each leg's sensor counts its frames as it reads them (other sensors' frames were counted when
+    /// the source was opened).
+    public var quality: RecordingQuality {
+        var q = summary.quality
+        let parts = resamplers.map(\.cursor.quality) + otherSensors
+        var problems = q.problems
+        for p in parts {
+            q.framesOK += p.framesOK
+            q.framesBad += p.framesBad
+            q.framesDuplicate += p.framesDuplicate
+            q.sequenceJumps += p.sequenceJumps
+            q.restarts += p.restarts
+            q.samplesOK += p.samplesOK
+            q.samplesLost += p.samplesLost
+            q.losses += p.losses
+            q.problemCount += p.problemCount
+            problems += p.problems
+        }
+        // File order, as one pass over the file would have found them (each list is in file order; no two records
+        // share an offset, and the scan's problems come first at a block's offset).
+        q.losses = q.losses.enumerated().sorted { ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset) }.map(\.element)
+        q.problems = Array(
+            problems.enumerated().sorted { ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset) }.map(\.element)
+                .prefix(1000))
+        return q
+    }
+
+    /// The frame figures of sensors that are on no leg (another sensor's, an undescribed one's), counted when the
+    /// source is opened.
+    private var otherSensors: [RecordingQuality] = []
 
     /// - Parameter sampleRate: the grid's rate; by default the highest configured sensor rate.
     public init(url: URL, sampleRate: Double? = nil) throws {
@@ -748,6 +756,14 @@ public struct PlmrecFrameSource: FrameSource, ReadingFindings {
             let nominal = sensors[i].sampleRate > 0 ? 1e6 / Double(sensors[i].sampleRate) : 1e6 / rate
             resamplers.append(LegResampler(cursor: cursor, nominalPeriod: nominal))
             slots.append(slot)
+        }
+        // Frames of sensors on no leg are still the file's frames: checked and counted by a pass of their own.
+        let onLegs = Set(forLeg.values)
+        for (i, count) in summary.frameRecords.enumerated() where count > 0 && !onLegs.contains(i) {
+            let clock = i < summary.clocks.count ? summary.clocks[i] : SensorClock(anchors: [])
+            var cursor = try SensorSampleCursor(url: url, sensor: i, clock: clock, after: summary)
+            while try cursor.nextBlock() {}
+            otherSensors.append(cursor.quality)
         }
     }
 

@@ -52,6 +52,33 @@ struct HostileInputTests {
         return (f, s)
     }
 
+    @Test("frames of a sensor on no leg (here one the file never describes) are checked and counted like a leg's")
+    func framesOfASensorOnNoLegAreCounted() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Sensors 0 and 1 are described (left and right); sensor 2 sends 100 frames but is never described.
+        var records = HostileInputTests.ordinaryRecords(sensors: 3)
+        // One of sensor 2's frames sent twice, and one with a byte changed (its CRC then fails).
+        let frames2 = records.indices.filter { if case .frame(2, _, _) = records[$0] { return true } else { return false } }
+        if case .frame(let s, let t, var bytes) = records[frames2[40]] {
+            bytes[30] ^= 0x10
+            records[frames2[40]] = .frame(sensor: s, hostTime: t, bytes: bytes)
+        }
+        records.insert(records[frames2[70]], at: frames2[70] + 1)
+        let url = dir.appendingPathComponent("third.plmrec")
+        try HostileInputTests.plmrec(url, records: records)
+        let (_, source) = try HostileInputTests.read(url)
+        let q = source.quality
+        // 100 frames each of sensors 0 and 1, 99 of sensor 2 (its 100 less the bad one; the repeat is dropped).
+        #expect(q.framesOK == 299)
+        #expect(q.framesBad == 1)
+        #expect(q.framesDuplicate == 1)
+        // Every one of sensor 2's 101 frame records is a frame of an undescribed sensor.
+        #expect(q.problems.filter { $0.kind == .unknownSensor }.count == 101)
+        #expect(q.problems.filter { $0.kind == .badFrame }.count == 1)
+        #expect(q.problems.map(\.offset) == q.problems.map(\.offset).sorted())
+    }
+
     @Test("a clock anchor or frame host_time of Int64.min or Int64.max: not used, reported with its offset")
     func extremeHostTimes() throws {
         let dir = try temporaryDirectory()

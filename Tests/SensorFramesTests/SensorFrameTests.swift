@@ -78,7 +78,7 @@ struct SensorFrameTests {
         #expect(SensorFrameCodec.crc32([]) == 0)
     }
 
-    @Test("the host's CRC (zlib) equals the firmware's nibble table, whole and in pieces, on 2000 buffers")
+    @Test("the host's CRC (libdeflate) equals the firmware's nibble table, whole and in pieces, on 2000 buffers")
     func crcAgainstFirmware() {
         var state: UInt64 = 99
         func next() -> UInt64 {
