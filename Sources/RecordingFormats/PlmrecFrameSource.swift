@@ -567,7 +567,14 @@ struct SensorSampleCursor {
         }
         // With one time-base segment (the usual clock) `clock.host` is that segment's line.
         if let line {
-            place { line.host(timestamp &+ SensorSampleCursor.rounded(period * Double($0))) }
+            // `line.host(timestamp &+ offset)`, its device origin taken out of the loop: (timestamp + offset -
+            // origin) mod 2^64 is (timestamp - origin) + offset mod 2^64, the same bits. Sample 0 is at offset 0.
+            let fromOrigin = Int64(bitPattern: timestamp &- line.deviceOrigin)
+            let hostAtOrigin = line.hostAtOrigin, slope = line.slope
+            place { i in
+                let offset = i == 0 ? 0 : SensorSampleCursor.rounded(period * Double(i))
+                return hostAtOrigin + slope * Double(fromOrigin &+ Int64(bitPattern: offset))
+            }
         } else {
             place { clock.host(device: timestamp &+ SensorSampleCursor.rounded(period * Double($0)), received: received) }
         }
@@ -626,10 +633,16 @@ struct LegResampler {
         let count = samples.count
         var i = index
         defer { index = i }
+        // The time of samples[i], +infinity past the last one (one comparison per step below).
+        var next = i < count ? samples[i].time : Double.infinity
         for k in start..<times.count {
             let t = times[k]
             // Every sample up to half a microsecond after the grid time is passed.
-            while i < count, samples[i].time <= t + 0.5 { i &+= 1 }
+            let limit = t + 0.5
+            while next <= limit {
+                i &+= 1
+                next = i < count ? samples[i].time : Double.infinity
+            }
             if i >= count, !last { return (k, false) }
             let hasA = i > firstValid, hasB = i < count
             if hasA {

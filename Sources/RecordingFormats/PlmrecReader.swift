@@ -151,11 +151,10 @@ public final class PlmrecReader {
     /// Reads up to `count` bytes at `offset` straight into `bytes` with pread(2) (fewer at the end of the file; no
     /// `Data` in between, and `bytes` keeps its storage from one chunk to the next).
     private func read(at offset: Int, count: Int, into bytes: inout [UInt8]) throws {
-        if bytes.count != count { bytes = [UInt8](repeating: 0, count: count) }
         let fd = handle.fileDescriptor
         var got = 0
-        let failure: Int32? = bytes.withUnsafeMutableBytes { buffer -> Int32? in
-            // pread writes at most `buffer.count - got` bytes at `got`: inside the buffer.
+        // pread writes at most `buffer.count - got` bytes at `got`: inside the buffer.
+        func fill(_ buffer: UnsafeMutableRawBufferPointer) -> Int32? {
             while got < buffer.count, let base = buffer.baseAddress {
                 let n = pread(fd, base + got, buffer.count - got, off_t(offset + got))
                 if n > 0 {
@@ -167,6 +166,17 @@ public final class PlmrecReader {
                 }
             }
             return nil
+        }
+        var failure: Int32?
+        if bytes.count == count {
+            failure = bytes.withUnsafeMutableBytes { fill($0) }
+        } else {
+            // New storage (the first chunk of a buffer, or a different size): pread fills it directly, and the
+            // array holds the bytes read (no zero-filling first). The storage is then kept from chunk to chunk.
+            bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                failure = fill(UnsafeMutableRawBufferPointer(buffer))
+                initialized = got
+            }
         }
         if let failure {
             throw InputError(file: path, location: .byte(offset), message: "cannot read (\(String(cString: strerror(failure))))")
