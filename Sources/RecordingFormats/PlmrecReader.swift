@@ -427,36 +427,45 @@ public final class PlmrecReader {
             let start = b.payload.startIndex, end = b.payload.endIndex
             let payloadOffset = b.offset + Plmrec.blockHeaderSize - start
             var problem: PlmrecProblem?
-            b.payload.withUnsafeBytes { bytes in
-                // `bytes[k]` is payload index `start + k`. Every load below is at p - start ..< next - start with
-                // next <= end (checked first), so inside the payload.
-                var p = recordPosition
-                while p < end {
-                    guard end - p >= Plmrec.recordHeaderSize else {
-                        problem = PlmrecProblem(
-                            offset: payloadOffset + p, kind: .badRecord, message: "a record header is cut by the end of its block")
-                        return
-                    }
-                    let k = p - start
-                    let length = Int(bytes.loadUnaligned(fromByteOffset: k + 2, as: UInt16.self).littleEndian)
-                    let next = p + Plmrec.recordHeaderSize + length
-                    guard next <= end else {
-                        problem = PlmrecProblem(
-                            offset: payloadOffset + p, kind: .badRecord,
-                            message: "record of \(length) bytes runs past the end of its block; rest of block skipped")
-                        return
-                    }
-                    let type = bytes[k], recordSensor = bytes[k + 1]
-                    if let sensor, type != RecordType.frame.rawValue || Int(recordSensor) != sensor {
+            let first = recordPosition
+            // A record takes at least its header: the block holds at most this many from `first` (the refs are
+            // written in place, without a capacity and uniqueness check per record).
+            let most = (end - first) / Plmrec.recordHeaderSize
+            refs = [RecordRef](unsafeUninitializedCapacity: most) { out, found in
+                b.payload.withUnsafeBytes { bytes in
+                    // `bytes[k]` is payload index `start + k`. Every load below is at p - start ..< next - start with
+                    // next <= end (checked first), so inside the payload; each ref written starts a record of at
+                    // least `recordHeaderSize` bytes from `first`, so `found` stays below `most`.
+                    var p = first
+                    while p < end {
+                        guard end - p >= Plmrec.recordHeaderSize else {
+                            problem = PlmrecProblem(
+                                offset: payloadOffset + p, kind: .badRecord, message: "a record header is cut by the end of its block")
+                            return
+                        }
+                        let k = p - start
+                        let length = Int(bytes.loadUnaligned(fromByteOffset: k + 2, as: UInt16.self).littleEndian)
+                        let next = p + Plmrec.recordHeaderSize + length
+                        guard next <= end else {
+                            problem = PlmrecProblem(
+                                offset: payloadOffset + p, kind: .badRecord,
+                                message: "record of \(length) bytes runs past the end of its block; rest of block skipped")
+                            return
+                        }
+                        let type = bytes[k], recordSensor = bytes[k + 1]
+                        if let sensor, type != RecordType.frame.rawValue || Int(recordSensor) != sensor {
+                            p = next
+                            continue
+                        }
+                        out.initializeElement(
+                            at: found,
+                            to: RecordRef(
+                                type: type, sensor: recordSensor,
+                                hostTime: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: k + 4, as: Int64.self)),
+                                start: p + Plmrec.recordHeaderSize, count: length, offset: payloadOffset + p))
+                        found += 1
                         p = next
-                        continue
                     }
-                    refs.append(
-                        RecordRef(
-                            type: type, sensor: recordSensor,
-                            hostTime: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: k + 4, as: Int64.self)),
-                            start: p + Plmrec.recordHeaderSize, count: length, offset: payloadOffset + p))
-                    p = next
                 }
             }
             if let problem { report(problem) }
