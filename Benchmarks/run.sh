@@ -3,7 +3,8 @@
 # night(s), in one run. Usage (from anywhere):  bash Benchmarks/run.sh
 # Also times every reader on its own (plm-bench --read) on the same night as EDF, CSV, .plmrec and, for the research
 # devices, its left leg as .cwa, .gt3x and .bin (Benchmarks/device_files.py).
-# Environment: PLM_BENCH_DIR (scratch directory, default a fresh /tmp/plm-bench.XXXX), REPS (default 5).
+# Environment: PLM_BENCH_DIR (scratch directory, default a fresh /tmp/plm-bench.XXXX), REPS (default 5), FORMAT_ROUNDS
+# (default 15: the interleaved rounds of EDF, .plmrec and CSV replays, Benchmarks/interleaved.py).
 # Needs: swift, python3 with numpy, scipy, pyedflib; /usr/bin/time (Debian package `time`).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -73,6 +74,13 @@ for i in $(seq "$REPS"); do
     timed "$DIR/t-swift-csv" "$BIN/plm-replay" "$DIR/night8.csv" --quiet --out "$DIR/out-swift-csv" >>"$DIR/e2e-swift-csv"
     timed "$DIR/t-numpy" python3 Benchmarks/baseline/plm_numpy.py replay "$DIR/night8.edf" "$DIR/out-numpy" >>"$DIR/e2e-numpy"
 done
+# plm's own formats against EDF, the issue 16 targets: more rounds, timed to the microsecond (interleaved.py; the
+# /usr/bin/time figures above are rounded to 10 ms, 5 % of a 0.2 s replay), wall and CPU.
+echo "== .plmrec and CSV against EDF, end to end, ${FORMAT_ROUNDS:-15} interleaved rounds" >&2
+python3 Benchmarks/interleaved.py "${FORMAT_ROUNDS:-15}" \
+    edf="$BIN/plm-replay $DIR/night8.edf --quiet --out $DIR/fmt-edf" \
+    plmrec="$BIN/plm-replay $DIR/night8.plmrec --quiet --out $DIR/fmt-plmrec" \
+    csv="$BIN/plm-replay $DIR/night8.csv --quiet --out $DIR/fmt-csv" >"$DIR/formats.txt"
 echo "== memory, 8 h vs 24 h" >&2
 rm -rf "$DIR/out24" "$DIR/out24rec" "$DIR/out-numpy24"
 read -r _ _ RSS24_EDF < <(timed "$DIR/t24" "$BIN/plm-replay" "$DIR/night24.edf" --quiet --out "$DIR/out24")
@@ -113,6 +121,9 @@ reader_row() {  # file label
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t) ? "met" : "NOT met" }'; }
 within() { awk -v a="$1" -v b="$2" 'BEGIN { d = (b - a) / a; printf "%+.1f %% (%s)", 100 * d, (d <= 0.10 && d >= -0.10) ? "met" : "NOT met" }'; }
 
+FROUNDS="${FORMAT_ROUNDS:-15}"
+fmt() { printf '%s / %s' "$(get "$1_wall_median" "$DIR/formats.txt")" "$(get "$1_cpu_median" "$DIR/formats.txt")"; }
+fmtr() { printf '%sx / %sx' "$(get "$1_wall_ratio" "$DIR/formats.txt")" "$(get "$1_cpu_ratio" "$DIR/formats.txt")"; }
 R_DET=$(ratio "$S_FPS" "$N_FPS")
 R_DET2=$(ratio "$S_FPS2" "$N_FPS")
 R_STREAM=$(ratio "$N_STREAM" "$S_STREAM")
@@ -134,6 +145,9 @@ night: seed 7, moderate, 100 Hz, two legs x 3 axes, $(printf %.2f "$HOURS") h re
 | end to end, EDF in -> all outputs, s (median of $REPS) | $S_E2E | $N_E2E | ${R_E2E}x | >= 10x: $(verdict "$R_E2E" 10) |
 | end to end from .plmrec, s (plm only; ratio to EDF) | $S_E2E_REC | - | ${R_REC}x | <= 1x: $(atmost "$R_REC" 1) |
 | end to end from CSV, s (plm only; ratio to EDF) | $S_E2E_CSV | - | ${R_CSV}x | <= 3x: $(atmost "$R_CSV" 3) |
+| the same, $FROUNDS interleaved rounds, EDF: wall s / CPU s (median) | $(fmt edf) | - | 1 | |
+| .plmrec: wall s / CPU s (median); ratio to EDF wall / CPU | $(fmt plmrec) | - | $(fmtr plmrec) | <= 1x: $(atmost "$(get plmrec_wall_ratio "$DIR/formats.txt")" 1) (wall), $(atmost "$(get plmrec_cpu_ratio "$DIR/formats.txt")" 1) (CPU) |
+| CSV: wall s / CPU s (median); ratio to EDF wall / CPU | $(fmt csv) | - | $(fmtr csv) | <= 3x: $(atmost "$(get csv_wall_ratio "$DIR/formats.txt")" 3) (wall), $(atmost "$(get csv_cpu_ratio "$DIR/formats.txt")" 3) (CPU) |
 | streaming one second (push 100 frames + drain), us | $(printf %.1f "$S_STREAM") | $(printf %.1f "$N_STREAM") | ${R_STREAM}x | |
 | peak memory of a replay, 8 h EDF, max RSS kB | $S_RSS8 | $N_RSS8 | ${R_MEM}x less | |
 | peak memory, 24 h EDF, max RSS kB | $RSS24_EDF | $NRSS24 | | 8 h vs 24 h: $(within "$S_RSS8" "$RSS24_EDF") |
