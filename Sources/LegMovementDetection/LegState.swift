@@ -20,7 +20,7 @@ struct LegState: Sendable {
     var floorNext: Int64 = 0
 
     // Quality and posture, per epoch.
-    var epochs: [EpochStat] = []
+    var epochs = BlockArray<EpochStat>()
     /// First frame of the epoch after the last one in `epochs`.
     var epochEnd: Int64 = 0
     var clipped = 0
@@ -36,10 +36,11 @@ struct LegState: Sendable {
         self.present = present
         secondEnd = Int64(p.framesPerSecond)
         motionFloor = RunningFloor(framesPerSecond: p.floorValuesPerSecond, seconds: p.noiseSeconds)
-        deviationFloor = RunningFloor(framesPerSecond: p.floorValuesPerSecond, seconds: p.noiseSeconds)
+        deviationFloor = RunningFloor(
+            framesPerSecond: p.floorValuesPerSecond, seconds: p.noiseSeconds, keepsHistory: false)
     }
 
-    var floorHistory: [Float] { motionFloor.history }
+    var floorHistory: BlockArray<Float> { motionFloor.history }
 
     /// The first frame with data after a gap (or at the start); the caller sets `movement.lastQuiet`.
     mutating func resume(at t: Int64) {

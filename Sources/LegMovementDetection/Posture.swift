@@ -97,20 +97,17 @@ struct PostureAnalysis {
         let half = p.epochFrames / 2
         var perLeg: [[State]] = []
         var learned: [Bool] = []
+        // The direction of gravity in an epoch (nil: too few samples, or no clear direction), computed where it is
+        // needed rather than kept per epoch: an array of them (48 bytes an epoch) grew with the night.
+        func direction(_ e: EpochStat) -> SIMD4<Double>? {
+            guard e.count > half else { return nil }
+            let mean = e.sum / Double(e.count)
+            let n = (mean * mean).sum().squareRoot()
+            return n > 0.2 ? mean / n : nil
+        }
         for leg in legs where leg.present {
-            var directions: [SIMD4<Double>?] = []
-            var walking: [Bool] = []
-            for e in leg.epochs {
-                guard e.count > half else {
-                    directions.append(nil)
-                    walking.append(false)
-                    continue
-                }
-                let mean = e.sum / Double(e.count)
-                let n = (mean * mean).sum().squareRoot()
-                directions.append(n > 0.2 ? mean / n : nil)
-                walking.append(e.motion / Double(e.count) > Double(p.walking))
-            }
+            let epochs = leg.epochs
+            var walking = epochs.map { e in e.count > half && e.motion / Double(e.count) > Double(p.walking) }
             // Only sustained walking teaches the axis: runs of at least `walkingRunEpochs` walking epochs
             // (a restless moment in bed can move as much as a step, but not for that long).
             var axis = SIMD4<Double>(repeating: 0)
@@ -124,7 +121,7 @@ struct PostureAnalysis {
                 var j = k
                 while j < walking.count && walking[j] { j += 1 }
                 if j - k >= p.walkingRunEpochs {
-                    for i in k..<j { if let d = directions[i] { axis += d; walks += 1 } }
+                    for i in k..<j { if let d = direction(epochs[i]) { axis += d; walks += 1 } }
                 } else {
                     for i in k..<j { walking[i] = false }
                 }
@@ -134,8 +131,8 @@ struct PostureAnalysis {
             let u: SIMD4<Double>? = walks >= 6 && axisNorm > 0 ? axis / axisNorm : nil
             learned.append(u != nil)
             perLeg.append(
-                zip(directions, walking).map { d, w in
-                    guard let d else { return .unknown }
+                zip(epochs, walking).map { e, w in
+                    guard let d = direction(e) else { return .unknown }
                     if w { return .upright }
                     guard let u else { return .lying }
                     return abs((d * u).sum()) < Double(p.lyingSin) ? .lying : .upright
