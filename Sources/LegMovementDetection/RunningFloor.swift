@@ -11,7 +11,7 @@ struct RunningFloor: Sendable {
     var sorted: [Float] = []
     var value: Float = 0
     /// The floor after each second closed, when `keepsHistory` (the night's median floor is reported from it);
-    /// a floor nobody reports keeps none (4 bytes a second: 0.35 MB a leg over 24 h, twice that as the array grows).
+    /// a floor nobody reports keeps none (4 bytes a second: 0.35 MB a leg over 24 h).
     var history = BlockArray<Float>()
     let keepsHistory: Bool
     /// A second has closed (`value` is a floor, not the initial 0).
