@@ -16,15 +16,11 @@ struct BlockArray<Element>: RandomAccessCollection, MutableCollection {
     var startIndex: Int { 0 }
     var endIndex: Int { count }
 
+    /// A position outside `0..<count` traps in the blocks' own bounds checks: a negative one or one past the last
+    /// block in `blocks`, one past the end inside the last block in that block (it holds exactly the elements).
     subscript(position: Int) -> Element {
-        get {
-            precondition(position >= 0 && position < count, "BlockArray index out of range")
-            return blocks[position >> Self.shift][position & Self.mask]
-        }
-        set {
-            precondition(position >= 0 && position < count, "BlockArray index out of range")
-            blocks[position >> Self.shift][position & Self.mask] = newValue
-        }
+        get { blocks[position >> Self.shift][position & Self.mask] }
+        set { blocks[position >> Self.shift][position & Self.mask] = newValue }
     }
 
     mutating func append(_ element: Element) {

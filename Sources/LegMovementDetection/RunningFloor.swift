@@ -14,8 +14,6 @@ struct RunningFloor: Sendable {
     /// a floor nobody reports keeps none (4 bytes a second: 0.35 MB a leg over 24 h).
     var history = BlockArray<Float>()
     let keepsHistory: Bool
-    /// A second has closed (`value` is a floor, not the initial 0).
-    var hasValue = false
 
     init(framesPerSecond: Int, seconds: Int, keepsHistory: Bool = true) {
         self.framesPerSecond = framesPerSecond
@@ -42,7 +40,6 @@ struct RunningFloor: Sendable {
             }
         }
         value = sorted[sorted.count / 2]
-        hasValue = true
         if keepsHistory { history.append(value) }
     }
 

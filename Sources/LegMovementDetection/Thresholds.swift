@@ -29,6 +29,6 @@ struct Thresholds: Sendable {
         alongOff = alongOn * f
         let lower = min(deviationOn, deviationOff)
         deviationSafeSquared = lower * lower * 0.998
-        canStart = state.motionFloor.hasValue
+        canStart = !state.motionFloor.history.isEmpty
     }
 }
