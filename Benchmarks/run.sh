@@ -66,12 +66,10 @@ echo "== plmd's own work per recorded hour (plm-bench --recorder: decode, .plmre
 "$BIN/plm-bench" --recorder 1 >"$DIR/swift-recorder.txt"
 
 echo "== end to end, $REPS runs each" >&2
-: >"$DIR/e2e-swift-edf"; : >"$DIR/e2e-swift-plmrec"; : >"$DIR/e2e-swift-csv"; : >"$DIR/e2e-numpy"
+: >"$DIR/e2e-swift-edf"; : >"$DIR/e2e-numpy"
 for i in $(seq "$REPS"); do
-    rm -rf "$DIR/out-swift" "$DIR/out-swift-rec" "$DIR/out-swift-csv" "$DIR/out-numpy"
+    rm -rf "$DIR/out-swift" "$DIR/out-numpy"
     timed "$DIR/t-swift-edf" "$BIN/plm-replay" "$DIR/night8.edf" --quiet --out "$DIR/out-swift" >>"$DIR/e2e-swift-edf"
-    timed "$DIR/t-swift-rec" "$BIN/plm-replay" "$DIR/night8.plmrec" --quiet --out "$DIR/out-swift-rec" >>"$DIR/e2e-swift-plmrec"
-    timed "$DIR/t-swift-csv" "$BIN/plm-replay" "$DIR/night8.csv" --quiet --out "$DIR/out-swift-csv" >>"$DIR/e2e-swift-csv"
     timed "$DIR/t-numpy" python3 Benchmarks/baseline/plm_numpy.py replay "$DIR/night8.edf" "$DIR/out-numpy" >>"$DIR/e2e-numpy"
 done
 # plm's own formats against EDF, the issue 16 targets: more rounds, timed to the microsecond (interleaved.py; the
@@ -84,6 +82,7 @@ python3 Benchmarks/interleaved.py "${FORMAT_ROUNDS:-15}" \
 echo "== memory, 8 h vs 24 h" >&2
 rm -rf "$DIR/out24" "$DIR/out24rec" "$DIR/out-numpy24"
 read -r _ _ RSS24_EDF < <(timed "$DIR/t24" "$BIN/plm-replay" "$DIR/night24.edf" --quiet --out "$DIR/out24")
+read -r _ _ RSS8_REC < <(timed "$DIR/t8r" "$BIN/plm-replay" "$DIR/night8.plmrec" --quiet --out "$DIR/out8rec")
 read -r _ _ RSS24_REC < <(timed "$DIR/t24r" "$BIN/plm-replay" "$DIR/night24.plmrec" --quiet --out "$DIR/out24rec")
 read -r _ _ NRSS24 < <(timed "$DIR/t24n" python3 Benchmarks/baseline/plm_numpy.py replay "$DIR/night24.edf" "$DIR/out-numpy24")
 echo "== a folder of 4 nights" >&2
@@ -98,17 +97,12 @@ N_SPS=$(get detector_samples_per_second "$DIR/numpy-detector.txt")
 S_STREAM=$(get stream_microseconds_per_second_of_data "$DIR/swift-detector.txt")
 N_STREAM=$(get stream_microseconds_per_second_of_data "$DIR/numpy-stream.txt")
 S_E2E=$(awk '{ print $1 }' "$DIR/e2e-swift-edf" | median)
-S_E2E_REC=$(awk '{ print $1 }' "$DIR/e2e-swift-plmrec" | median)
-S_E2E_CSV=$(awk '{ print $1 }' "$DIR/e2e-swift-csv" | median)
 N_E2E=$(awk '{ print $1 }' "$DIR/e2e-numpy" | median)
 S_RSS8=$(awk '{ print $3 }' "$DIR/e2e-swift-edf" | sort -g | tail -1)
-S_RSS8_REC=$(awk '{ print $3 }' "$DIR/e2e-swift-plmrec" | sort -g | tail -1)
 N_RSS8=$(awk '{ print $3 }' "$DIR/e2e-numpy" | sort -g | tail -1)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 atmost() { awk -v r="$1" -v t="$2" 'BEGIN { print (r <= t) ? "met" : "NOT met" }'; }
-R_CSV=$(ratio "$S_E2E_CSV" "$S_E2E")
-R_REC=$(ratio "$S_E2E_REC" "$S_E2E")
 EDF_SPS=$(get read_night8_edf_samples_per_second "$DIR/swift-readers.txt")
 reader_row() {  # file label
     local key="read_${1//./_}"
@@ -143,15 +137,13 @@ night: seed 7, moderate, 100 Hz, two legs x 3 axes, $(printf %.2f "$HOURS") h re
 | detector throughput, frames/s, legs on two threads as plm-replay runs it | $(printf %.3g "$S_FPS2") | $(printf %.3g "$N_FPS") | ${R_DET2}x | >= 25x: $(verdict "$R_DET2" 25) |
 | detector throughput, samples/s (x6 channels) | $(printf %.3g "$S_SPS") | $(printf %.3g "$N_SPS") | ${R_DET}x | |
 | end to end, EDF in -> all outputs, s (median of $REPS) | $S_E2E | $N_E2E | ${R_E2E}x | >= 10x: $(verdict "$R_E2E" 10) |
-| end to end from .plmrec, s (plm only; ratio to EDF) | $S_E2E_REC | - | ${R_REC}x | <= 1x: $(atmost "$R_REC" 1) |
-| end to end from CSV, s (plm only; ratio to EDF) | $S_E2E_CSV | - | ${R_CSV}x | <= 3x: $(atmost "$R_CSV" 3) |
-| the same, $FROUNDS interleaved rounds, EDF: wall s / CPU s (median) | $(fmt edf) | - | 1 | |
+| plm's own formats, $FROUNDS interleaved rounds; EDF: wall s / CPU s (median) | $(fmt edf) | - | 1 | |
 | .plmrec: wall s / CPU s (median); ratio to EDF wall / CPU | $(fmt plmrec) | - | $(fmtr plmrec) | <= 1x: $(atmost "$(get plmrec_wall_ratio "$DIR/formats.txt")" 1) (wall), $(atmost "$(get plmrec_cpu_ratio "$DIR/formats.txt")" 1) (CPU) |
 | CSV: wall s / CPU s (median); ratio to EDF wall / CPU | $(fmt csv) | - | $(fmtr csv) | <= 3x: $(atmost "$(get csv_wall_ratio "$DIR/formats.txt")" 3) (wall), $(atmost "$(get csv_cpu_ratio "$DIR/formats.txt")" 3) (CPU) |
 | streaming one second (push 100 frames + drain), us | $(printf %.1f "$S_STREAM") | $(printf %.1f "$N_STREAM") | ${R_STREAM}x | |
 | peak memory of a replay, 8 h EDF, max RSS kB | $S_RSS8 | $N_RSS8 | ${R_MEM}x less | |
 | peak memory, 24 h EDF, max RSS kB | $RSS24_EDF | $NRSS24 | | 8 h vs 24 h: $(within "$S_RSS8" "$RSS24_EDF") |
-| peak memory, .plmrec 8 h / 24 h, max RSS kB | $S_RSS8_REC / $RSS24_REC | - | | $(within "$S_RSS8_REC" "$RSS24_REC") |
+| peak memory, .plmrec 8 h / 24 h, max RSS kB | $RSS8_REC / $RSS24_REC | - | | $(within "$RSS8_REC" "$RSS24_REC") |
 | folder of 4 nights (8 h EDF): wall s, CPU s, CPU/wall | $FWALL, $FCPU, $(ratio "$FCPU" "$FWALL") | - | | uses both cores: $(awk -v c="$FCPU" -v w="$FWALL" 'BEGIN { print (c / w >= 1.6) ? "yes" : "no" }') |
 
 readers alone, the same night (median of $REPS interleaved rounds: open the file, read every frame in plm-replay's
