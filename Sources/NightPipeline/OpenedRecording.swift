@@ -51,7 +51,7 @@ public struct OpenedRecording {
             switch try RecordingFile.open(file, leg: leg) {
             case .plmrec(let s):
                 // Its reading figures (summary.json's `data_quality.recording`) are taken once the frames are read:
-                // the per-sensor passes count the frames as they read them (`NightPipeline.analyse`).
+                // the legs' sensors' decoders count the frames as they read them (`NightPipeline.analyse`).
                 r = OpenedRecording(
                     source: s, format: "plmrec", startUnixMicroseconds: s.header.startUnixMicroseconds)
                 r.sensors = s.header.sensors.map {

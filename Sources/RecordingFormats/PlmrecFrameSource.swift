@@ -198,8 +198,8 @@ struct FrameView {
 }
 
 /// Everything a pass over a .plmrec file learns before the frames are resampled: the header, the clocks, and the
-/// block-level reading figures. The frames themselves are checked, judged and counted by the per-sensor passes
-/// (`SensorSampleCursor`), which read them anyway; `PlmrecFrameSource.quality` adds their figures.
+/// block-level reading figures. The frames themselves are checked, judged and counted by the sensors' decoders
+/// (`SensorFrameDecoder`), which read them anyway; `PlmrecFrameSource.quality` adds their figures.
 public struct PlmrecSummary: Sendable {
     public var header: PlmrecHeader
     /// Clock model per sensor index.
@@ -334,21 +334,48 @@ struct TimedSample {
     var breakBefore: Bool
 }
 
-/// Yields one sensor's samples in order, reading the file block by block.
-struct SensorSampleCursor {
-    let reader: PlmrecReader
+/// Room for the samples of one block, used again for later blocks (`LegFrameFeed.recycle`): an array per block cost
+/// an allocation, and page faults for the fresh memory, per block and sensor.
+final class SampleStorage {
+    private(set) var base: UnsafeMutablePointer<TimedSample>
+    private(set) var capacity: Int
+    /// Samples held, from `base`.
+    var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+        base = UnsafeMutablePointer<TimedSample>.allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Room for `n` samples (what is held is not kept when the storage grows).
+    func reserve(_ n: Int) {
+        guard n > capacity else { return }
+        base.deallocate()
+        capacity = n
+        base = UnsafeMutablePointer<TimedSample>.allocate(capacity: n)
+        count = 0
+    }
+
+    var samples: UnsafeBufferPointer<TimedSample> { UnsafeBufferPointer(start: base, count: count) }
+    var room: UnsafeMutableBufferPointer<TimedSample> { UnsafeMutableBufferPointer(start: base, count: capacity) }
+}
+
+/// Samples of one sensor decoded from one block's frames, on the host time line, in time order. `samples[0]` is the
+/// sensor's sample before them (from an earlier block: a resampler interpolates from it by index) when `firstValid`
+/// is 0, and a placeholder when it is 1 (the sensor's first samples).
+struct SampleBlock {
+    var storage: SampleStorage
+    var firstValid: Int
+}
+
+/// Decodes one sensor's frames, in file order, into samples on the host time line; checks, judges and counts every
+/// frame it is given (this pass is the one that does, for the sensor).
+struct SensorFrameDecoder {
     let sensor: Int
     let clock: SensorClock
     var tracker = FrameTracker()
-    /// The samples of the block being resampled, from index 1. `pending[0]` is the last sample of the block before
-    /// (carried over, so that a resampler can interpolate from it by index) when `firstValid` is 0, and a
-    /// placeholder when it is 1 (no sample yet).
-    var pending: [TimedSample] = []
-    var firstValid = 1
-    /// The next sample the resampler has not passed.
-    var pendingIndex = 1
-    /// This sensor's frame records in the block being read.
-    var refs: [PlmrecReader.RecordRef] = []
     var lastTime = -Double.infinity
     var droppedOutOfOrder = 0
     /// Frames not used because their reception or device time lies beyond the bounds (`PlmrecTimeBounds`).
@@ -360,8 +387,8 @@ struct SensorSampleCursor {
     var samplesSinceReference = 0
     var previous: (timestamp: UInt64, count: Int)?
 
-    /// The frame-level figures of this sensor's frames read so far (`RecordingQuality`'s frame counts, losses and
-    /// frame problems): this pass is the one that checks and judges every frame of the sensor.
+    /// The frame-level figures of this sensor's frames decoded so far (`RecordingQuality`'s frame counts, losses and
+    /// frame problems).
     var quality = RecordingQuality()
     /// End of the last frame kept (device µs), for the samples an unexplained sequence jump lost.
     var lastFrameEnd: UInt64?
@@ -369,10 +396,10 @@ struct SensorSampleCursor {
     let describedAt: Int?
     /// The clock's line when it has one time-base segment (the usual clock): `clock.host` is that line.
     let line: ClockSegment?
+    /// The last sample decoded: slot 0 of the next block.
+    var carry: TimedSample?
 
-    init(url: URL, sensor: Int, clock: SensorClock, after summary: PlmrecSummary) throws {
-        reader = try PlmrecReader(url: url)
-        reader.trust(scannedUpTo: summary.scannedEnd, corruptPayloads: summary.corruptPayloads)
+    init(sensor: Int, clock: SensorClock, after summary: PlmrecSummary) {
         describedAt = sensor < summary.describedAt.count ? summary.describedAt[sensor] : nil
         self.sensor = sensor
         self.clock = clock
@@ -386,12 +413,6 @@ struct SensorSampleCursor {
         return clock.host(device: device, received: received)
     }
 
-    /// Replaces `pending` with the samples of the next block that has any of this sensor's, after the last sample of
-    /// the current one (`pendingIndex` 1); false, with `pending` as it was, at the end of the file.
-    mutating func nextBlock() throws -> Bool {
-        try loadFrame()
-    }
-
     /// `UInt64(x.rounded())` (half away from zero): for 0 <= x < 2^52, where truncation and `x - trunc(x)` are
     /// exact, without the libm call `rounded()` makes (once per sample); through `rounded()` otherwise.
     @inline(__always)
@@ -402,36 +423,29 @@ struct SensorSampleCursor {
         return UInt64(x - Double(whole) >= 0.5 ? whole + 1 : whole)
     }
 
-    /// Fills `pending` with the samples of this sensor's frames in the next block that has any (a block's worth:
-    /// the block's frame records are located in place by `nextRecords`, then decoded one by one, each exactly as
-    /// a frame on its own, into one buffer of the block's size), after the current block's last sample. False at
-    /// the end of the file, `pending` left as it was.
-    private mutating func loadFrame() throws -> Bool {
-        let carry = pending.count > firstValid ? pending.last : nil
-        let placeholder = TimedSample(time: 0, x: 0, y: 0, z: 0, breakBefore: false)
-        while true {
-            guard try reader.nextRecords(into: &refs, frameOfSensor: sensor) else { return false }
-            let records = refs
-            // A frame holds at most `PLM_FRAME_MAX_SAMPLES` samples (`plm_frame_peek` refuses more): the block's
-            // frames fit in `records.count` times that after slot 0 (`decodeFrame` writes at `count` < the capacity).
-            let samples = [TimedSample](unsafeUninitializedCapacity: 1 + records.count * Int(PLM_FRAME_MAX_SAMPLES)) {
-                buffer, count in
-                buffer.initializeElement(at: 0, to: carry ?? placeholder)
-                count = 1
-                reader.withChunk { chunk in
-                    for r in records {
-                        // `nextRecords` located the record's data inside the chunk.
-                        decodeFrame(UnsafeRawBufferPointer(rebasing: chunk[r.start..<(r.start + r.count)]), r, into: buffer, count: &count)
-                    }
-                }
-            }
-            if samples.count > 1 {
-                pending = samples
-                firstValid = carry == nil ? 1 : 0
-                pendingIndex = 1
-                return true
-            }
+    /// The samples of this sensor's frames among `records` (one block's frame records, located in `chunk` by
+    /// `nextRecords`; other sensors' are passed over), each frame decoded exactly as a frame on its own, into
+    /// `storage` (what it held is dropped); nil when they give no sample.
+    mutating func decodeBlock(
+        _ records: [PlmrecReader.RecordRef], chunk: UnsafeRawBufferPointer, into storage: SampleStorage
+    ) -> SampleBlock? {
+        let sensor = UInt8(truncatingIfNeeded: self.sensor)
+        var frames = 0
+        for r in records where r.sensor == sensor { frames += 1 }
+        guard frames > 0 else { return nil }
+        // A frame holds at most `PLM_FRAME_MAX_SAMPLES` samples (`plm_frame_peek` refuses more): the frames fit in
+        // `frames` times that after slot 0 (`decodeFrame` writes at `count` < the capacity).
+        storage.reserve(1 + frames * Int(PLM_FRAME_MAX_SAMPLES))
+        let buffer = storage.room
+        buffer.initializeElement(at: 0, to: carry ?? TimedSample(time: 0, x: 0, y: 0, z: 0, breakBefore: false))
+        var count = 1
+        for r in records where r.sensor == sensor {
+            decodeFrame(UnsafeRawBufferPointer(rebasing: chunk[r.start..<(r.start + r.count)]), r, into: buffer, count: &count)
         }
+        storage.count = count
+        guard count > 1 else { return nil }
+        defer { carry = buffer[count - 1] }
+        return SampleBlock(storage: storage, firstValid: carry == nil ? 1 : 0)
     }
 
     /// Counts a frame kept (not a duplicate) into `quality`: its samples, a restart, and the samples lost before it
@@ -572,11 +586,11 @@ struct SensorSampleCursor {
             let fromOrigin = Int64(bitPattern: timestamp &- line.deviceOrigin)
             let hostAtOrigin = line.hostAtOrigin, slope = line.slope
             place { i in
-                let offset = i == 0 ? 0 : SensorSampleCursor.rounded(period * Double(i))
+                let offset = i == 0 ? 0 : SensorFrameDecoder.rounded(period * Double(i))
                 return hostAtOrigin + slope * Double(fromOrigin &+ Int64(bitPattern: offset))
             }
         } else {
-            place { clock.host(device: timestamp &+ SensorSampleCursor.rounded(period * Double($0)), received: received) }
+            place { clock.host(device: timestamp &+ SensorFrameDecoder.rounded(period * Double($0)), received: received) }
         }
         lastTime = last
         count = n
@@ -584,39 +598,177 @@ struct SensorSampleCursor {
     }
 }
 
+/// The samples of the legs' sensors, block by block, from one walk over the file shared by the sensors while
+/// their frames keep pace in it (the usual file: the daemon writes both legs' frames as they arrive).
+///
+/// A walk for one sensor decodes the other sensors' frames in the blocks it passes and keeps them for their
+/// sensors; when more than `queueLimit` samples wait for a sensor (its resampler is far behind the walk: the other
+/// sensor recorded nothing for a long stretch, or one sensor's frames come much later in the file than the
+/// other's), that sensor leaves the shared walk and, once it has taken the blocks kept for it, reads the rest of
+/// the file on its own from the block after the last one decoded for it. Every sensor's frames are decoded in file
+/// order by its own decoder either way, so the samples, figures and findings are the same.
+struct LegFrameFeed {
+    private let url: URL
+    private let summary: PlmrecSummary
+    private let shared: PlmrecReader
+    /// One per sensor read, in the resamplers' order.
+    private(set) var decoders: [SensorFrameDecoder]
+    /// Blocks decoded for a sensor and not yet taken, oldest first from `heads[d]`; `waiting[d]` samples in all.
+    private var queues: [[SampleBlock]]
+    private var heads: [Int]
+    private var waiting: [Int]
+    /// Where a sensor that left the shared walk reads on (the block after the last one decoded for it), and its
+    /// own reader once it does.
+    private var leftAt: [Int?]
+    private var own: [PlmrecReader?]
+    private var refs: [PlmrecReader.RecordRef] = []
+    /// Storage given back by the resamplers (`recycle`), for the next blocks.
+    private var spare: [SampleStorage] = []
+    /// Samples (24 bytes each) kept for a sensor before it leaves the shared walk: 2^17, 3 MB, 22 minutes at
+    /// 100 Hz. Normally the walk is at most a few blocks (seconds) ahead of the slower resampler.
+    static let defaultQueueLimit = 1 << 17
+    let queueLimit: Int
+
+    init(url: URL, summary: PlmrecSummary, decoders: [SensorFrameDecoder], queueLimit: Int = LegFrameFeed.defaultQueueLimit)
+        throws
+    {
+        self.url = url
+        self.summary = summary
+        shared = try LegFrameFeed.reader(url, summary)
+        self.decoders = decoders
+        queues = decoders.map { _ in [] }
+        heads = decoders.map { _ in 0 }
+        waiting = decoders.map { _ in 0 }
+        leftAt = decoders.map { _ in nil }
+        own = decoders.map { _ in nil }
+        self.queueLimit = queueLimit
+    }
+
+    /// A reader of the file that trusts the scan's checks (`PlmrecReader.trust`).
+    private static func reader(_ url: URL, _ summary: PlmrecSummary) throws -> PlmrecReader {
+        let reader = try PlmrecReader(url: url)
+        reader.trust(scannedUpTo: summary.scannedEnd, corruptPayloads: summary.corruptPayloads)
+        return reader
+    }
+
+    /// The next block of samples for decoder `d` (after the last one it returned for `d`), nil at the end of the file.
+    mutating func next(_ d: Int) throws -> SampleBlock? {
+        if heads[d] < queues[d].count {
+            let block = queues[d][heads[d]]
+            heads[d] += 1
+            waiting[d] -= block.storage.count
+            if heads[d] == queues[d].count {
+                queues[d].removeAll(keepingCapacity: true)
+                heads[d] = 0
+            }
+            return block
+        }
+        if let start = leftAt[d] {
+            let reader: PlmrecReader
+            if let r = own[d] {
+                reader = r
+            } else {
+                reader = try LegFrameFeed.reader(url, summary)
+                reader.resume(atBlock: start)
+                own[d] = reader
+            }
+            let sensor = decoders[d].sensor
+            let storage = storage()
+            while try reader.nextRecords(into: &refs, framesOf: (sensor, sensor)) {
+                let records = refs
+                if let block = reader.withChunk({ decoders[d].decodeBlock(records, chunk: $0, into: storage) }) { return block }
+            }
+            recycle(storage)
+            return nil
+        }
+        // The shared walk: the frames of every sensor still in it.
+        let walking = decoders.indices.filter { leftAt[$0] == nil }
+        let sensors = (decoders[walking[0]].sensor, decoders[walking[walking.count - 1]].sensor)
+        let reader = shared
+        while try reader.nextRecords(into: &refs, framesOf: sensors) {
+            let records = refs
+            var mine: SampleBlock?
+            reader.withChunk { chunk in
+                for e in walking {
+                    let storage = storage()
+                    guard let block = decoders[e].decodeBlock(records, chunk: chunk, into: storage) else {
+                        recycle(storage)
+                        continue
+                    }
+                    if e == d {
+                        mine = block
+                    } else {
+                        queues[e].append(block)
+                        waiting[e] += storage.count
+                    }
+                }
+            }
+            for e in walking where e != d && waiting[e] > queueLimit { leftAt[e] = reader.nextBlockOffset }
+            if let mine { return mine }
+        }
+        return nil
+    }
+
+    /// Storage for a block: one given back, or a new one.
+    private mutating func storage() -> SampleStorage {
+        spare.popLast() ?? SampleStorage(capacity: 1 << 12)
+    }
+
+    /// Takes back the storage of a block that a resampler has finished with.
+    mutating func recycle(_ storage: SampleStorage) {
+        spare.append(storage)
+    }
+
+    /// Sensors that left the shared walk (for tests).
+    var sensorsReadAlone: Int { leftAt.compactMap { $0 }.count }
+}
+
 /// Resamples one sensor's samples onto the frame grid: linear interpolation between two consecutive samples
 /// (no loss between them, at most 1.5 nominal periods apart), the sample itself when it falls on a grid time
 /// (within 1 µs), NaN otherwise.
 struct LegResampler {
-    var cursor: SensorSampleCursor
+    /// The sensor's decoder in the feed.
+    let decoder: Int
     let maxSpan: Double
-    /// The cursor has no samples left.
+    /// The samples being resampled (`SampleBlock`; none before the first), and the next one the resampler has not
+    /// passed.
+    var pending: SampleStorage?
+    var firstValid = 1
+    var pendingIndex = 1
+    /// The sensor has no samples left.
     var exhausted = false
 
-    init(cursor: SensorSampleCursor, nominalPeriod: Double) {
-        self.cursor = cursor
+    init(decoder: Int, nominalPeriod: Double) {
+        self.decoder = decoder
         self.maxSpan = 1.5 * nominalPeriod
     }
 
     /// The values at `times[k]` written to `out[at + 6k ..< at + 6k + 3]` (left as they are where there is none),
     /// for k from 0 up to the first one at which the leg is finished (every sample used and the grid time past the
     /// last one); returns that k, or `times.count`. The caller makes `out` hold `at + 6 * times.count` values or
-    /// more. Works through the cursor's samples a block at a time, by index in its buffer.
-    mutating func fill(times: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Float>, at: Int) throws -> Int {
+    /// more. Works through the sensor's samples a block at a time, by index in the block.
+    mutating func fill(
+        times: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Float>, at: Int, feed: inout LegFrameFeed
+    ) throws -> Int {
         var k = 0
         while true {
-            let last = exhausted, firstValid = cursor.firstValid, maxSpan = self.maxSpan
-            var index = cursor.pendingIndex
-            let stop = cursor.pending.withUnsafeBufferPointer { samples in
-                LegResampler.fill(
-                    times: times, from: k, samples: samples, firstValid: firstValid, index: &index, last: last,
-                    maxSpan: maxSpan, into: out, at: at)
-            }
-            cursor.pendingIndex = index
+            let last = exhausted, firstValid = self.firstValid, maxSpan = self.maxSpan
+            var index = pendingIndex
+            let stop = LegResampler.fill(
+                times: times, from: k, samples: pending?.samples ?? UnsafeBufferPointer(start: nil, count: 0),
+                firstValid: firstValid, index: &index, last: last, maxSpan: maxSpan, into: out, at: at)
+            pendingIndex = index
             k = stop.k
             if stop.finished || k == times.count { return k }
             // Grid time k needs the sample after this block.
-            if try !cursor.nextBlock() { exhausted = true }
+            if let block = try feed.next(decoder) {
+                if let done = pending { feed.recycle(done) }
+                pending = block.storage
+                self.firstValid = block.firstValid
+                pendingIndex = 1
+            } else {
+                exhausted = true
+            }
         }
     }
 
@@ -673,28 +825,33 @@ struct LegResampler {
 /// The two-leg frames of a .plmrec recording at the sensors' nominal rate, on one time grid that starts at the
 /// recording start: each sensor's samples are placed by their device timestamps mapped through a least-squares
 /// fit of the clock anchors (offset and drift), then interpolated onto the grid; NaN where a sensor has no
-/// sample. Reads the file block by block (three passes: one scan, one cursor per sensor).
+/// sample. Reads the file block by block: one scan, then one walk for the legs' sensors (`LegFrameFeed`).
 public struct PlmrecFrameSource: FrameSource, ReadingFindings {
     public let description: SignalDescription
     public let summary: PlmrecSummary
     /// Sensor index used for the left and the right leg.
     public let sensorForLeg: [Leg: Int]
     private var resamplers: [LegResampler] = []
+    /// The legs' sensors' samples (decoder j is resampler j's).
+    private var feed: LegFrameFeed
     /// Frame slot (0 left, 1 right) of each resampler.
     private var slots: [Int] = []
     private var frameIndex: Int64 = 0
     /// Grid times of the chunk being read (reused from one chunk to the next).
     private var gridTimes: [Double] = []
+    /// 6 NaN per frame of a chunk: appended to the caller's buffer as one copy (appending `repeatElement` goes value
+    /// by value), then overwritten where a leg has a value.
+    private var noValues: [Float] = []
     private var done = false
 
     public var header: PlmrecHeader { summary.header }
     /// The file's reading figures: the scan's (blocks, records, clock anchors, gaps, notes) with the frames' of
     /// every sensor. The frame figures are complete once the frames have been read to the end (`read` returned 0):
-    /// the pass of each leg's sensor counts its frames as it reads them (other sensors' frames were counted when
+    /// each leg's sensor's decoder counts its frames as it decodes them (other sensors' frames were counted when
     /// the source was opened).
     public var quality: RecordingQuality {
         var q = summary.quality
-        let parts = resamplers.map(\.cursor.quality) + otherSensors
+        let parts = feed.decoders.map(\.quality) + otherSensors
         var problems = q.problems
         for p in parts {
             q.framesOK += p.framesOK
@@ -723,6 +880,11 @@ public struct PlmrecFrameSource: FrameSource, ReadingFindings {
 
     /// - Parameter sampleRate: the grid's rate; by default the highest configured sensor rate.
     public init(url: URL, sampleRate: Double? = nil) throws {
+        try self.init(url: url, sampleRate: sampleRate, queueLimit: LegFrameFeed.defaultQueueLimit)
+    }
+
+    /// `queueLimit`: `LegFrameFeed.queueLimit` (tests make the legs' sensors leave the shared walk with a small one).
+    init(url: URL, sampleRate: Double?, queueLimit: Int) throws {
         let summary = try PlmrecSummary.scan(url)
         self.summary = summary
         let sensors = summary.header.sensors
@@ -762,35 +924,40 @@ public struct PlmrecFrameSource: FrameSource, ReadingFindings {
             sampleRate: rate, legs: usedLegs, rangeG: range > 0 ? range : nil,
             resolutionG: range > 0 ? range / 32768 : nil, startTime: 0)
         sensorForLeg = forLeg
+        var decoders: [SensorFrameDecoder] = []
         for (slot, leg) in [Leg.left, .right].enumerated() {
             guard let i = forLeg[leg] else { continue }
             let clock = i < summary.clocks.count ? summary.clocks[i] : SensorClock(anchors: [])
-            let cursor = try SensorSampleCursor(url: url, sensor: i, clock: clock, after: summary)
+            decoders.append(SensorFrameDecoder(sensor: i, clock: clock, after: summary))
             let nominal = sensors[i].sampleRate > 0 ? 1e6 / Double(sensors[i].sampleRate) : 1e6 / rate
-            resamplers.append(LegResampler(cursor: cursor, nominalPeriod: nominal))
+            resamplers.append(LegResampler(decoder: resamplers.count, nominalPeriod: nominal))
             slots.append(slot)
         }
+        feed = try LegFrameFeed(url: url, summary: summary, decoders: decoders, queueLimit: queueLimit)
         // Frames of sensors on no leg are still the file's frames: checked and counted by a pass of their own.
         let onLegs = Set(forLeg.values)
         for (i, count) in summary.frameRecords.enumerated() where count > 0 && !onLegs.contains(i) {
             let clock = i < summary.clocks.count ? summary.clocks[i] : SensorClock(anchors: [])
-            var cursor = try SensorSampleCursor(url: url, sensor: i, clock: clock, after: summary)
-            while try cursor.nextBlock() {}
-            otherSensors.append(cursor.quality)
+            var alone = try LegFrameFeed(
+                url: url, summary: summary, decoders: [SensorFrameDecoder(sensor: i, clock: clock, after: summary)])
+            while let block = try alone.next(0) { alone.recycle(block.storage) }
+            otherSensors += alone.decoders.map(\.quality)
         }
     }
 
+    /// Leg sensors that left the shared walk over the file (`LegFrameFeed`), for tests.
+    var sensorsReadAlone: Int { feed.sensorsReadAlone }
+
     /// Samples dropped because their mapped time was not after the previous sample's.
-    public var samplesOutOfOrder: Int { resamplers.reduce(0) { $0 + $1.cursor.droppedOutOfOrder } }
+    public var samplesOutOfOrder: Int { feed.decoders.reduce(0) { $0 + $1.droppedOutOfOrder } }
 
     /// Frames whose timestamps were not believed, each with its byte offset (the first 20 per sensor).
     public var readingFindings: [String] {
         var out: [String] = []
-        for r in resamplers {
-            out += r.cursor.findings
-            if r.cursor.droppedImplausible > r.cursor.findings.count {
-                out.append(
-                    "sensor \(r.cursor.sensor): \(r.cursor.droppedImplausible) frames in all with unbelievable timestamps")
+        for d in feed.decoders {
+            out += d.findings
+            if d.droppedImplausible > d.findings.count {
+                out.append("sensor \(d.sensor): \(d.droppedImplausible) frames in all with unbelievable timestamps")
             }
         }
         return out
@@ -802,7 +969,10 @@ public struct PlmrecFrameSource: FrameSource, ReadingFindings {
     public mutating func read(into buffer: inout [Float], maxFrames: Int) throws -> Int {
         guard !done, maxFrames > 0 else { return 0 }
         // The grid times of the frames this call may return.
-        if gridTimes.count != maxFrames { gridTimes = [Double](repeating: 0, count: maxFrames) }
+        if gridTimes.count != maxFrames {
+            gridTimes = [Double](repeating: 0, count: maxFrames)
+            noValues = [Float](repeating: .nan, count: 6 * maxFrames)
+        }
         let description = self.description, first = frameIndex
         gridTimes.withUnsafeMutableBufferPointer { times in
             for k in times.indices { times[k] = Double(description.time(ofFrame: first + Int64(k))) }
@@ -811,14 +981,14 @@ public struct PlmrecFrameSource: FrameSource, ReadingFindings {
         // which it is finished (from there on it has no value); the chunk ends at the first frame at which every
         // leg is finished, and that frame is not part of it.
         let base = buffer.count
-        buffer.append(contentsOf: repeatElement(Float.nan, count: 6 * maxFrames))
+        buffer.append(contentsOf: noValues)
         var n = 0
         try buffer.withUnsafeMutableBufferPointer { out in
             try gridTimes.withUnsafeBufferPointer { times in
                 for j in resamplers.indices {
                     // `fill` writes values k < maxFrames at base + 6k + 3 slot + 0...2 (slot 0 or 1): inside the
                     // 6 * maxFrames values appended above.
-                    let finished = try resamplers[j].fill(times: times, into: out, at: base + 3 * slots[j])
+                    let finished = try resamplers[j].fill(times: times, into: out, at: base + 3 * slots[j], feed: &feed)
                     n = max(n, finished)
                 }
             }

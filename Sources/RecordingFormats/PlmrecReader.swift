@@ -411,10 +411,11 @@ public final class PlmrecReader {
     }
 
     /// The records of the rest of the current block, or of the next valid block, in file order (`refs` is emptied
-    /// first; with `frameOfSensor`, only that sensor's frame records). Malformed records end their block and are
+    /// first; with `framesOf`, only the frame records of those two sensors, which may be the same one). Malformed
+    /// records end their block and are
     /// reported, as `nextRawRecord` does. The refs index the chunk until the next call. False at the end of the
     /// file. (One call per block: the per-record work is a loop over the block's bytes.)
-    func nextRecords(into refs: inout [RecordRef], frameOfSensor sensor: Int? = nil) throws -> Bool {
+    func nextRecords(into refs: inout [RecordRef], framesOf sensors: (Int, Int)? = nil) throws -> Bool {
         refs.removeAll(keepingCapacity: true)
         while refs.isEmpty {
             if block == nil {
@@ -453,7 +454,10 @@ public final class PlmrecReader {
                             return
                         }
                         let type = bytes[k], recordSensor = bytes[k + 1]
-                        if let sensor, type != RecordType.frame.rawValue || Int(recordSensor) != sensor {
+                        if let sensors,
+                            type != RecordType.frame.rawValue
+                                || (Int(recordSensor) != sensors.0 && Int(recordSensor) != sensors.1)
+                        {
                             p = next
                             continue
                         }
@@ -471,6 +475,16 @@ public final class PlmrecReader {
             if let problem { report(problem) }
         }
         return true
+    }
+
+    /// Where the next block is looked for, between blocks (after `nextRecords`, which takes a whole block).
+    var nextBlockOffset: Int { position }
+
+    /// Goes on from `offset`, another reader's `nextBlockOffset` for the same file (the blocks it finds from there
+    /// are the ones that reader finds; its block counts and problems are this reader's own from there on).
+    func resume(atBlock offset: Int) {
+        position = offset
+        block = nil
     }
 
     /// Calls `body` with the read-ahead chunk, which `RecordRef.start` and `count` index.
