@@ -48,6 +48,25 @@ public struct SignalDescription: Sendable, Equatable {
         let whole = Int64(x)
         return startTime + (x - Double(whole) >= 0.5 ? whole + 1 : whole)
     }
+
+    /// `Double(time(ofFrame: first + k))` for every k of `times` (a reader that places samples on the frame grid
+    /// asks for every frame's time). When the rate is a whole number of hertz that divides 10^6, a frame lasts a
+    /// whole number of microseconds P and frame i is at startTime + i P: the same number as `time(ofFrame:)`'s,
+    /// whose product i × 10^6 is exact below 2^53 and whose quotient by the rate, i P, is then exact too — without
+    /// a division per frame.
+    @inlinable
+    public func times(ofFrames first: Int64, into times: UnsafeMutableBufferPointer<Double>) {
+        let n = Int64(times.count)
+        if let rate = Int64(exactly: sampleRate), rate > 0, 1_000_000 % rate == 0, first >= 0,
+            first <= (1 << 53) / 1_000_000 - n
+        {
+            let period = 1_000_000 / rate
+            let base = startTime + first * period
+            for k in times.indices { times[k] = Double(base + Int64(k) * period) }
+        } else {
+            for k in times.indices { times[k] = Double(time(ofFrame: first + Int64(k))) }
+        }
+    }
 }
 
 /// A source of frames, read in chunks so that a night never has to be in memory at once.

@@ -247,7 +247,15 @@ public struct PlmrecSummary: Sendable {
         }
         var refs: [PlmrecReader.RecordRef] = []
         var f = FrameView()
-        while try reader.nextRecords(into: &refs) {
+        // Per sensor: -1 while it has no clock anchor (its frames are returned, for the fallback clock), else its
+        // frames counted by the walk since the last block.
+        var counted: [Int] = []
+        while true {
+            counted.removeAll(keepingCapacity: true)
+            for s in sensors { counted.append(s.anchored ? 0 : -1) }
+            let more = try reader.nextRecords(into: &refs, countingFramesIn: &counted)
+            for (i, n) in counted.enumerated() where n > 0 { sensors[i].frames += n }
+            guard more else { break }
             for raw in refs {
                 guard raw.type == RecordType.frame.rawValue else {
                     guard let entry = reader.entry(reader.rawRecord(raw)) else { continue }
@@ -974,9 +982,7 @@ public struct PlmrecFrameSource: FrameSource, ReadingFindings {
             noValues = [Float](repeating: .nan, count: 6 * maxFrames)
         }
         let description = self.description, first = frameIndex
-        gridTimes.withUnsafeMutableBufferPointer { times in
-            for k in times.indices { times[k] = Double(description.time(ofFrame: first + Int64(k))) }
-        }
+        gridTimes.withUnsafeMutableBufferPointer { description.times(ofFrames: first, into: $0) }
         // One leg at a time over the whole chunk (NaN where a leg has no value). A leg stops at the first frame at
         // which it is finished (from there on it has no value); the chunk ends at the first frame at which every
         // leg is finished, and that frame is not part of it.

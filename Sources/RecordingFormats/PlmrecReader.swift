@@ -416,6 +416,26 @@ public final class PlmrecReader {
     /// reported, as `nextRawRecord` does. The refs index the chunk until the next call. False at the end of the
     /// file. (One call per block: the per-record work is a loop over the block's bytes.)
     func nextRecords(into refs: inout [RecordRef], framesOf sensors: (Int, Int)? = nil) throws -> Bool {
+        guard let (a, b) = sensors else { return try nextRecords(into: &refs) { _, _ in true } }
+        return try nextRecords(into: &refs) { type, sensor in
+            type == RecordType.frame.rawValue && (Int(sensor) == a || Int(sensor) == b)
+        }
+    }
+
+    /// `nextRecords(into:)`, except that the frame records of each sensor `s` with `counted[s] >= 0` are counted
+    /// there instead of being returned (the scan counts the frames of sensors whose clock it has).
+    func nextRecords(into refs: inout [RecordRef], countingFramesIn counted: inout [Int]) throws -> Bool {
+        try nextRecords(into: &refs) { type, sensor in
+            let s = Int(sensor)
+            guard type == RecordType.frame.rawValue, s < counted.count, counted[s] >= 0 else { return true }
+            counted[s] += 1
+            return false
+        }
+    }
+
+    /// The walk of `nextRecords`: the records for which `keep(type, sensor)` is true.
+    @inline(__always)
+    private func nextRecords(into refs: inout [RecordRef], keep: (UInt8, UInt8) -> Bool) throws -> Bool {
         refs.removeAll(keepingCapacity: true)
         while refs.isEmpty {
             if block == nil {
@@ -454,10 +474,7 @@ public final class PlmrecReader {
                             return
                         }
                         let type = bytes[k], recordSensor = bytes[k + 1]
-                        if let sensors,
-                            type != RecordType.frame.rawValue
-                                || (Int(recordSensor) != sensors.0 && Int(recordSensor) != sensors.1)
-                        {
+                        guard keep(type, recordSensor) else {
                             p = next
                             continue
                         }

@@ -1,3 +1,4 @@
+import AccelerationSignal
 import CSVFormat
 import Foundation
 import PLMVocabulary
@@ -174,5 +175,25 @@ import Testing
         #expect(gridA.count == gridB.count)
         #expect(sameFrames(gridA, gridB))
         #expect(gridA.enumerated().contains { $0.offset % 6 < 3 && $0.element.isNaN })
+    }
+
+    @Test("frame times in bulk: the same as time(ofFrame:) one by one, at rates that divide 10^6 and rates that do not")
+    func frameTimesInBulk() {
+        let rates: [Double] = [25, 50, 100, 125, 128, 200, 1000, 4096, 33.3, 1e6 / 3, 99.99]
+        let starts: [Int64] = [0, 1, 2_984_748, 7_000_000_000, (1 << 53) / 1_000_000 - 500]
+        var mismatches = 0
+        for rate in rates {
+            for startTime: Microseconds in [0, -5_000_000, 1_234_567] {
+                let d = SignalDescription(sampleRate: rate, legs: [.left, .right], startTime: startTime)
+                for first in starts {
+                    var times = [Double](repeating: .nan, count: 1000)
+                    times.withUnsafeMutableBufferPointer { d.times(ofFrames: first, into: $0) }
+                    for (k, t) in times.enumerated() where t != Double(d.time(ofFrame: first + Int64(k))) {
+                        mismatches += 1
+                    }
+                }
+            }
+        }
+        #expect(mismatches == 0)
     }
 }
