@@ -111,7 +111,10 @@ public final class PlmrecReader {
     private var chunk: [UInt8] = []
     private var chunkStart = 0
     private var spareChunk: [UInt8] = []
-    static let chunkBytes = 1 << 20
+    /// 256 KiB: the two buffers stay in a core's L2 cache (512 KiB on the benchmark machine's EPYC) while their
+    /// blocks are walked and decoded; with 1 MiB the 8 h replay took 5–8 % longer, with 128 KiB or 512 KiB 1–2 %
+    /// (BENCHMARKS.md, fourth session). A larger block is read whole.
+    static let chunkBytes = 256 << 10
 
     /// The first sensor index described twice, and where (a file whose writer reused an index is ambiguous).
     public private(set) var sensorDescribedTwice: (index: Int, offset: Int)?
