@@ -370,14 +370,6 @@ final class SampleStorage {
     var room: UnsafeMutableBufferPointer<TimedSample> { UnsafeMutableBufferPointer(start: base, count: capacity) }
 }
 
-/// Samples of one sensor decoded from one block's frames, on the host time line, in time order. `samples[0]` is the
-/// sensor's sample before them (from an earlier block: a resampler interpolates from it by index) when `firstValid`
-/// is 0, and a placeholder when it is 1 (the sensor's first samples).
-struct SampleBlock {
-    var storage: SampleStorage
-    var firstValid: Int
-}
-
 /// Decodes one sensor's frames, in file order, into samples on the host time line; checks, judges and counts every
 /// frame it is given (this pass is the one that does, for the sensor).
 struct SensorFrameDecoder {
@@ -433,17 +425,17 @@ struct SensorFrameDecoder {
 
     /// The samples of this sensor's frames among `records` (one block's frame records, located in `chunk` by
     /// `nextRecords`; other sensors' are passed over), each frame decoded exactly as a frame on its own, into
-    /// `storage` (what it held is dropped); nil when they give no sample.
+    /// `storage` (what it held is dropped); false when they give no sample. The samples are in time order from
+    /// index 1; index 0 is the sensor's sample before them (from an earlier block: a resampler interpolates from it
+    /// by index) or, for its first samples, a placeholder.
     mutating func decodeBlock(
         _ records: [PlmrecReader.RecordRef], chunk: UnsafeRawBufferPointer, into storage: SampleStorage
-    ) -> SampleBlock? {
+    ) -> Bool {
         let sensor = UInt8(truncatingIfNeeded: self.sensor)
-        var frames = 0
-        for r in records where r.sensor == sensor { frames += 1 }
-        guard frames > 0 else { return nil }
         // A frame holds at most `PLM_FRAME_MAX_SAMPLES` samples (`plm_frame_peek` refuses more): the frames fit in
-        // `frames` times that after slot 0 (`decodeFrame` writes at `count` < the capacity).
-        storage.reserve(1 + frames * Int(PLM_FRAME_MAX_SAMPLES))
+        // `records.count` times that after slot 0 (`decodeFrame` writes at `count` < the capacity). The storage is
+        // used again for later blocks, so it seldom grows.
+        storage.reserve(1 + records.count * Int(PLM_FRAME_MAX_SAMPLES))
         let buffer = storage.room
         buffer.initializeElement(at: 0, to: carry ?? TimedSample(time: 0, x: 0, y: 0, z: 0, breakBefore: false))
         var count = 1
@@ -451,9 +443,9 @@ struct SensorFrameDecoder {
             decodeFrame(UnsafeRawBufferPointer(rebasing: chunk[r.start..<(r.start + r.count)]), r, into: buffer, count: &count)
         }
         storage.count = count
-        guard count > 1 else { return nil }
-        defer { carry = buffer[count - 1] }
-        return SampleBlock(storage: storage, firstValid: carry == nil ? 1 : 0)
+        guard count > 1 else { return false }
+        carry = buffer[count - 1]
+        return true
     }
 
     /// Counts a frame kept (not a duplicate) into `quality`: its samples, a restart, and the samples lost before it
@@ -622,7 +614,7 @@ struct LegFrameFeed {
     /// One per sensor read, in the resamplers' order.
     private(set) var decoders: [SensorFrameDecoder]
     /// Blocks decoded for a sensor and not yet taken, oldest first from `heads[d]`; `waiting[d]` samples in all.
-    private var queues: [[SampleBlock]]
+    private var queues: [[SampleStorage]]
     private var heads: [Int]
     private var waiting: [Int]
     /// Where a sensor that left the shared walk reads on (the block after the last one decoded for it), and its
@@ -632,8 +624,9 @@ struct LegFrameFeed {
     private var refs: [PlmrecReader.RecordRef] = []
     /// Storage given back by the resamplers (`recycle`), for the next blocks.
     private var spare: [SampleStorage] = []
-    /// Samples (24 bytes each) kept for a sensor before it leaves the shared walk: 2^17, 3 MB, 22 minutes at
-    /// 100 Hz. Normally the walk is at most a few blocks (seconds) ahead of the slower resampler.
+    /// Samples (24 bytes each) kept for a sensor before it leaves the shared walk: 2^17, 3 MB (in storage sized for
+    /// every frame of their blocks, both sensors', so up to twice that), 22 minutes at 100 Hz. Normally the walk is
+    /// at most a few blocks (seconds) ahead of the slower resampler.
     static let defaultQueueLimit = 1 << 17
     let queueLimit: Int
 
@@ -659,12 +652,13 @@ struct LegFrameFeed {
         return reader
     }
 
-    /// The next block of samples for decoder `d` (after the last one it returned for `d`), nil at the end of the file.
-    mutating func next(_ d: Int) throws -> SampleBlock? {
+    /// The next block of samples for decoder `d` (after the last one it returned for `d`; `decodeBlock` says what it
+    /// holds), nil at the end of the file.
+    mutating func next(_ d: Int) throws -> SampleStorage? {
         if heads[d] < queues[d].count {
             let block = queues[d][heads[d]]
             heads[d] += 1
-            waiting[d] -= block.storage.count
+            waiting[d] -= block.count
             if heads[d] == queues[d].count {
                 queues[d].removeAll(keepingCapacity: true)
                 heads[d] = 0
@@ -684,7 +678,7 @@ struct LegFrameFeed {
             let storage = storage()
             while try reader.nextRecords(into: &refs, framesOf: (sensor, sensor)) {
                 let records = refs
-                if let block = reader.withChunk({ decoders[d].decodeBlock(records, chunk: $0, into: storage) }) { return block }
+                if reader.withChunk({ decoders[d].decodeBlock(records, chunk: $0, into: storage) }) { return storage }
             }
             recycle(storage)
             return nil
@@ -695,18 +689,18 @@ struct LegFrameFeed {
         let reader = shared
         while try reader.nextRecords(into: &refs, framesOf: sensors) {
             let records = refs
-            var mine: SampleBlock?
+            var mine: SampleStorage?
             reader.withChunk { chunk in
                 for e in walking {
                     let storage = storage()
-                    guard let block = decoders[e].decodeBlock(records, chunk: chunk, into: storage) else {
+                    guard decoders[e].decodeBlock(records, chunk: chunk, into: storage) else {
                         recycle(storage)
                         continue
                     }
                     if e == d {
-                        mine = block
+                        mine = storage
                     } else {
-                        queues[e].append(block)
+                        queues[e].append(storage)
                         waiting[e] += storage.count
                     }
                 }
@@ -735,28 +729,28 @@ struct LegFrameFeed {
 /// (no loss between them, at most 1.5 nominal periods apart), the sample itself when it falls on a grid time
 /// (within 1 µs), NaN otherwise.
 struct LegResampler {
-    /// The sensor's decoder in the feed.
-    let decoder: Int
     let maxSpan: Double
-    /// The samples being resampled (`SampleBlock`; none before the first), and the next one the resampler has not
-    /// passed.
+    /// The samples being resampled (a block from `SensorFrameDecoder.decodeBlock`; none before the first), the
+    /// first of them that is a sample (1 in the sensor's first block, whose index 0 is a placeholder; else 0), and
+    /// the next one the resampler has not passed.
     var pending: SampleStorage?
     var firstValid = 1
     var pendingIndex = 1
     /// The sensor has no samples left.
     var exhausted = false
 
-    init(decoder: Int, nominalPeriod: Double) {
-        self.decoder = decoder
+    init(nominalPeriod: Double) {
         self.maxSpan = 1.5 * nominalPeriod
     }
 
     /// The values at `times[k]` written to `out[at + 6k ..< at + 6k + 3]` (left as they are where there is none),
     /// for k from 0 up to the first one at which the leg is finished (every sample used and the grid time past the
     /// last one); returns that k, or `times.count`. The caller makes `out` hold `at + 6 * times.count` values or
-    /// more. Works through the sensor's samples a block at a time, by index in the block.
+    /// more. Works through the sensor's samples a block at a time (decoder `decoder` of `feed`), by index in the
+    /// block.
     mutating func fill(
-        times: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Float>, at: Int, feed: inout LegFrameFeed
+        times: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Float>, at: Int,
+        feed: inout LegFrameFeed, decoder: Int
     ) throws -> Int {
         var k = 0
         while true {
@@ -771,8 +765,8 @@ struct LegResampler {
             // Grid time k needs the sample after this block.
             if let block = try feed.next(decoder) {
                 if let done = pending { feed.recycle(done) }
-                pending = block.storage
-                self.firstValid = block.firstValid
+                self.firstValid = pending == nil ? 1 : 0
+                pending = block
                 pendingIndex = 1
             } else {
                 exhausted = true
@@ -938,7 +932,7 @@ public struct PlmrecFrameSource: FrameSource, ReadingFindings {
             let clock = i < summary.clocks.count ? summary.clocks[i] : SensorClock(anchors: [])
             decoders.append(SensorFrameDecoder(sensor: i, clock: clock, after: summary))
             let nominal = sensors[i].sampleRate > 0 ? 1e6 / Double(sensors[i].sampleRate) : 1e6 / rate
-            resamplers.append(LegResampler(decoder: resamplers.count, nominalPeriod: nominal))
+            resamplers.append(LegResampler(nominalPeriod: nominal))
             slots.append(slot)
         }
         feed = try LegFrameFeed(url: url, summary: summary, decoders: decoders, queueLimit: queueLimit)
@@ -948,7 +942,7 @@ public struct PlmrecFrameSource: FrameSource, ReadingFindings {
             let clock = i < summary.clocks.count ? summary.clocks[i] : SensorClock(anchors: [])
             var alone = try LegFrameFeed(
                 url: url, summary: summary, decoders: [SensorFrameDecoder(sensor: i, clock: clock, after: summary)])
-            while let block = try alone.next(0) { alone.recycle(block.storage) }
+            while let block = try alone.next(0) { alone.recycle(block) }
             otherSensors += alone.decoders.map(\.quality)
         }
     }
@@ -994,7 +988,8 @@ public struct PlmrecFrameSource: FrameSource, ReadingFindings {
                 for j in resamplers.indices {
                     // `fill` writes values k < maxFrames at base + 6k + 3 slot + 0...2 (slot 0 or 1): inside the
                     // 6 * maxFrames values appended above.
-                    let finished = try resamplers[j].fill(times: times, into: out, at: base + 3 * slots[j], feed: &feed)
+                    let finished = try resamplers[j].fill(
+                        times: times, into: out, at: base + 3 * slots[j], feed: &feed, decoder: j)
                     n = max(n, finished)
                 }
             }

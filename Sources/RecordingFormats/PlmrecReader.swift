@@ -380,27 +380,6 @@ public final class PlmrecReader {
         }
     }
 
-    /// The next frame record of one sensor: its reception time and frame bytes. Other records are stepped over
-    /// without being decoded (and do not update `header`).
-    public func nextFrame(ofSensor sensor: Int) throws -> (hostTime: Int64, bytes: ArraySlice<UInt8>, offset: Int)? {
-        while true {
-            // Step over the current block's other records in place, up to the next frame of this sensor (or the
-            // end of the block, or a malformed record, which `nextRawRecord` then handles and reports).
-            if let payload = block?.payload {
-                var p = recordPosition
-                let end = payload.endIndex
-                while end - p >= Plmrec.recordHeaderSize {
-                    let next = p + Plmrec.recordHeaderSize + (Int(payload[p + 2]) | Int(payload[p + 3]) << 8)
-                    if next > end || (payload[p] == RecordType.frame.rawValue && Int(payload[p + 1]) == sensor) { break }
-                    p = next
-                }
-                recordPosition = p
-            }
-            guard let r = try nextRawRecord() else { return nil }
-            if r.type == RecordType.frame.rawValue && Int(r.sensor) == sensor { return (r.hostTime, r.data, r.offset) }
-        }
-    }
-
     /// A record of the current block, located in the read-ahead chunk (no slice, so nothing to retain per record).
     struct RecordRef {
         var type: UInt8
@@ -415,9 +394,9 @@ public final class PlmrecReader {
 
     /// The records of the rest of the current block, or of the next valid block, in file order (`refs` is emptied
     /// first; with `framesOf`, only the frame records of those two sensors, which may be the same one). Malformed
-    /// records end their block and are
-    /// reported, as `nextRawRecord` does. The refs index the chunk until the next call. False at the end of the
-    /// file. (One call per block: the per-record work is a loop over the block's bytes.)
+    /// records end their block and are reported, as `nextRawRecord` does. The refs index the chunk until the next
+    /// call. False at the end of the file. (One call per block: the per-record work is a loop over the block's
+    /// bytes.)
     func nextRecords(into refs: inout [RecordRef], framesOf sensors: (Int, Int)? = nil) throws -> Bool {
         guard let (a, b) = sensors else { return try nextRecords(into: &refs) { _, _ in true } }
         return try nextRecords(into: &refs) { type, sensor in
