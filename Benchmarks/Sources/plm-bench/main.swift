@@ -24,8 +24,33 @@ var seed: UInt64 = 7
 var rate = 100.0
 var repetitions = 5
 var arguments = Array(CommandLine.arguments.dropFirst())
+
+/// The usage (this file's first comment) on standard error, after `problem`, and exit status 2.
+func usage(_ problem: String) -> Never {
+    let text = """
+        usage: plm-bench [--hours 8] [--seed 7] [--rate 100] [--repetitions 5]
+               plm-bench --fingerprint
+               plm-bench --read FILE... [--repetitions 5]
+               plm-bench --frames FILE...
+               plm-bench --recorder [HOURS]
+        (BENCHMARKS.md and the comment at the top of Benchmarks/Sources/plm-bench/main.swift say what each does)
+
+        """
+    FileHandle.standardError.write(Data(((problem.isEmpty ? "" : "plm-bench: \(problem)\n") + text).utf8))
+    exit(problem.isEmpty ? 0 : 2)
+}
+if arguments.contains("--help") || arguments.contains("-h") { usage("") }
+/// `body`'s result, or its error on standard error and exit status 1 (an unreadable file is an error, not a crash).
+func orExit<T>(_ body: () throws -> T) -> T {
+    do {
+        return try body()
+    } catch {
+        FileHandle.standardError.write(Data("plm-bench: \(error)\n".utf8))
+        exit(1)
+    }
+}
 if arguments == ["--fingerprint"] {
-    try printFingerprints()
+    orExit { try printFingerprints() }
     exit(0)
 }
 if arguments.first == "--frames" {
@@ -33,30 +58,42 @@ if arguments.first == "--frames" {
     exit(0)
 }
 if arguments.first == "--recorder" {
-    try timeRecorder(hours: arguments.dropFirst().first.flatMap(Double.init) ?? 1, rate: 100)
+    let given = arguments.dropFirst().first
+    guard let hours = given.map(Double.init) ?? 1, hours > 0, hours <= 1000 else {
+        usage("--recorder expects a number of hours (0 < HOURS <= 1000), got \(given ?? "")")
+    }
+    orExit { try timeRecorder(hours: hours, rate: 100) }
     exit(0)
 }
 if arguments.first == "--read" {
-    try timeReaders(Array(arguments.dropFirst()))
+    orExit { try timeReaders(Array(arguments.dropFirst())) }
     exit(0)
 }
 while !arguments.isEmpty {
     let name = arguments.removeFirst()
-    guard let value = arguments.first else { fatalError("\(name) needs a value") }
+    guard let value = arguments.first else { usage("\(name) needs a value") }
     arguments.removeFirst()
     switch name {
-    case "--hours": hours = Double(value)!
-    case "--seed": seed = UInt64(value)!
-    case "--rate": rate = Double(value)!
-    case "--repetitions": repetitions = Int(value)!
-    default: fatalError("unknown option \(name)")
+    case "--hours":
+        guard let v = Double(value), v > 0, v <= 1000 else { usage("--hours expects 0 < HOURS <= 1000, got \(value)") }
+        hours = v
+    case "--seed":
+        guard let v = UInt64(value) else { usage("--seed expects a whole number >= 0, got \(value)") }
+        seed = v
+    case "--rate":
+        guard let v = Double(value), v >= 10, v <= 10000 else { usage("--rate expects 10 <= HZ <= 10000, got \(value)") }
+        rate = v
+    case "--repetitions":
+        guard let v = Int(value), v >= 1 else { usage("--repetitions expects a whole number >= 1, got \(value)") }
+        repetitions = v
+    default: usage("unknown option \(name)")
     }
 }
 
 var settings = SimulationSettings.typical(seed: seed, severity: .moderate)
 settings.sampleRate = rate
 settings.hoursInBed = hours
-let night = try simulate(settings)
+let night = orExit { try simulate(settings) }
 let channels = TwoLegFrame.channels
 let frameCount = night.frames.count / channels
 
@@ -231,7 +268,12 @@ func timeReaders(_ arguments: [String]) throws {
     var repetitions = 5
     var rest = arguments[...]
     while let a = rest.popFirst() {
-        if a == "--repetitions", let v = rest.popFirst(), let n = Int(v) { repetitions = n } else { files.append(a) }
+        guard a == "--repetitions" else {
+            files.append(a)
+            continue
+        }
+        guard let v = rest.popFirst(), let n = Int(v), n >= 1 else { usage("--repetitions expects a whole number >= 1") }
+        repetitions = n
     }
     let chunk = NightAnalysis.Options().chunkFrames
     // Interleaved: one run of every file per round, so a busy moment of the machine hits all readers alike.
