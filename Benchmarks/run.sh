@@ -104,13 +104,16 @@ N_RSS8=$(awk '{ print $3 }' "$DIR/e2e-numpy" | sort -g | tail -1)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 atmost() { awk -v r="$1" -v t="$2" 'BEGIN { print (r <= t) ? "met" : "NOT met" }'; }
 EDF_SPS=$(get read_night8_edf_samples_per_second "$DIR/swift-readers.txt")
-reader_row() {  # file label
+# The per-sample target is issue 16's for the binary readers; text (plm's CSV, ActiLife's raw CSV export) is held
+# to the end-to-end CSV target instead (the CSV row above; BENCHMARKS.md for ActiLife's export).
+reader_row() {  # file label [target text instead of the per-sample verdict]
     local key="read_${1//./_}"
     local sps; sps=$(get "${key}_samples_per_second" "$DIR/swift-readers.txt")
     local r; r=$(ratio "$sps" "$EDF_SPS")
     printf '| %s | %s | %.3f / %.3f | %.3g | %sx | %s |\n' "$2" "$(get "${key}_samples" "$DIR/swift-readers.txt")" \
         "$(get "${key}_seconds_median" "$DIR/swift-readers.txt")" "$(get "${key}_seconds_best" "$DIR/swift-readers.txt")" \
-        "$sps" "$r" "$( [ "$1" = night8.edf ] && echo "(reference)" || echo ">= 1x: $(verdict "$r" 1)")"
+        "$sps" "$r" "$( if [ "$1" = night8.edf ]; then echo "(reference)"; elif [ -n "${3:-}" ]; then echo "$3";
+            else echo ">= 1x: $(verdict "$r" 1)"; fi)"
 }
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t) ? "met" : "NOT met" }'; }
 within() { awk -v a="$1" -v b="$2" 'BEGIN { d = (b - a) / a; printf "%+.1f %% (%s)", 100 * d, (d <= 0.10 && d >= -0.10) ? "met" : "NOT met" }'; }
@@ -160,12 +163,12 @@ chunks; samples = channel values that are not NaN, so one-leg device files count
 | reader | samples | s median / best | samples/s | vs EDF per sample | target |
 |---|---|---|---|---|---|
 $(reader_row night8.edf "EDF (two legs)")
-$(reader_row night8.csv "CSV (two legs)")
+$(reader_row night8.csv "CSV (two legs)" "(text: within 3x end to end, above)")
 $(reader_row night8.plmrec ".plmrec (two legs, incl. its scan)")
 $(reader_row night8.cwa "Axivity .cwa (left leg, packed)")
 $(reader_row night8.gt3x "ActiGraph .gt3x (left leg, log.bin)")
 $(reader_row night8.bin "GENEActiv .bin (left leg)")
-$(reader_row night8-actilife.csv "ActiLife raw CSV export (left leg)")
+$(reader_row night8-actilife.csv "ActiLife raw CSV export (left leg)" "(text: the CSV target)")
 
 plmd's own work per hour of two-leg recording at 100 Hz, without USB (plm-bench --recorder 1; issue 17's target
 under 0.1 % of one core): $(get recorder_cpu_seconds_per_hour "$DIR/swift-recorder.txt") CPU s per hour =
