@@ -85,9 +85,11 @@ public struct ActiLifeCSVDecoder: DeviceDecoder {
 
     /// Whether `firstLine` is the first line of an ActiLife export (`------------ Data File Created By ActiGraph`,
     /// also `Data Table File Created By Actigraph`).
+    /// A UTF-8 byte order mark before it is allowed (gt3x2csv and Windows tools write one).
     public static func isActiLifeHeader<S: StringProtocol>(_ firstLine: S) -> Bool {
-        guard firstLine.hasPrefix("------------ Data") else { return false }
-        let head = firstLine.prefix(80).lowercased()
+        let line = firstLine.drop { $0 == "\u{FEFF}" }
+        guard line.hasPrefix("------------ Data") else { return false }
+        let head = line.prefix(80).lowercased()
         return head.contains("file created by actigraph")
     }
 

@@ -86,7 +86,10 @@ public enum RecordingFile {
     /// - Parameter leg: for a one-device file, the leg it was worn on (nil: the leg the file names, else left).
     public static func open(_ url: URL, leg: Leg? = nil) throws -> RecordingReader {
         let ext = url.pathExtension.lowercased()
-        if epochCountExtensions.contains(ext) { throw epochCounts(url, what: ext == "agd" ? "an ActiLife .agd" : "an Actiwatch .awd") }
+        if epochCountExtensions.contains(ext) {
+            throw ext == "agd"
+                ? epochCounts(url, what: "an ActiLife .agd") : epochCounts(url, what: "an Actiwatch .awd", countsOnly: true)
+        }
         try RegularFile.check(url)
         let head = try firstBytes(url, 512)
         func starts(_ s: String) -> Bool { head.starts(with: Array(s.utf8)) }
@@ -94,6 +97,9 @@ public enum RecordingFile {
         case "plmrec": return .plmrec(try PlmrecFrameSource(url: url))
         case "edf": return .edf(try EDFAccelerationSource(url: url))
         case "csv":
+            if let counts = epochCountCSV(String(decoding: head.prefix(200), as: UTF8.self)) {
+                throw epochCounts(url, what: counts, countsOnly: true)
+            }
             if ActiLifeCSVDecoder.isActiLifeHeader(String(decoding: head.prefix(200), as: UTF8.self)) {
                 let text = String(decoding: head, as: UTF8.self)
                 if let period = text.range(of: "Epoch Period (hh:mm:ss) "),
@@ -127,11 +133,24 @@ public enum RecordingFile {
         try DeviceFrameSource(decoder: decoder, path: url.path, leg: leg)
     }
 
-    static func epochCounts(_ url: URL, what: String) -> InputError {
+    /// What an activity-count CSV export of another device's software is, from its first line (after any byte order
+    /// mark), or nil: Actical's "Actical List Export File" and Actiware's (Actiwatch) "Actiware Export File", in
+    /// whatever language the software wrote it ("Actiware-exportbestand").
+    static func epochCountCSV(_ text: String) -> String? {
+        let first = text.drop { $0 == "\u{FEFF}" }.prefix { $0 != "\n" && $0 != "\r" }.lowercased()
+        if first.hasPrefix("actical") { return "an Actical CSV export" }
+        if first.hasPrefix("actiware") { return "an Actiware (Actiwatch) CSV export" }
+        return nil
+    }
+
+    /// - Parameter countsOnly: the device records counts only (Actical, Actiwatch): there is no raw file to replay.
+    static func epochCounts(_ url: URL, what: String, countsOnly: Bool = false) -> InputError {
         InputError(
             file: url.path,
             message: "\(what) file holds activity counts per epoch, not raw acceleration; leg movements cannot be "
-                + "measured from counts: replay the device's raw file (.gt3x, .cwa, .bin) instead")
+                + (countsOnly
+                    ? "measured from counts (the device records no raw acceleration)"
+                    : "measured from counts: replay the device's raw file (.gt3x, .cwa, .bin) instead"))
     }
 
     static func firstBytes(_ url: URL, _ n: Int) throws -> [UInt8] {
@@ -154,7 +173,9 @@ public enum RecordingFile {
         guard (try? RegularFile.check(url)) != nil, let head = try? firstBytes(url, 4096) else { return nil }
         switch name {
         case "csv":
-            let text = String(decoding: head, as: UTF8.self)
+            // A byte order mark is not part of the first column's name (plm's CSV reader skips it too).
+            let text = String(String(decoding: head, as: UTF8.self).drop { $0 == "\u{FEFF}" })
+            if epochCountCSV(text) != nil { return "activity counts (epochs), not raw acceleration" }
             if ActiLifeCSVDecoder.isActiLifeHeader(text) {
                 if let period = text.range(of: "Epoch Period (hh:mm:ss) "), !text[period.upperBound...].hasPrefix("00:00:00") {
                     return "an ActiLife epoch (count) export, not raw acceleration"

@@ -143,6 +143,23 @@ struct DeviceFormatTests {
         try Data("date,bed_time\n2024-01-01,23:00\n".utf8).write(to: diary)
         #expect(RecordingFile.notARecording(diary) != nil)
         #expect(RecordingFile.notARecording(counts) != nil)
+        // Other devices' count exports (first lines of Actical's and of Actiware's Dutch export, byte order mark and
+        // all, as GGIRread's test files have them); a plm CSV with a byte order mark stays a recording.
+        for (name, first, what) in [
+            ("actical.csv", "Actical List Export File  (Version 03.00),,,,,,,,,", "an Actical CSV export"),
+            ("actiwatch.csv", "\u{FEFF}Actiware-exportbestand (versie 05.00),,,,", "an Actiware (Actiwatch) CSV export"),
+        ] {
+            let url = dir.appendingPathComponent(name)
+            try Data((first + "\r\nFilename:,,,,,,,,,\r\n").utf8).write(to: url)
+            #expect(RecordingFile.notARecording(url) == "activity counts (epochs), not raw acceleration", "\(name)")
+            let message = errorText { _ = try RecordingFile.open(url) }
+            #expect(message.contains("\(what) file holds activity counts per epoch"), "\(message)")
+            #expect(message.contains("the device records no raw acceleration"), "\(message)")
+        }
+        let marked = dir.appendingPathComponent("marked.csv")
+        try Data(([0xEF, 0xBB, 0xBF] as [UInt8]) + Array("time,left_x,left_y,left_z,right_x,right_y,right_z\n0,0,0,1,0,0,1\n0.01,0,0,1,0,0,1\n".utf8)).write(to: marked)
+        #expect(RecordingFile.notARecording(marked) == nil)
+        #expect(try RecordingFile.open(marked).format == "csv")
         let agd = dir.appendingPathComponent("x.agd")
         try Data("SQLite format 3\0".utf8).write(to: agd)
         do { _ = try RecordingFile.open(agd) } catch { #expect("\(error)".contains("activity counts")) }

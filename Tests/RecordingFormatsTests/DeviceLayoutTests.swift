@@ -466,6 +466,31 @@ struct ActiLifeCSVTests {
         #expect(source.readingFindings.isEmpty)
     }
 
+    @Test("a byte order mark before the first line (gt3x2csv writes one): read as the same export, also in a folder")
+    func byteOrderMark() throws {
+        let plain = DeviceFiles.actiLifeCSV(
+            dateFormat: "dd/MM/yyyy", rate: 60, start: (2024, 4, 30, 14, 53, 0), rows: ActiLifeCSVTests.rows(300),
+            timestamps: true)
+        let marked = [0xEF, 0xBB, 0xBF] + plain
+        let (a, dirA) = try open(plain)
+        let (b, dirB) = try open(marked)
+        defer {
+            try? FileManager.default.removeItem(at: dirA)
+            try? FileManager.default.removeItem(at: dirB)
+        }
+        guard case .actilifeCSV(var withoutMark) = a, case .actilifeCSV(var withMark) = b else {
+            Issue.record("expected the ActiLife reader for both, got \(a.format) and \(b.format)")
+            return
+        }
+        #expect(withMark.info.serial == withoutMark.info.serial && withMark.info.sampleRate == 60)
+        #expect(withMark.startDeviceMicroseconds == civilMicros(2024, 4, 30, 14, 53, 0))
+        let frames = try readAll(&withMark)
+        #expect(frames.count == 300 * 6)
+        // NaN (the absent right leg) compares unequal to itself: compare the bits.
+        #expect(frames.map(\.bitPattern) == (try readAll(&withoutMark)).map(\.bitPattern))
+        #expect(RecordingFile.notARecording(dirB.appendingPathComponent("export.csv")) == nil)
+    }
+
     @Test("with a Timestamp column, in each date format: each row at its own time, a gap kept as a gap")
     func withTimestamps() throws {
         for (format, lineEnd) in [("dd/MM/yyyy", "\r\n"), ("M/d/yyyy", "\n"), ("yyyy-MM-dd", "\r\n")] {
