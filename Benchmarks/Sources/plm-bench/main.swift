@@ -25,7 +25,7 @@ var rate = 100.0
 var repetitions = 5
 var arguments = Array(CommandLine.arguments.dropFirst())
 
-/// The usage (this file's first comment) on standard error, after `problem`, and exit status 2.
+/// The usage on standard error: after `problem` with exit status 2, or alone (`--help`, `problem` empty) with 0.
 func usage(_ problem: String) -> Never {
     let text = """
         usage: plm-bench [--hours 8] [--seed 7] [--rate 100] [--repetitions 5]
