@@ -97,16 +97,9 @@ public enum RecordingFile {
         case "plmrec": return .plmrec(try PlmrecFrameSource(url: url))
         case "edf": return .edf(try EDFAccelerationSource(url: url))
         case "csv":
-            if let counts = epochCountCSV(String(decoding: head.prefix(200), as: UTF8.self)) {
-                throw epochCounts(url, what: counts, countsOnly: true)
-            }
-            if ActiLifeCSVDecoder.isActiLifeHeader(String(decoding: head.prefix(200), as: UTF8.self)) {
-                let text = String(decoding: head, as: UTF8.self)
-                if let period = text.range(of: "Epoch Period (hh:mm:ss) "),
-                    !text[period.upperBound...].hasPrefix("00:00:00")
-                {
-                    throw epochCounts(url, what: "an ActiLife epoch (count) CSV export")
-                }
+            let text = String(decoding: head, as: UTF8.self)
+            if let counts = countExport(text) { throw epochCounts(url, what: counts.what, countsOnly: counts.countsOnly) }
+            if ActiLifeCSVDecoder.isActiLifeHeader(text) {
                 return .actilifeCSV(try device(ActiLifeCSVDecoder(url: url), url, leg))
             }
             return .csv(try CSVAccelerationSource(url: url))
@@ -133,13 +126,20 @@ public enum RecordingFile {
         try DeviceFrameSource(decoder: decoder, path: url.path, leg: leg)
     }
 
-    /// What an activity-count CSV export of another device's software is, from its first line (after any byte order
-    /// mark), or nil: Actical's "Actical List Export File" and Actiware's (Actiwatch) "Actiware Export File", in
-    /// whatever language the software wrote it ("Actiware-exportbestand").
-    static func epochCountCSV(_ text: String) -> String? {
-        let first = text.drop { $0 == "\u{FEFF}" }.prefix { $0 != "\n" && $0 != "\r" }.lowercased()
-        if first.hasPrefix("actical") { return "an Actical CSV export" }
-        if first.hasPrefix("actiware") { return "an Actiware (Actiwatch) CSV export" }
+    /// What an activity-count CSV export is, from its first bytes (a byte order mark first is allowed), or nil: an
+    /// ActiLife export whose header has a non-zero `Epoch Period`, and the exports of devices that record counts only
+    /// (`countsOnly`), known by their first line: Actical's "Actical List Export File" and Actiware's (Actiwatch)
+    /// "Actiware Export File", in whatever language the software wrote it ("Actiware-exportbestand").
+    static func countExport(_ text: String) -> (what: String, countsOnly: Bool)? {
+        let first = text.drop { $0 == "\u{FEFF}" }.prefix { $0 != "\n" && $0 != "\r" }
+        let lower = first.lowercased()
+        if lower.hasPrefix("actical") { return ("an Actical CSV export", true) }
+        if lower.hasPrefix("actiware") { return ("an Actiware (Actiwatch) CSV export", true) }
+        if ActiLifeCSVDecoder.isActiLifeHeader(first), let period = text.range(of: "Epoch Period (hh:mm:ss) "),
+            !text[period.upperBound...].hasPrefix("00:00:00")
+        {
+            return ("an ActiLife epoch (count) CSV export", false)
+        }
         return nil
     }
 
@@ -175,13 +175,8 @@ public enum RecordingFile {
         case "csv":
             // A byte order mark is not part of the first column's name (plm's CSV reader skips it too).
             let text = String(String(decoding: head, as: UTF8.self).drop { $0 == "\u{FEFF}" })
-            if epochCountCSV(text) != nil { return "activity counts (epochs), not raw acceleration" }
-            if ActiLifeCSVDecoder.isActiLifeHeader(text) {
-                if let period = text.range(of: "Epoch Period (hh:mm:ss) "), !text[period.upperBound...].hasPrefix("00:00:00") {
-                    return "an ActiLife epoch (count) export, not raw acceleration"
-                }
-                return nil
-            }
+            if countExport(text) != nil { return "activity counts (epochs), not raw acceleration" }
+            if ActiLifeCSVDecoder.isActiLifeHeader(text) { return nil }
             let first = text.prefix { $0 != "\n" && $0 != "\r" }
             let columns = first.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             let hasTime = columns.contains("time") || columns.contains("timestamp")
